@@ -1,0 +1,443 @@
+// Package config parses and validates pipeline.yaml, the one file that drives
+// sluice: sources, models, mask policy, exports and schedules. It is parsed
+// once into typed structs; every validation error names the file, the field
+// and what is allowed. It does not talk to any cloud service.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the config file inside a pipeline directory.
+const FileName = "pipeline.yaml"
+
+// Pipeline is a parsed, validated pipeline.yaml.
+type Pipeline struct {
+	Version   int       `yaml:"version"`
+	Datasets  Datasets  `yaml:"datasets"`
+	Buckets   Buckets   `yaml:"buckets"`
+	Topics    Topics    `yaml:"topics"`
+	Sources   []Source  `yaml:"sources"`
+	Models    []Model   `yaml:"models"`
+	Mask      Mask      `yaml:"mask"`
+	Exports   []Export  `yaml:"exports"`
+	Schedules Schedules `yaml:"schedules"`
+
+	// SQL holds the text of each model, keyed by model name, read from the
+	// same file system as the config.
+	SQL map[string]string `yaml:"-"`
+}
+
+// Datasets names the four BigQuery datasets.
+type Datasets struct {
+	Raw       string `yaml:"raw"`
+	Curated   string `yaml:"curated"`
+	Published string `yaml:"published"`
+	Ops       string `yaml:"ops"`
+}
+
+// Buckets names the Cloud Storage buckets.
+type Buckets struct {
+	Landing string `yaml:"landing"`
+	Archive string `yaml:"archive"`
+	Export  string `yaml:"export"`
+}
+
+// Topics names the Pub/Sub topics that chain the stages.
+type Topics struct {
+	TransformCompleted string `yaml:"transform_completed"`
+	MaskCompleted      string `yaml:"mask_completed"`
+	ExportCompleted    string `yaml:"export_completed"`
+}
+
+// Source is one kind of incoming data and how it arrives.
+type Source struct {
+	Name           string  `yaml:"name"`
+	Description    string  `yaml:"description"`
+	Trigger        Trigger `yaml:"trigger"`
+	Format         string  `yaml:"format"`
+	EventIDField   string  `yaml:"event_id_field"`
+	EventTimeField string  `yaml:"event_time_field"`
+	Schema         []Field `yaml:"schema"`
+}
+
+// Trigger says where a source's data arrives: exactly one of the fields is set.
+type Trigger struct {
+	PubSubTopic string `yaml:"pubsub_topic"`
+	GCSPrefix   string `yaml:"gcs_prefix"`
+}
+
+// Field is one column of a declared schema.
+type Field struct {
+	Name        string  `yaml:"name"`
+	Type        string  `yaml:"type"`
+	Mode        string  `yaml:"mode"`
+	Description string  `yaml:"description"`
+	Fields      []Field `yaml:"fields"` // for RECORD
+}
+
+// Model is one curated SQL model.
+type Model struct {
+	Name        string `yaml:"name"`
+	File        string `yaml:"file"`
+	Description string `yaml:"description"`
+}
+
+// Mask is the policy that turns curated tables into published ones.
+type Mask struct {
+	InfoTypes []string     `yaml:"infotypes"`
+	Tables    []MaskPolicy `yaml:"tables"`
+}
+
+// MaskPolicy classifies every column of one published table.
+type MaskPolicy struct {
+	Name    string                `yaml:"name"`
+	Columns map[string]ColumnRule `yaml:"columns"`
+}
+
+// ColumnRule is what happens to one column on its way to published.
+type ColumnRule string
+
+// The column rules.
+const (
+	RuleKeep            ColumnRule = "keep"
+	RuleDrop            ColumnRule = "drop"
+	RuleToken           ColumnRule = "token"
+	RuleMaskLast4       ColumnRule = "mask_last4"
+	RuleRedactInfoTypes ColumnRule = "redact_infotypes"
+)
+
+var columnRules = []ColumnRule{RuleKeep, RuleDrop, RuleToken, RuleMaskLast4, RuleRedactInfoTypes}
+
+// Export is one file handed to the outside.
+type Export struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Query       string `yaml:"query"`
+	Format      string `yaml:"format"`
+	Destination string `yaml:"destination"`
+	Trigger     string `yaml:"trigger"`
+}
+
+// Schedules are cron expressions for Cloud Scheduler (and the local router).
+type Schedules struct {
+	Transform string `yaml:"transform"`
+	Export    string `yaml:"export"`
+}
+
+// Source formats.
+var sourceFormats = []string{"json", "jsonl", "csv"}
+
+// Export formats.
+var exportFormats = []string{"csv", "jsonl"}
+
+// BigQuery column types accepted in a declared schema.
+var fieldTypes = []string{"STRING", "BYTES", "INT64", "INTEGER", "FLOAT64", "FLOAT", "NUMERIC", "BIGNUMERIC",
+	"BOOL", "BOOLEAN", "TIMESTAMP", "DATE", "DATETIME", "TIME", "JSON", "RECORD", "STRUCT"}
+
+var fieldModes = []string{"", "NULLABLE", "REQUIRED", "REPEATED"}
+
+// Error is one validation problem: the file, the field path and the message.
+type Error struct {
+	File  string
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Msg) }
+
+// Errors is every validation problem found, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Load reads pipeline.yaml and the model SQL files from fsys and validates them.
+func Load(fsys fs.FS) (*Pipeline, error) {
+	b, err := fs.ReadFile(fsys, FileName)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", FileName, err)
+	}
+	p, err := Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	p.SQL = map[string]string{}
+	var errs Errors
+	for i, m := range p.Models {
+		if m.File == "" {
+			continue // reported by validate
+		}
+		sql, err := fs.ReadFile(fsys, path.Clean(m.File))
+		if err != nil {
+			errs = append(errs, &Error{FileName, fmt.Sprintf("models[%d].file", i), fmt.Sprintf("cannot read %q: %v", m.File, err)})
+			continue
+		}
+		p.SQL[m.Name] = string(sql)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+// Parse decodes and validates pipeline.yaml text. Unknown fields are errors:
+// a misspelt key must not be silently ignored.
+func Parse(b []byte) (*Pipeline, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var p Pipeline
+	if err := dec.Decode(&p); err != nil {
+		return nil, &Error{FileName, "(yaml)", err.Error()}
+	}
+	if errs := p.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return &p, nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+var columnRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,299}$`)
+
+func (p *Pipeline) validate() Errors {
+	var errs Errors
+	add := func(field, format string, a ...any) {
+		errs = append(errs, &Error{FileName, field, fmt.Sprintf(format, a...)})
+	}
+	if p.Version != 1 {
+		add("version", "got %d; the only supported version is 1", p.Version)
+	}
+	for f, v := range map[string]string{"datasets.raw": p.Datasets.Raw, "datasets.curated": p.Datasets.Curated,
+		"datasets.published": p.Datasets.Published, "datasets.ops": p.Datasets.Ops} {
+		if !nameRE.MatchString(v) {
+			add(f, "got %q; want a dataset name of lower-case letters, digits and _", v)
+		}
+	}
+	for f, v := range map[string]string{"buckets.landing": p.Buckets.Landing, "buckets.archive": p.Buckets.Archive,
+		"buckets.export": p.Buckets.Export, "topics.transform_completed": p.Topics.TransformCompleted,
+		"topics.mask_completed": p.Topics.MaskCompleted, "topics.export_completed": p.Topics.ExportCompleted} {
+		if v == "" {
+			add(f, "is required")
+		}
+	}
+	seen := map[string]bool{}
+	topics := map[string]string{}
+	for i, s := range p.Sources {
+		f := fmt.Sprintf("sources[%d]", i)
+		if !nameRE.MatchString(s.Name) {
+			add(f+".name", "got %q; want lower-case letters, digits and _ (it names the raw table)", s.Name)
+		}
+		if seen[s.Name] {
+			add(f+".name", "%q is declared twice", s.Name)
+		}
+		seen[s.Name] = true
+		switch {
+		case s.Trigger.PubSubTopic == "" && s.Trigger.GCSPrefix == "":
+			add(f+".trigger", "set exactly one of pubsub_topic or gcs_prefix")
+		case s.Trigger.PubSubTopic != "" && s.Trigger.GCSPrefix != "":
+			add(f+".trigger", "set exactly one of pubsub_topic or gcs_prefix, not both")
+		case s.Trigger.PubSubTopic != "":
+			if other, ok := topics[s.Trigger.PubSubTopic]; ok {
+				add(f+".trigger.pubsub_topic", "topic %q is already used by source %q", s.Trigger.PubSubTopic, other)
+			}
+			topics[s.Trigger.PubSubTopic] = s.Name
+		case s.Trigger.GCSPrefix != "":
+			if !strings.HasSuffix(s.Trigger.GCSPrefix, "/") || strings.HasPrefix(s.Trigger.GCSPrefix, "/") {
+				add(f+".trigger.gcs_prefix", "got %q; want a folder such as %q", s.Trigger.GCSPrefix, s.Name+"/")
+			}
+		}
+		if !slices.Contains(sourceFormats, s.Format) {
+			add(f+".format", "got %q; allowed: %s", s.Format, strings.Join(sourceFormats, ", "))
+		}
+		cols := map[string]bool{}
+		for j, fl := range s.Schema {
+			errs = append(errs, validateField(fmt.Sprintf("%s.schema[%d]", f, j), fl)...)
+			cols[fl.Name] = true
+		}
+		if len(s.Schema) > 0 {
+			if s.EventIDField != "" && !cols[s.EventIDField] {
+				add(f+".event_id_field", "%q is not a column of the declared schema", s.EventIDField)
+			}
+			if s.EventTimeField != "" && !cols[s.EventTimeField] {
+				add(f+".event_time_field", "%q is not a column of the declared schema", s.EventTimeField)
+			}
+		}
+	}
+	models := map[string]bool{}
+	for i, m := range p.Models {
+		f := fmt.Sprintf("models[%d]", i)
+		if !nameRE.MatchString(m.Name) {
+			add(f+".name", "got %q; want lower-case letters, digits and _ (it names the curated table)", m.Name)
+		}
+		if models[m.Name] {
+			add(f+".name", "%q is declared twice", m.Name)
+		}
+		models[m.Name] = true
+		if !strings.HasSuffix(m.File, ".sql") {
+			add(f+".file", "got %q; want a path to a .sql file relative to pipeline.yaml", m.File)
+		}
+	}
+	for _, it := range p.Mask.InfoTypes {
+		if !regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(it) {
+			add("mask.infotypes", "got %q; want a DLP infoType name such as EMAIL_ADDRESS", it)
+		}
+	}
+	masked := map[string]bool{}
+	for i, t := range p.Mask.Tables {
+		f := fmt.Sprintf("mask.tables[%d]", i)
+		if !models[t.Name] {
+			add(f+".name", "%q is not a model; a published table is masked from the curated model of the same name", t.Name)
+		}
+		if masked[t.Name] {
+			add(f+".name", "%q has two policies", t.Name)
+		}
+		masked[t.Name] = true
+		if len(t.Columns) == 0 {
+			add(f+".columns", "is empty; classify every column (keep, drop, token, mask_last4, redact_infotypes)")
+		}
+		for _, c := range sortedKeys(t.Columns) {
+			if !columnRE.MatchString(c) {
+				add(f+".columns."+c, "is not a valid column name")
+			}
+			if r := t.Columns[c]; !slices.Contains(columnRules, r) {
+				add(f+".columns."+c, "got %q; allowed: keep, drop, token, mask_last4, redact_infotypes", r)
+			}
+		}
+	}
+	exports := map[string]bool{}
+	for i, e := range p.Exports {
+		f := fmt.Sprintf("exports[%d]", i)
+		if !nameRE.MatchString(e.Name) {
+			add(f+".name", "got %q; want lower-case letters, digits and _", e.Name)
+		}
+		if exports[e.Name] {
+			add(f+".name", "%q is declared twice", e.Name)
+		}
+		exports[e.Name] = true
+		if strings.TrimSpace(e.Query) == "" {
+			add(f+".query", "is required: a query over the %s dataset", p.Datasets.Published)
+		} else if ds := foreignDataset(e.Query, p); ds != "" {
+			add(f+".query", "reads dataset %q; exports may read only %q, where masking has been applied", ds, p.Datasets.Published)
+		}
+		if !slices.Contains(exportFormats, e.Format) {
+			add(f+".format", "got %q; allowed: %s", e.Format, strings.Join(exportFormats, ", "))
+		}
+		if e.Destination == "" || strings.HasPrefix(e.Destination, "/") {
+			add(f+".destination", "got %q; want an object path in the export bucket, e.g. %q", e.Destination, e.Name+"/{date}.csv")
+		}
+		if e.Trigger != "mask.completed" && e.Trigger != "schedule" {
+			add(f+".trigger", "got %q; allowed: mask.completed, schedule", e.Trigger)
+		}
+	}
+	for f, v := range map[string]string{"schedules.transform": p.Schedules.Transform, "schedules.export": p.Schedules.Export} {
+		if v == "" {
+			continue
+		}
+		if _, err := ParseCron(v); err != nil {
+			add(f, "%v", err)
+		}
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	return errs
+}
+
+func validateField(f string, fl Field) Errors {
+	var errs Errors
+	if !columnRE.MatchString(fl.Name) {
+		errs = append(errs, &Error{FileName, f + ".name", fmt.Sprintf("got %q; want letters, digits and _, not starting with a digit", fl.Name)})
+	}
+	if !slices.Contains(fieldTypes, strings.ToUpper(fl.Type)) {
+		errs = append(errs, &Error{FileName, f + ".type", fmt.Sprintf("got %q; allowed: %s", fl.Type, strings.Join(fieldTypes, ", "))})
+	}
+	if !slices.Contains(fieldModes, strings.ToUpper(fl.Mode)) {
+		errs = append(errs, &Error{FileName, f + ".mode", fmt.Sprintf("got %q; allowed: NULLABLE, REQUIRED, REPEATED", fl.Mode)})
+	}
+	for i, sub := range fl.Fields {
+		errs = append(errs, validateField(fmt.Sprintf("%s.fields[%d]", f, i), sub)...)
+	}
+	return errs
+}
+
+// foreignDataset returns the first of the raw, curated or ops datasets that a
+// query names as `dataset.`, or "". It is a guard against the obvious
+// mistake, not a SQL parser: the export function also reads with a
+// credential that can only see published.
+func foreignDataset(q string, p *Pipeline) string {
+	lq := strings.ToLower(strings.ReplaceAll(q, "`", ""))
+	for _, ds := range []string{p.Datasets.Raw, p.Datasets.Curated, p.Datasets.Ops} {
+		if ds == "" {
+			continue
+		}
+		if regexp.MustCompile(`(^|[^a-z0-9_])` + regexp.QuoteMeta(ds) + `\.`).MatchString(lq) {
+			return ds
+		}
+	}
+	return ""
+}
+
+// Source returns the source with the given name.
+func (p *Pipeline) Source(name string) (*Source, bool) {
+	for i := range p.Sources {
+		if p.Sources[i].Name == name {
+			return &p.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// SourceForTopic returns the source fed by a Pub/Sub topic id.
+func (p *Pipeline) SourceForTopic(topic string) (*Source, bool) {
+	for i := range p.Sources {
+		if p.Sources[i].Trigger.PubSubTopic == topic {
+			return &p.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// SourceForObject returns the source whose landing prefix holds object name.
+func (p *Pipeline) SourceForObject(name string) (*Source, bool) {
+	for i := range p.Sources {
+		if pre := p.Sources[i].Trigger.GCSPrefix; pre != "" && strings.HasPrefix(name, pre) {
+			return &p.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// MaskPolicy returns the policy for a published table.
+func (p *Pipeline) MaskPolicy(table string) (*MaskPolicy, bool) {
+	for i := range p.Mask.Tables {
+		if p.Mask.Tables[i].Name == table {
+			return &p.Mask.Tables[i], true
+		}
+	}
+	return nil, false
+}
+
+// ErrNotFound is returned by lookups of names the config does not declare.
+var ErrNotFound = errors.New("not declared in pipeline.yaml")
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
