@@ -1,0 +1,130 @@
+# sluice: one root module that turns a project into the pipeline described by
+# pipeline/pipeline.yaml. Everything per source or per table is for_each over
+# that file, so a new source is a config change and one apply, not new HCL.
+#
+# Files: main.tf (config, names, APIs), storage.tf, bigquery.tf, functions.tf,
+# triggers.tf, scheduler.tf, security.tf (KMS, Secret Manager, DLP), iam.tf,
+# monitoring.tf, outputs.tf.
+
+locals {
+  # Variable defaults cannot use path.module, so an empty pipeline_file means
+  # the file the functions embed.
+  pipeline_file = var.pipeline_file != "" ? var.pipeline_file : "${path.module}/../../pipeline/pipeline.yaml"
+  config        = yamldecode(file(local.pipeline_file))
+  source_dir    = var.source_dir != "" ? var.source_dir : "${path.module}/../.."
+
+  # Naming contract shared with the functions (they read SLUICE_ENV and compute
+  # the same names): "<env>-<name>" for buckets and topics, "<env>_<name>" for
+  # datasets, which allow only letters, digits and _.
+  prefix         = var.environment
+  dataset_prefix = replace(var.environment, "-", "_")
+
+  labels = merge(var.labels, {
+    app         = "sluice"
+    environment = var.environment
+  })
+
+  datasets = {
+    raw       = "${local.dataset_prefix}_${local.config.datasets.raw}"
+    curated   = "${local.dataset_prefix}_${local.config.datasets.curated}"
+    published = "${local.dataset_prefix}_${local.config.datasets.published}"
+    ops       = "${local.dataset_prefix}_${local.config.datasets.ops}"
+  }
+
+  buckets = {
+    landing = "${local.prefix}-${local.config.buckets.landing}"
+    archive = "${local.prefix}-${local.config.buckets.archive}"
+    export  = "${local.prefix}-${local.config.buckets.export}"
+    source  = "${local.prefix}-function-source"
+  }
+
+  stage_topics = {
+    transform_completed = "${local.prefix}-${local.config.topics.transform_completed}"
+    mask_completed      = "${local.prefix}-${local.config.topics.mask_completed}"
+    export_completed    = "${local.prefix}-${local.config.topics.export_completed}"
+  }
+
+  # Sources keyed by name, split by how their data arrives.
+  sources        = { for s in local.config.sources : s.name => s }
+  pubsub_sources = { for name, s in local.sources : name => s if try(s.trigger.pubsub_topic, "") != "" }
+  gcs_sources    = { for name, s in local.sources : name => s if try(s.trigger.gcs_prefix, "") != "" }
+
+  # Eventarc cannot filter direct Cloud Storage events by object name (path
+  # patterns apply only to Cloud Audit Logs resourceName and Firebase RTDB),
+  # so there is one finalized trigger for the whole landing bucket whenever any
+  # source lands files. The ingest function routes each object to its source
+  # by prefix and quarantines objects under unknown prefixes. One trigger per
+  # prefix would deliver every object once per file source.
+  landing_triggers = length(local.gcs_sources) > 0 ? { landing = sort(keys(local.gcs_sources)) } : {}
+
+  # Raw tables: the declared schema plus the ingest metadata column the SQL
+  # models read. Partitioned on the event time when it is a time column, else
+  # on the ingestion time.
+  time_types = ["TIMESTAMP", "DATE", "DATETIME"]
+  raw_tables = {
+    for name, s in local.sources : name => {
+      description = try(s.description, "")
+      schema = concat(try(s.schema, []), [{
+        name        = "_ingested_at"
+        type        = "TIMESTAMP"
+        mode        = "NULLABLE"
+        description = "When sluice landed the record."
+      }])
+      partition_field = try(
+        contains(local.time_types, upper([for f in s.schema : f.type if f.name == s.event_time_field][0])) ? s.event_time_field : "_ingested_at",
+        "_ingested_at",
+      )
+    }
+  }
+
+  apis = toset([
+    "artifactregistry.googleapis.com",
+    "bigquery.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudkms.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "dlp.googleapis.com",
+    "eventarc.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+  ])
+}
+
+resource "google_project_service" "apis" {
+  for_each = var.enable_apis ? local.apis : toset([])
+
+  project            = var.project_id
+  service            = each.value
+  disable_on_destroy = false
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+# Google-managed service agents that act on the pipeline's behalf. Creating
+# the identities up front lets the IAM grants below apply on a fresh project.
+resource "google_project_service_identity" "agents" {
+  provider = google-beta
+  for_each = toset(["pubsub.googleapis.com", "eventarc.googleapis.com", "secretmanager.googleapis.com", "dlp.googleapis.com"])
+
+  project    = var.project_id
+  service    = each.value
+  depends_on = [google_project_service.apis]
+}
+
+data "google_storage_project_service_account" "gcs" {
+  project    = var.project_id
+  depends_on = [google_project_service.apis]
+}
+
+data "google_bigquery_default_service_account" "bq" {
+  project    = var.project_id
+  depends_on = [google_project_service.apis]
+}

@@ -1,0 +1,43 @@
+# One 2nd-gen Cloud Function with its own service account. The function has no
+# event_trigger block: triggers are separate Eventarc triggers (see
+# modules/event_trigger) so one function can have several, each with a
+# retry policy and a dead-letter topic.
+
+resource "google_service_account" "this" {
+  project      = var.project_id
+  account_id   = var.name
+  display_name = "sluice function ${var.name}"
+  description  = "Runtime identity of the ${var.name} function; roles granted per dataset, bucket and topic."
+}
+
+resource "google_cloudfunctions2_function" "this" {
+  project     = var.project_id
+  location    = var.region
+  name        = var.name
+  description = var.description
+  labels      = var.labels
+
+  build_config {
+    runtime     = var.runtime
+    entry_point = var.entry_point
+    source {
+      storage_source {
+        bucket = var.source_bucket
+        object = var.source_object
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = var.memory
+    available_cpu                    = var.cpu
+    timeout_seconds                  = var.timeout_seconds
+    max_instance_request_concurrency = var.concurrency
+    min_instance_count               = var.min_instances
+    max_instance_count               = var.max_instances
+    ingress_settings                 = var.ingress_settings
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.this.email
+    environment_variables            = var.environment_variables
+  }
+}

@@ -1,0 +1,71 @@
+output "functions" {
+  description = "Per function: name, URL, entry point and runtime service account."
+  value = {
+    ingest    = { name = module.ingest_function.name, uri = module.ingest_function.uri, entry_point = "Ingest", service_account = module.ingest_function.service_account_email }
+    transform = { name = module.transform_function.name, uri = module.transform_function.uri, entry_point = "Transform", service_account = module.transform_function.service_account_email }
+    mask      = { name = module.mask_function.name, uri = module.mask_function.uri, entry_point = "Mask", service_account = module.mask_function.service_account_email }
+    export    = { name = module.export_function.name, uri = module.export_function.uri, entry_point = "Export", service_account = module.export_function.service_account_email }
+  }
+}
+
+output "buckets" {
+  description = "Bucket names: landing, archive, export, source."
+  value       = { for k, b in google_storage_bucket.pipeline : k => b.name }
+}
+
+output "datasets" {
+  description = "BigQuery dataset ids: raw, curated, published, ops."
+  value       = { for k, d in google_bigquery_dataset.pipeline : k => d.dataset_id }
+}
+
+output "raw_tables" {
+  description = "Raw table ids per source."
+  value       = { for k, t in google_bigquery_table.raw : k => t.id }
+}
+
+output "source_topics" {
+  description = "Pub/Sub topic id per Pub/Sub source; producers publish here."
+  value       = { for k, t in google_pubsub_topic.source : k => t.id }
+}
+
+output "stage_topics" {
+  description = "Topics that chain the stages: transform_completed, mask_completed, export_completed."
+  value       = { for k, t in google_pubsub_topic.stage : k => t.id }
+}
+
+output "dead_letter_subscriptions" {
+  description = "Per trigger, the subscription to pull to inspect dead-lettered events."
+  value = merge(
+    { for k, m in module.source_trigger : "source/${k}" => m.dead_letter_subscription },
+    { for k, m in module.landing_trigger : "landing/${k}" => m.dead_letter_subscription },
+    { mask = module.mask_trigger.dead_letter_subscription, export = module.export_trigger.dead_letter_subscription },
+  )
+}
+
+output "scheduler_jobs" {
+  description = "Cloud Scheduler job ids for transform and export (absent when the schedule is empty)."
+  value = {
+    transform = one(google_cloud_scheduler_job.transform[*].id)
+    export    = one(google_cloud_scheduler_job.export[*].id)
+  }
+}
+
+output "dlp_deidentify_templates" {
+  description = "DLP de-identify template name per masked table."
+  value       = { for k, t in google_data_loss_prevention_deidentify_template.mask : k => t.id }
+}
+
+output "token_secret_version" {
+  description = "Secret Manager version holding the tokenisation key (the mask function's SLUICE_TOKEN_SECRET)."
+  value       = google_secret_manager_secret_version.token_key.name
+}
+
+output "token_kms_key" {
+  description = "KMS key that wraps the tokenisation key."
+  value       = google_kms_crypto_key.token_wrap.id
+}
+
+output "function_environment" {
+  description = "Environment variables every function receives (mask also gets SLUICE_TOKEN_SECRET)."
+  value       = local.function_env
+}

@@ -1,0 +1,206 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project id that hosts the pipeline."
+}
+
+variable "region" {
+  type        = string
+  description = "Region for the functions, buckets, datasets, Eventarc triggers, KMS and secrets (a single region keeps storage triggers and buckets co-located, which Eventarc requires)."
+  default     = "europe-west1"
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name prefixed to every resource name (buckets and topics \"<environment>-<name>\", datasets \"<environment>_<name>\" with - turned into _). Bucket names are global, so pick something unique such as \"acme-dev\"."
+
+  validation {
+    # 16 characters keeps "<environment>-transform" within the 30-character service account id limit.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.environment))
+    error_message = "environment must be 2-16 characters of lower-case letters, digits and -, starting with a letter and not ending with -."
+  }
+}
+
+variable "pipeline_file" {
+  type        = string
+  description = "Path to pipeline.yaml, the same file the functions embed. Empty means the repository's pipeline/pipeline.yaml."
+  default     = ""
+}
+
+variable "source_dir" {
+  type        = string
+  description = "Repository root that is zipped into the function bundle. Empty means two levels above this module."
+  default     = ""
+}
+
+variable "enable_apis" {
+  type        = bool
+  description = "Enable the Google APIs the pipeline needs. Turn off when a platform team manages APIs."
+  default     = true
+}
+
+variable "go_runtime" {
+  type        = string
+  description = "Cloud Functions runtime id for the Go bundle; it must support the go directive in go.mod."
+  default     = "go126"
+}
+
+variable "function_settings" {
+  type = object({
+    ingest = optional(object({
+      memory          = optional(string, "512Mi")
+      cpu             = optional(string, "1")
+      timeout_seconds = optional(number, 300)
+      concurrency     = optional(number, 8)
+      min_instances   = optional(number, 0)
+      max_instances   = optional(number, 20)
+    }), {})
+    transform = optional(object({
+      memory          = optional(string, "512Mi")
+      cpu             = optional(string, "1")
+      timeout_seconds = optional(number, 1800)
+      concurrency     = optional(number, 1)
+      min_instances   = optional(number, 0)
+      max_instances   = optional(number, 1)
+    }), {})
+    mask = optional(object({
+      memory          = optional(string, "1Gi")
+      cpu             = optional(string, "1")
+      timeout_seconds = optional(number, 540)
+      concurrency     = optional(number, 1)
+      min_instances   = optional(number, 0)
+      max_instances   = optional(number, 3)
+    }), {})
+    export = optional(object({
+      memory          = optional(string, "512Mi")
+      cpu             = optional(string, "1")
+      timeout_seconds = optional(number, 540)
+      concurrency     = optional(number, 1)
+      min_instances   = optional(number, 0)
+      max_instances   = optional(number, 3)
+    }), {})
+  })
+  description = "Per-function memory, CPU, timeout (seconds), request concurrency per instance, and min/max instances. Omitted fields keep the defaults shown in the README. Transform defaults to one instance at a time so SQL models never run twice concurrently. Event-driven functions (ingest, mask, export) allow at most 540 seconds."
+  default     = {}
+}
+
+variable "ingress_settings" {
+  type = object({
+    ingest    = optional(string, "ALLOW_INTERNAL_ONLY")
+    transform = optional(string, "ALLOW_ALL")
+    mask      = optional(string, "ALLOW_INTERNAL_ONLY")
+    export    = optional(string, "ALLOW_ALL")
+  })
+  description = "Ingress per function. Event-only functions accept internal traffic (Eventarc); the ones Cloud Scheduler calls over their URL allow all ingress but still require an OIDC token from an invoker."
+  default     = {}
+}
+
+variable "retry" {
+  type = object({
+    max_delivery_attempts = optional(number, 10)
+    min_retry_delay       = optional(string, "10s")
+    max_retry_delay       = optional(string, "600s")
+  })
+  description = "Retry policy for every event trigger: exponential backoff between min and max delay, then the event moves to the trigger's dead-letter topic after max_delivery_attempts (5-100)."
+  default     = {}
+
+  validation {
+    condition     = var.retry.max_delivery_attempts >= 5 && var.retry.max_delivery_attempts <= 100
+    error_message = "retry.max_delivery_attempts must be between 5 and 100 (Pub/Sub dead-letter limits)."
+  }
+}
+
+variable "dead_letter_retention" {
+  type        = string
+  description = "How long dead-lettered events stay in the inspection subscription (Pub/Sub duration, max 31 days)."
+  default     = "1209600s"
+}
+
+variable "scheduler_region" {
+  type        = string
+  description = "Region for Cloud Scheduler jobs. Empty means var.region; set it when Cloud Scheduler is not offered there."
+  default     = ""
+}
+
+variable "schedule_time_zone" {
+  type        = string
+  description = "Time zone (tz database name) for the cron expressions in pipeline.yaml schedules."
+  default     = "Etc/UTC"
+}
+
+variable "kms_key_name" {
+  type        = string
+  description = "Optional customer-managed key (projects/.../cryptoKeys/...) for the buckets and datasets. Null uses Google-managed encryption. The key must be in var.region."
+  default     = null
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect BigQuery tables and the function bucket contents from terraform destroy. Keep true outside throwaway environments."
+  default     = true
+}
+
+variable "landing_retention_days" {
+  type        = number
+  description = "Days before a landed file is deleted from the landing bucket; the original is already copied to the archive bucket."
+  default     = 14
+}
+
+variable "archive_nearline_days" {
+  type        = number
+  description = "Days before archived originals move to NEARLINE storage."
+  default     = 30
+}
+
+variable "archive_coldline_days" {
+  type        = number
+  description = "Days before archived originals move to COLDLINE storage."
+  default     = 90
+}
+
+variable "archive_archive_days" {
+  type        = number
+  description = "Days before archived originals move to ARCHIVE storage."
+  default     = 365
+}
+
+variable "export_retention_days" {
+  type        = number
+  description = "Days export files and manifests are kept in the export bucket."
+  default     = 90
+}
+
+variable "function_source_retention_days" {
+  type        = number
+  description = "Days old function source archives are kept; a deployed function does not need its archive after the build."
+  default     = 30
+}
+
+variable "analyst_group" {
+  type        = string
+  description = "Google group (email) of analysts and BI tools: read access to the published dataset only. Empty grants nothing."
+  default     = ""
+}
+
+variable "data_engineer_group" {
+  type        = string
+  description = "Google group (email) of data engineers: read access to raw, curated, published and ops. Empty grants nothing."
+  default     = ""
+}
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Monitoring notification channel ids (projects/.../notificationChannels/...) that receive every alert."
+  default     = []
+}
+
+variable "freshness_window" {
+  type        = string
+  description = "Alert when the ingest function has handled no event successfully for this long (a duration in seconds such as \"7200s\", at most 84600s)."
+  default     = "7200s"
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Extra labels put on every resource that supports labels."
+  default     = {}
+}
