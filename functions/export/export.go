@@ -1,0 +1,79 @@
+// Package export is the export function: on mask.completed (a Pub/Sub
+// message) or on its Cloud Scheduler timer (a dev.sluice.schedule.v1.fired
+// CloudEvent) it runs each export query over the published dataset and
+// writes the file to the export bucket, then announces export.completed.
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/sluice-data/sluice/functions/transform"
+	"github.com/sluice-data/sluice/shared/events"
+	"github.com/sluice-data/sluice/shared/gcp"
+	"github.com/sluice-data/sluice/shared/logging"
+)
+
+// EntryPoint is the name Cloud Functions and the local router call.
+const EntryPoint = "Export"
+
+func init() {
+	functions.CloudEvent(EntryPoint, Handle)
+}
+
+var (
+	clients gcp.Cache
+	log     = logging.New(os.Stdout, slog.LevelInfo)
+)
+
+// Handle is the CloudEvent entry point.
+func Handle(ctx context.Context, e cloudevents.Event) error {
+	var runID, runDate, trigger string
+	switch e.Type() {
+	case events.TypePubSubPublished:
+		var msg events.MessagePublishedData
+		var done events.MaskCompletedData
+		if err := json.Unmarshal(e.Data(), &msg); err != nil {
+			log.Error("export: undecodable event; acknowledged", "id", e.ID(), "error", err.Error())
+			return nil
+		}
+		if err := json.Unmarshal(msg.Message.Data, &done); err != nil || done.RunID == "" {
+			log.Error("export: message is not a mask.completed payload; acknowledged", "id", e.ID())
+			return nil
+		}
+		runID, runDate, trigger = done.RunID, done.RunDate, "mask.completed"
+	case events.TypeScheduleFired:
+		var d events.ScheduleFiredData
+		if len(e.Data()) > 0 {
+			if err := json.Unmarshal(e.Data(), &d); err != nil {
+				log.Error("export: undecodable schedule body; acknowledged", "id", e.ID(), "error", err.Error())
+				return nil
+			}
+		}
+		now := time.Now().UTC()
+		runID, runDate, trigger = transform.NewRunID(now), now.Format("2006-01-02"), "schedule"
+		if d.RunDate != "" {
+			runDate = d.RunDate
+		}
+	default:
+		log.Error("export: unexpected event type; acknowledged", "type", e.Type(), "id", e.ID())
+		return nil
+	}
+	c, err := clients.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("export: clients: %w", err)
+	}
+	x := &Exporter{BigQuery: c.BigQuery, Storage: c.Storage, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
+	if _, err := x.Run(ctx, runID, runDate, trigger); err != nil {
+		log.Error("export failed", "run_id", runID, "error", err.Error())
+		return err
+	}
+	return nil
+}

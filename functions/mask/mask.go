@@ -1,0 +1,86 @@
+// Package mask is the mask function: on transform.completed it reads the
+// curated tables the mask policy names, de-identifies them through the DLP
+// API and writes the published dataset, then announces mask.completed.
+// It fails closed: unclassified columns are withheld, and a DLP error stops
+// the run before anything is written.
+package mask
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/sluice-data/sluice/shared/events"
+	"github.com/sluice-data/sluice/shared/gcp"
+	"github.com/sluice-data/sluice/shared/logging"
+)
+
+// EntryPoint is the name Cloud Functions and the local router call.
+const EntryPoint = "Mask"
+
+func init() {
+	functions.CloudEvent(EntryPoint, Handle)
+}
+
+var (
+	clients gcp.Cache
+	log     = logging.New(os.Stdout, slog.LevelInfo)
+)
+
+// Handle is the CloudEvent entry point (a Pub/Sub message on the
+// transform-completed topic).
+func Handle(ctx context.Context, e cloudevents.Event) error {
+	var msg events.MessagePublishedData
+	if err := json.Unmarshal(e.Data(), &msg); err != nil {
+		log.Error("mask: undecodable event; acknowledged", "id", e.ID(), "error", err.Error())
+		return nil
+	}
+	var done events.TransformCompletedData
+	if err := json.Unmarshal(msg.Message.Data, &done); err != nil || done.RunID == "" {
+		log.Error("mask: message is not a transform.completed payload; acknowledged", "id", e.ID(), "message_id", msg.Message.MessageID)
+		return nil
+	}
+	c, err := clients.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("mask: clients: %w", err)
+	}
+	key, err := TokenKey(c.Env)
+	if err != nil {
+		return err
+	}
+	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names,
+		Project: c.Env.Project, TokenKey: key, Now: time.Now, Log: log}
+	out, err := m.Run(ctx, done.RunID, done.RunDate)
+	if err != nil {
+		log.Error("mask failed", "run_id", done.RunID, "error", err.Error())
+		return err
+	}
+	log.Info("mask completed", "run_id", done.RunID, "tables", len(out.Tables), "dlp_bytes", out.DLPBytes, "withheld", out.Withheld)
+	return nil
+}
+
+// TokenKey reads the tokenisation key. Locally it is a file
+// (SLUICE_TOKEN_KEY_FILE); reading it from Secret Manager
+// (SLUICE_TOKEN_SECRET) is not built yet and says so.
+func TokenKey(env gcp.Env) ([]byte, error) {
+	switch {
+	case env.TokenKeyFile != "":
+		b, err := os.ReadFile(env.TokenKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("mask: SLUICE_TOKEN_KEY_FILE: %w", err)
+		}
+		if len(b) < 16 {
+			return nil, fmt.Errorf("mask: SLUICE_TOKEN_KEY_FILE %s holds %d bytes; want at least 16", env.TokenKeyFile, len(b))
+		}
+		return b, nil
+	case env.TokenSecret != "":
+		return nil, fmt.Errorf("mask: SLUICE_TOKEN_SECRET is set, but reading the key from Secret Manager is not implemented yet; mount the secret as a file and set SLUICE_TOKEN_KEY_FILE")
+	}
+	return nil, fmt.Errorf("mask: no tokenisation key: set SLUICE_TOKEN_KEY_FILE to a file of at least 16 random bytes")
+}

@@ -1,0 +1,120 @@
+package transform
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/sluice-data/sluice/shared/config"
+)
+
+// refRE and sourceRE find the two templating calls a model may use. They
+// are placeholders in the SQL text, not SQL, so a pattern is the right tool.
+var (
+	refRE    = regexp.MustCompile(`\bref\(\s*'([^']*)'\s*\)`)
+	sourceRE = regexp.MustCompile(`\bsource\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)`)
+)
+
+// ModelPlan is one model ready to run: its SQL with references resolved to
+// fully qualified table names, and the models it reads.
+type ModelPlan struct {
+	Model config.Model
+	SQL   string
+	Deps  []string
+}
+
+// Plan resolves every model's references and orders the models so that each
+// runs after the models it reads. An unknown reference or a cycle is an
+// error naming the files involved.
+func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]ModelPlan, error) {
+	byName := map[string]config.Model{}
+	for _, m := range p.Models {
+		byName[m.Name] = m
+	}
+	plans := map[string]*ModelPlan{}
+	var errs []string
+	for _, m := range p.Models {
+		sql := p.SQL[m.Name]
+		mp := &ModelPlan{Model: m}
+		seen := map[string]bool{}
+		sql = refRE.ReplaceAllStringFunc(sql, func(s string) string {
+			name := refRE.FindStringSubmatch(s)[1]
+			if _, ok := byName[name]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: ref('%s') names no model in pipeline.yaml", m.File, name))
+				return s
+			}
+			if !seen[name] {
+				mp.Deps = append(mp.Deps, name)
+				seen[name] = true
+			}
+			return fmt.Sprintf("`%s.%s.%s`", project, curatedDataset, name)
+		})
+		sql = sourceRE.ReplaceAllStringFunc(sql, func(s string) string {
+			g := sourceRE.FindStringSubmatch(s)
+			if g[1] != "raw" {
+				errs = append(errs, fmt.Sprintf("%s: source('%s', '%s'): the first argument must be 'raw'", m.File, g[1], g[2]))
+				return s
+			}
+			if _, ok := p.Source(g[2]); !ok {
+				errs = append(errs, fmt.Sprintf("%s: source('raw', '%s') names no source in pipeline.yaml", m.File, g[2]))
+				return s
+			}
+			return fmt.Sprintf("`%s.%s.%s`", project, rawDataset, g[2])
+		})
+		mp.SQL = sql
+		plans[m.Name] = mp
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("model references:\n  %s", strings.Join(errs, "\n  "))
+	}
+	// Depth-first topological sort in config order, so the order is stable.
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var order []ModelPlan
+	var visit func(name string, stack []string) error
+	visit = func(name string, stack []string) error {
+		switch state[name] {
+		case done:
+			return nil
+		case visiting:
+			i := indexOf(stack, name)
+			cycle := append(append([]string{}, stack[i:]...), name)
+			files := make([]string, len(cycle))
+			for j, n := range cycle {
+				files[j] = byName[n].File
+			}
+			return fmt.Errorf("models form a cycle: %s", strings.Join(files, " → "))
+		}
+		state[name] = visiting
+		deps := append([]string{}, plans[name].Deps...)
+		sort.Strings(deps)
+		for _, d := range deps {
+			if err := visit(d, append(stack, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = done
+		order = append(order, *plans[name])
+		return nil
+	}
+	for _, m := range p.Models {
+		if err := visit(m.Name, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}

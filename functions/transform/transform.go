@@ -1,0 +1,100 @@
+// Package transform is the transform function: an HTTP function that Cloud
+// Scheduler calls (with an OIDC token) to rebuild the curated models in
+// dependency order and announce transform.completed.
+package transform
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"regexp"
+	"time"
+
+	"cloud.google.com/go/civil"
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+	"github.com/sluice-data/sluice/shared/gcp"
+	"github.com/sluice-data/sluice/shared/logging"
+)
+
+// EntryPoint is the name Cloud Functions and the local router call.
+const EntryPoint = "Transform"
+
+func init() {
+	functions.HTTP(EntryPoint, Handle)
+}
+
+var (
+	clients gcp.Cache
+	log     = logging.New(os.Stdout, slog.LevelInfo)
+)
+
+// Request is the optional JSON body of a transform call.
+type Request struct {
+	RunID   string `json:"run_id,omitempty"`   // default: time-based and unique
+	RunDate string `json:"run_date,omitempty"` // YYYY-MM-DD, default: today (UTC)
+}
+
+var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+// Handle is the HTTP entry point. It answers 400 for a bad request body,
+// 500 when a model fails (so the scheduler's retry and alerting see it), and
+// 200 with the transform.completed payload otherwise.
+func Handle(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			http.Error(w, "transform: request body: want JSON {\"run_id\": \"…\", \"run_date\": \"YYYY-MM-DD\"}: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	now := time.Now().UTC()
+	runDate := now.Truncate(24 * time.Hour)
+	if req.RunDate != "" {
+		d, err := time.Parse("2006-01-02", req.RunDate)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("transform: run_date %q: want YYYY-MM-DD", req.RunDate), http.StatusBadRequest)
+			return
+		}
+		runDate = d
+	}
+	if req.RunID == "" {
+		req.RunID = NewRunID(now)
+	} else if !runIDRE.MatchString(req.RunID) {
+		http.Error(w, fmt.Sprintf("transform: run_id %q: want 1-64 letters, digits or _", req.RunID), http.StatusBadRequest)
+		return
+	}
+	out, err := run(r.Context(), req.RunID, runDate)
+	if err != nil {
+		log.Error("transform failed", "run_id", req.RunID, "error", err.Error())
+		http.Error(w, "transform: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+func run(ctx context.Context, runID string, runDate time.Time) (any, error) {
+	c, err := clients.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("clients: %w", err)
+	}
+	rn := &Runner{BigQuery: c.BigQuery, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
+	return rn.Run(ctx, runID, runDate)
+}
+
+// NewRunID returns a sortable, unique run id such as 20261127T231500_3f9a1c.
+func NewRunID(now time.Time) string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return now.UTC().Format("20060102T150405") + "_" + hex.EncodeToString(b)
+}
+
+func civilDate(t time.Time) civil.Date { return civil.DateOf(t) }
