@@ -1,0 +1,367 @@
+package dlp
+
+import "strings"
+
+var tlds = map[string]bool{}
+
+func init() {
+	for _, t := range strings.Fields("com net org edu gov mil int io co uk de fr es it nl eu info biz dev app ai us ca au jp cn in br ru ch se no dk fi pl be at ie nz sg hk me tv xyz online site tech cloud email mx ar za kr tw pt gr cz hu ro il tr ua ae sa ly gg ws cc") {
+		tlds[t] = true
+	}
+}
+
+var swiftCountries = map[string]bool{}
+
+func init() {
+	for c := range ibanLengths {
+		swiftCountries[c] = true
+	}
+	for _, c := range strings.Fields("US CA MX JP CN IN AU NZ SG HK KR TW ZA AR CL CO PE RU ID MY TH PH VN NG KE") {
+		swiftCountries[c] = true
+	}
+}
+
+var months = map[string]int{}
+
+func init() {
+	for i, m := range strings.Fields("january february march april may june july august september october november december") {
+		months[m] = i + 1
+		months[m[:3]] = i + 1
+	}
+	months["sept"] = 9
+}
+
+var streetSuffixes = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace parkway pkwy circle cir highway hwy square sq trail alley") {
+		streetSuffixes[w] = true
+	}
+}
+
+// firstNames is the given-name list the PERSON_NAME heuristic relies on.
+var firstNames = map[string]bool{}
+
+// notSurname lists capitalised words that do not continue a name.
+var notSurname = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew Anthony Mark Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George Timothy Ronald Edward Jason Jeffrey Ryan Jacob Gary Nicholas Eric Jonathan Stephen Larry Justin Scott Brandon Benjamin Samuel Gregory Alexander Frank Patrick Raymond Jack Dennis Jerry Tyler Aaron Jose Adam Nathan Henry Douglas Zachary Peter Kyle Ethan Walter Noah Jeremy Christian Keith Roger Terry Gerald Harold Sean Austin Carl Arthur Lawrence Dylan Jesse Jordan Bryan Billy Joe Bruce Gabriel Logan Albert Willie Alan Juan Wayne Elijah Randy Roy Vincent Ralph Eugene Russell Bobby Mason Philip Louis Liam Lucas Oliver Mateo Carlos Luis Miguel Diego Ahmed Mohammed Omar Ali Wei Hiroshi Raj Arjun Ivan Dmitri Lars Sven Pierre Hans Marco Giovanni
+Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty Margaret Sandra Ashley Kimberly Emily Donna Michelle Carol Amanda Dorothy Melissa Deborah Stephanie Rebecca Sharon Laura Cynthia Kathleen Amy Angela Shirley Anna Brenda Pamela Emma Nicole Helen Samantha Katherine Christine Debra Rachel Carolyn Janet Catherine Maria Heather Diane Ruth Julie Olivia Joyce Virginia Victoria Kelly Lauren Christina Joan Evelyn Judith Megan Andrea Cheryl Hannah Jacqueline Martha Gloria Teresa Ann Sara Madison Frances Kathryn Janice Jean Abigail Alice Judy Sophia Grace Denise Amber Doris Marilyn Danielle Beverly Isabella Theresa Diana Natalie Brittany Charlotte Marie Kayla Alexis Lori Ava Mia Chloe Zoe Lucia Sofia Camila Valentina Fatima Aisha Priya Mei Yuki Ingrid Astrid Claire Sophie Elena Ana Carmen Rosa Julia Nina Olga Tatiana`) {
+		firstNames[n] = true
+	}
+	for _, w := range strings.Fields(`The A An And Or But Of In On At To For From With By As Is Was Are Be This That These Those It He She They We You I My Our Your His Her Their Street Avenue Road Lane Drive Court Boulevard Inc Ltd LLC Corp Company Bank University College School Hospital Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August September October November December Said Says Will Can Has Had Did Does And Team Group Account Card Email Phone Number Address Name`) {
+		notSurname[w] = true
+	}
+}
+
+func isCapWord(t string) bool {
+	if len(t) < 2 || !isUpper(t[0]) {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		if !(t[i] >= 'a' && t[i] <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// nextToken returns the alnum token starting at p (after skipping exactly
+// the separator sep), or empty.
+func tokenAt(text string, p int) (int, int) {
+	e := p
+	for e < len(text) && isAlnum(text[e]) {
+		e++
+	}
+	return p, e
+}
+
+func findWords(text string, set typeSet, out []span) []span {
+	skip := 0
+	for i := 0; i < len(text); {
+		c := text[i]
+		if class[c]&(cDigit|cUpper|cLower) == 0 {
+			i++
+			continue
+		}
+		s := i
+		for i < len(text) && class[text[i]]&(cDigit|cUpper|cLower) != 0 {
+			i++
+		}
+		e := i
+		if s < skip {
+			continue
+		}
+		t := text[s:e]
+		prev := byte(' ')
+		if s > 0 {
+			prev = text[s-1]
+		}
+		// Domain names.
+		if set.has(bDomain) && e < len(text) && text[e] == '.' && prev != '@' && prev != '.' && prev != '/' && prev != '-' && prev != '_' && prev != ':' {
+			if de, ll := domainAt(text, s); de > 0 && tlds[strings.ToLower(text[ll:de])] {
+				if de >= len(text) || (text[de] != '@' && text[de] != '-' && text[de] != '_') {
+					out = append(out, span{s, de, "DOMAIN_NAME", vLikely})
+					skip = de
+					continue
+				}
+			}
+		}
+		switch {
+		case isUpper(c):
+			out = upperToken(text, s, e, t, prev, set, out, &skip)
+		case isDigit(c):
+			out = digitToken(text, s, e, t, set, out, &skip)
+		}
+	}
+	return out
+}
+
+func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []span, skip *int) []span {
+	n := len(t)
+	allUD := true
+	digits := 0
+	for i := 0; i < n; i++ {
+		if isDigit(t[i]) {
+			digits++
+		} else if !isUpper(t[i]) {
+			allUD = false
+			break
+		}
+	}
+	if allUD {
+		if n == 17 && set.has(bVIN) && vinValid(t) {
+			lik := vLikely
+			if hot(text, s, e, 30, 0, hwVIN) {
+				lik = vVeryLikely
+			}
+			out = append(out, span{s, e, "VEHICLE_IDENTIFICATION_NUMBER", lik})
+			return out
+		}
+		if set.has(bIBAN) && n >= 4 && isUpper(t[1]) && isDigit(t[2]) && isDigit(t[3]) {
+			if want, ok := ibanLengths[t[:2]]; ok {
+				var buf [40]byte
+				comp := append(buf[:0], t...)
+				end := e
+				for len(comp) < want && end+1 < len(text) && text[end] == ' ' {
+					ts, te := tokenAt(text, end+1)
+					if te == ts || te-ts > 4 {
+						break
+					}
+					ok := true
+					for k := ts; k < te; k++ {
+						if !isDigit(text[k]) && !isUpper(text[k]) {
+							ok = false
+						}
+					}
+					if !ok {
+						break
+					}
+					comp = append(comp, text[ts:te]...)
+					end = te
+				}
+				if len(comp) == want && ibanValid(comp) {
+					out = append(out, span{s, end, "IBAN_CODE", vVeryLikely})
+					*skip = end
+					return out
+				}
+			}
+		}
+		if set.has(bSWIFT) && (n == 8 || n == 11) && digits <= 5 {
+			ok := true
+			for k := 0; k < 6; k++ {
+				if !isUpper(t[k]) {
+					ok = false
+				}
+			}
+			if ok && swiftCountries[t[4:6]] {
+				lik := vUnlikely
+				if hot(text, s, e, 40, 0, hwSwift) {
+					lik = vLikely
+				} else if digits > 0 {
+					lik = vPossible
+				}
+				out = append(out, span{s, e, "SWIFT_CODE", lik})
+				return out
+			}
+		}
+		if set.has(bPassport) && (n == 9 || n == 8) && digits >= n-2 && isUpper(t[0]) && isDigit(t[n-1]) && hot(text, s, e, 40, 0, hwPassport) {
+			out = append(out, span{s, e, "PASSPORT", vLikely})
+			return out
+		}
+	}
+	if set.has(bPerson) {
+		out = personName(text, s, e, t, out, skip)
+	}
+	if set&(1<<bDate|1<<bDOB) != 0 && e-s >= 3 {
+		if _, ok := months[strings.ToLower(t)]; ok {
+			// Month D, YYYY
+			p := e
+			if p < len(text) && text[p] == '.' {
+				p++
+			}
+			if p < len(text) && text[p] == ' ' {
+				ds, de := tokenAt(text, p+1)
+				dd := strings.TrimRight(text[ds:de], "stndrh")
+				if len(dd) >= 1 && len(dd) <= 2 && isDigit(dd[0]) && atoi(dd) >= 1 && atoi(dd) <= 31 {
+					q := de
+					if q < len(text) && text[q] == ',' {
+						q++
+					}
+					if q < len(text) && text[q] == ' ' {
+						ys, ye := tokenAt(text, q+1)
+						if ye-ys == 4 && isDigit(text[ys]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && allDigits(text[ys:ye]) {
+							out = emitDate(text, s, ye, set, out)
+							*skip = ye
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func allDigits(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if !isDigit(t[i]) {
+			return false
+		}
+	}
+	return len(t) > 0
+}
+
+func personName(text string, s, e int, t string, out []span, skip *int) []span {
+	given := firstNames[t]
+	title := t == "Mr" || t == "Mrs" || t == "Ms" || t == "Dr" || t == "Miss" || t == "Prof"
+	if !given && !title {
+		return out
+	}
+	p := e
+	if title {
+		if p < len(text) && text[p] == '.' {
+			p++
+		}
+	}
+	if p >= len(text) || text[p] != ' ' {
+		return out
+	}
+	p++
+	start := s
+	if title {
+		// Title + given? + surname
+		ts, te := tokenAt(text, p)
+		if !isCapWord(text[ts:te]) || notSurname[text[ts:te]] {
+			return out
+		}
+		start = ts
+		if firstNames[text[ts:te]] && te+1 < len(text) && text[te] == ' ' {
+			ss, se := tokenAt(text, te+1)
+			if isCapWord(text[ss:se]) && !notSurname[text[ss:se]] {
+				te = se
+			}
+		}
+		*skip = te
+		return append(out, span{start, te, "PERSON_NAME", vLikely})
+	}
+	// Optional middle initial "Q. "
+	if p+2 < len(text) && isUpper(text[p]) && text[p+1] == '.' && text[p+2] == ' ' {
+		p += 3
+	}
+	ts, te := tokenAt(text, p)
+	sur := text[ts:te]
+	if !isCapWord(sur) && !isMcName(sur) || notSurname[sur] || streetSuffixes[strings.ToLower(sur)] {
+		return out
+	}
+	// Hyphenated or apostrophe surnames.
+	for te+1 < len(text) && (text[te] == '-' || text[te] == '\'') && isUpper(text[te+1]) {
+		_, te2 := tokenAt(text, te+1)
+		te = te2
+	}
+	*skip = te
+	return append(out, span{start, te, "PERSON_NAME", vLikely})
+}
+
+func isMcName(t string) bool {
+	return len(t) >= 4 && (strings.HasPrefix(t, "Mc") || strings.HasPrefix(t, "Mac")) && isUpper(t[len(t)-len(strings.TrimLeft(t[2:], "c"))])
+}
+
+func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *int) []span {
+	n := len(t)
+	if !allDigits(t) {
+		return out
+	}
+	if set.has(bStreet) && n <= 5 && e+1 < len(text) && text[e] == ' ' {
+		p := e + 1
+		words := 0
+		for words < 4 {
+			ts, te := tokenAt(text, p)
+			w := text[ts:te]
+			if words > 0 && streetSuffixes[strings.ToLower(w)] && (isUpper(w[0])) {
+				end := te
+				if end < len(text) && text[end] == '.' {
+					end++
+				}
+				end = extendCity(text, end)
+				out = append(out, span{s, end, "STREET_ADDRESS", vLikely})
+				*skip = end
+				return out
+			}
+			if !(isCapWord(w) || (len(w) >= 3 && allDigits(w[:len(w)-2]) && (strings.HasSuffix(w, "th") || strings.HasSuffix(w, "st") || strings.HasSuffix(w, "nd") || strings.HasSuffix(w, "rd")))) {
+				break
+			}
+			words++
+			if te >= len(text) || text[te] != ' ' {
+				break
+			}
+			p = te + 1
+		}
+	}
+	if set&(1<<bDate|1<<bDOB) != 0 && n <= 2 && e+1 < len(text) && text[e] == ' ' {
+		ms, me := tokenAt(text, e+1)
+		if _, ok := months[strings.ToLower(text[ms:me])]; ok && isUpper(text[ms]) && me+1 < len(text) && text[me] == ' ' {
+			ys, ye := tokenAt(text, me+1)
+			if ye-ys == 4 && allDigits(text[ys:ye]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && atoi(t) >= 1 && atoi(t) <= 31 {
+				out = emitDate(text, s, ye, set, out)
+				*skip = ye
+			}
+		}
+	}
+	return out
+}
+
+// extendCity extends a street address over ", City, ST 12345".
+func extendCity(text string, end int) int {
+	p := end
+	if p+2 >= len(text) || text[p] != ',' || text[p+1] != ' ' {
+		return end
+	}
+	p += 2
+	q := p
+	words := 0
+	for words < 3 {
+		ts, te := tokenAt(text, q)
+		if !isCapWord(text[ts:te]) {
+			break
+		}
+		words++
+		q = te
+		if q+1 < len(text) && text[q] == ' ' && isUpper(text[q+1]) {
+			q++
+			continue
+		}
+		break
+	}
+	if words == 0 {
+		return end
+	}
+	end = q
+	if q+4 <= len(text) && text[q] == ',' && text[q+1] == ' ' && isUpper(text[q+2]) && q+3 < len(text) && isUpper(text[q+3]) && (q+4 == len(text) || !isAlnum(text[q+4])) {
+		end = q + 4
+		if end+6 <= len(text) && text[end] == ' ' && allDigits(text[end+1:end+6]) && (end+6 == len(text) || !isAlnum(text[end+6])) {
+			end += 6
+		}
+	}
+	return end
+}

@@ -1,0 +1,142 @@
+package dlp
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"sync"
+
+	"cloud.google.com/go/dlp/apiv2/dlppb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sluice-data/sluice/emulators/fault"
+)
+
+// Options configure a Server. The zero value is a faithful default.
+type Options struct {
+	// DeterministicTransientKeys derives a TransientCryptoKey from its name
+	// (SHA-256 of the name) instead of generating a fresh random key per
+	// request as Cloud DLP does. Useful for golden tests; off by default.
+	DeterministicTransientKeys bool
+	// UnwrapKMS, when set, stands in for Cloud KMS: it receives the
+	// kmsWrapped.cryptoKeyName and wrappedKey and returns the plain key.
+	// When nil, a KMS-wrapped key answers FAILED_PRECONDITION.
+	UnwrapKMS func(cryptoKeyName string, wrapped []byte) ([]byte, error)
+}
+
+// Server is an in-process google.privacy.dlp.v2.DlpService.
+type Server struct {
+	dlppb.UnimplementedDlpServiceServer
+
+	opts   Options
+	faults fault.Injector
+
+	mu        sync.Mutex
+	inspectT  map[string]*dlppb.InspectTemplate
+	deidT     map[string]*dlppb.DeidentifyTemplate
+	grpcSrv   *grpc.Server
+	lastWrite int64
+}
+
+// NewServer returns a Server ready to Register or Serve.
+func NewServer(opts Options) *Server {
+	return &Server{
+		opts:     opts,
+		inspectT: map[string]*dlppb.InspectTemplate{},
+		deidT:    map[string]*dlppb.DeidentifyTemplate{},
+	}
+}
+
+// Register registers the DlpService on g.
+func (s *Server) Register(g *grpc.Server) { dlppb.RegisterDlpServiceServer(g, s) }
+
+// Serve creates a grpc.Server, registers the service and serves lis until
+// Stop is called.
+func (s *Server) Serve(lis net.Listener) error {
+	g := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
+	s.Register(g)
+	s.mu.Lock()
+	s.grpcSrv = g
+	s.mu.Unlock()
+	return g.Serve(lis)
+}
+
+// Stop stops the grpc.Server created by Serve, if any.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	g := s.grpcSrv
+	s.grpcSrv = nil
+	s.mu.Unlock()
+	if g != nil {
+		g.Stop()
+	}
+}
+
+// Faults returns the fault injector consulted by every RPC; method names
+// are RPC names such as "DeidentifyContent".
+func (s *Server) Faults() *fault.Injector { return &s.faults }
+
+func (s *Server) check(method string) error {
+	if fail, code := s.faults.Check(method); fail {
+		c := codes.Code(code)
+		if code == 0 {
+			c = codes.Unavailable
+		}
+		return status.Errorf(c, "injected fault on %s", method)
+	}
+	return nil
+}
+
+func invalid(format string, a ...any) error {
+	return status.Errorf(codes.InvalidArgument, format, a...)
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}
+
+// InspectContent implements DlpService.InspectContent.
+func (s *Server) InspectContent(ctx context.Context, req *dlppb.InspectContentRequest) (*dlppb.InspectContentResponse, error) {
+	if err := s.check("InspectContent"); err != nil {
+		return nil, err
+	}
+	if err := checkRequestSize(req); err != nil {
+		return nil, err
+	}
+	cfg, err := s.resolveInspectConfig(req.GetInspectConfig(), req.GetInspectTemplateName())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkItem(req.GetItem()); err != nil {
+		return nil, err
+	}
+	ins, err := newInspector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	findings, truncated := ins.inspectItem(req.GetItem())
+	return &dlppb.InspectContentResponse{Result: &dlppb.InspectResult{Findings: findings, FindingsTruncated: truncated}}, nil
+}
+
+// ListInfoTypes implements DlpService.ListInfoTypes.
+func (s *Server) ListInfoTypes(ctx context.Context, req *dlppb.ListInfoTypesRequest) (*dlppb.ListInfoTypesResponse, error) {
+	if err := s.check("ListInfoTypes"); err != nil {
+		return nil, err
+	}
+	var out []*dlppb.InfoTypeDescription
+	for _, d := range builtinList {
+		out = append(out, &dlppb.InfoTypeDescription{
+			Name:        d.name,
+			DisplayName: d.display,
+			Description: d.desc,
+			Example:     d.example,
+			SupportedBy: []dlppb.InfoTypeSupportedBy{dlppb.InfoTypeSupportedBy_INSPECT},
+		})
+	}
+	return &dlppb.ListInfoTypesResponse{InfoTypes: out}, nil
+}
