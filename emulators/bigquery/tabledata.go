@@ -1,0 +1,309 @@
+package bigquery
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	bq "google.golang.org/api/bigquery/v2"
+)
+
+// idSet remembers the most recent insertIds of a table (best-effort
+// de-duplication, as BigQuery documents it).
+type idSet struct {
+	seen map[string]struct{}
+	ring []string
+	next int
+}
+
+const dedupWindow = 1 << 20
+
+func (s *idSet) has(id string) bool { _, ok := s.seen[id]; return ok }
+
+func (s *idSet) add(id string) {
+	if _, ok := s.seen[id]; ok {
+		return
+	}
+	if len(s.ring) < dedupWindow {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.seen, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % dedupWindow
+	}
+	s.seen[id] = struct{}{}
+}
+
+type insertAllRequest struct {
+	Rows []struct {
+		InsertID string         `json:"insertId"`
+		JSON     map[string]any `json:"json"`
+	} `json:"rows"`
+	SkipInvalidRows     bool   `json:"skipInvalidRows"`
+	IgnoreUnknownValues bool   `json:"ignoreUnknownValues"`
+	TemplateSuffix      string `json:"templateSuffix"`
+}
+
+type insertErrorItem struct {
+	Reason   string `json:"reason"`
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+type insertError struct {
+	Index  int               `json:"index"`
+	Errors []insertErrorItem `json:"errors"`
+}
+
+type insertAllResponse struct {
+	Kind         string        `json:"kind"`
+	InsertErrors []insertError `json:"insertErrors,omitempty"`
+}
+
+func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) {
+	p, ds := r.PathValue("p"), r.PathValue("d")
+	id, dec := splitDecorator(r.PathValue("t"))
+	var req insertAllRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.TemplateSuffix != "" {
+		return nil, invalid("templateSuffix is not supported by this emulator (table %s)", id)
+	}
+	if dec != "" {
+		return nil, invalid("Streaming to a partition decorator (%s$%s) is not supported by this emulator", id, dec)
+	}
+	if _, err := s.dataset(p, ds); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	t := s.tables[tableKey{ds, id}]
+	s.mu.RUnlock()
+	if t == nil {
+		return nil, notFound("Table %s:%s.%s", p, ds, id)
+	}
+	if t.Type == "VIEW" {
+		return nil, invalid("Cannot insert rows into view %s:%s.%s", p, ds, id)
+	}
+	if len(req.Rows) == 0 {
+		return nil, invalid("No rows present in the request.")
+	}
+	fields := t.Schema.Fields
+	vals := make([][]any, len(req.Rows))
+	var errs []insertError
+	for i, rw := range req.Rows {
+		v, err := decodeRow(fields, rw.JSON, req.IgnoreUnknownValues, "")
+		if err != nil {
+			fe, _ := err.(*fieldError)
+			item := insertErrorItem{Reason: "invalid", Message: err.Error()}
+			if fe != nil {
+				item.Location = fe.location
+			}
+			errs = append(errs, insertError{Index: i, Errors: []insertErrorItem{item}})
+			continue
+		}
+		vals[i] = v
+	}
+	resp := &insertAllResponse{Kind: "bigquery#tableDataInsertAllResponse"}
+	if len(errs) > 0 && !req.SkipInvalidRows {
+		bad := map[int]bool{}
+		for _, e := range errs {
+			bad[e.Index] = true
+		}
+		for i := range req.Rows {
+			if !bad[i] {
+				errs = append(errs, insertError{Index: i, Errors: []insertErrorItem{{Reason: "stopped"}}})
+			}
+		}
+		resp.InsertErrors = errs
+		return resp, nil
+	}
+	resp.InsertErrors = errs
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	key := tableKey{ds, id}
+	s.mu.Lock()
+	set := s.dedup[key]
+	if set == nil {
+		set = &idSet{seen: map[string]struct{}{}}
+		s.dedup[key] = set
+	}
+	s.mu.Unlock()
+	batch := make([][]any, 0, len(vals))
+	var ids []string
+	inBatch := map[string]bool{}
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		if iid := req.Rows[i].InsertID; iid != "" {
+			if set.has(iid) || inBatch[iid] {
+				continue
+			}
+			inBatch[iid] = true
+			ids = append(ids, iid)
+		}
+		batch = append(batch, v)
+	}
+	if err := s.appendRows(r.Context(), ds, id, fields, batch); err != nil {
+		return nil, err
+	}
+	for _, iid := range ids {
+		set.add(iid)
+	}
+	return resp, nil
+}
+
+// appendRows writes decoded rows through DuckDB's Appender.
+func (s *Server) appendRows(ctx context.Context, ds, table string, fields []*bq.TableFieldSchema, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return appendOnConn(conn, ds, table, fields, rows)
+}
+
+func appendOnConn(conn *sql.Conn, ds, table string, fields []*bq.TableFieldSchema, rows [][]any) error {
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = f.Name
+	}
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", ds, table, cols)
+		if err != nil {
+			return fmt.Errorf("append to %s.%s: %w", ds, table, err)
+		}
+		for _, rw := range rows {
+			if err := a.AppendRow(toDriverValues(rw)...); err != nil {
+				a.Close()
+				return invalid("Cannot write row to %s.%s: %v", ds, table, err)
+			}
+		}
+		return a.Close()
+	})
+}
+
+func toDriverValues(v []any) []driver.Value {
+	out := make([]driver.Value, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
+
+// tableDataList is tabledata.list's response.
+type tableDataList struct {
+	Kind      string `json:"kind"`
+	Etag      string `json:"etag,omitempty"`
+	TotalRows string `json:"totalRows"`
+	PageToken string `json:"pageToken,omitempty"`
+	Rows      []row  `json:"rows,omitempty"`
+}
+
+func (s *Server) listTableData(w http.ResponseWriter, r *http.Request) (any, error) {
+	p, ds := r.PathValue("p"), r.PathValue("d")
+	id, dec := splitDecorator(r.PathValue("t"))
+	if dec != "" {
+		return nil, invalid("tabledata.list on a partition decorator (%s$%s) is not supported by this emulator", id, dec)
+	}
+	t, err := s.lookupTable(r.Context(), p, ds, id)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	fields := t.Schema.Fields
+	if sel := q.Get("selectedFields"); sel != "" {
+		var keep []*bq.TableFieldSchema
+		for _, name := range strings.Split(sel, ",") {
+			f := findField(fields, strings.TrimSpace(name))
+			if f == nil {
+				return nil, invalid("selectedFields: no such field %q in table %s", name, id)
+			}
+			keep = append(keep, f)
+		}
+		fields = keep
+	}
+	start, max, err := pageArgs(q.Get("startIndex"), q.Get("pageToken"), q.Get("maxResults"))
+	if err != nil {
+		return nil, err
+	}
+	enc := encoder{int64TS: q.Get("formatOptions.useInt64Timestamp") == "true"}
+	rows, total, err := s.readRows(r.Context(), s.db, ds, id, fields, start, max, enc)
+	if err != nil {
+		return nil, err
+	}
+	out := &tableDataList{Kind: "bigquery#tableDataList", TotalRows: strconv.FormatInt(total, 10), Rows: rows}
+	if next := start + int64(len(rows)); next < total && len(rows) > 0 {
+		out.PageToken = strconv.FormatInt(next, 10)
+	}
+	return out, nil
+}
+
+const defaultPageRows = 100000
+
+func pageArgs(startIndex, pageToken, maxResults string) (start, max int64, err error) {
+	max = defaultPageRows
+	if startIndex != "" {
+		if start, err = strconv.ParseInt(startIndex, 10, 64); err != nil || start < 0 {
+			return 0, 0, invalid("Invalid startIndex %q", startIndex)
+		}
+	}
+	if pageToken != "" {
+		if start, err = strconv.ParseInt(pageToken, 10, 64); err != nil || start < 0 {
+			return 0, 0, invalid("Invalid page token %q", pageToken)
+		}
+	}
+	if maxResults != "" {
+		if max, err = strconv.ParseInt(maxResults, 10, 64); err != nil || max < 0 {
+			return 0, 0, invalid("Invalid maxResults %q", maxResults)
+		}
+	}
+	return start, max, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readRows reads one page of a table in the wire format.
+func (s *Server) readRows(ctx context.Context, q queryer, ds, table string, fields []*bq.TableFieldSchema, start, max int64, enc encoder) ([]row, int64, error) {
+	var total int64
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+qualified(ds, table)).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if max == 0 || start >= total || len(fields) == 0 {
+		return nil, total, nil
+	}
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = quoteIdent(f.Name)
+	}
+	rs, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM %s LIMIT %d OFFSET %d`, strings.Join(cols, ", "), qualified(ds, table), max, start))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rs.Close()
+	var out []row
+	vals := make([]any, len(fields))
+	ptrs := make([]any, len(fields))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rs.Next() {
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, enc.row(fields, vals))
+	}
+	return out, total, rs.Err()
+}
