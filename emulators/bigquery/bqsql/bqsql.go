@@ -5,7 +5,7 @@ package bqsql
 
 import (
 	"fmt"
-	"strings"
+	"time"
 )
 
 // Param is a query parameter as BigQuery's REST API sends it, already
@@ -25,6 +25,11 @@ type Options struct {
 	DefaultProject string
 	DefaultDataset string // may be empty
 	Params         []Param
+	// Now, when set, is the value of CURRENT_TIMESTAMP/CURRENT_DATE/CURRENT_DATETIME
+	// (BigQuery evaluates them once per query); zero means DuckDB's clock.
+	Now time.Time
+	// TableColumns, when set, returns the column names of a table in order; MERGE ... INSERT ROW uses it.
+	TableColumns func(dataset, table string) ([]string, bool)
 }
 
 // Kind classifies a translated statement.
@@ -40,11 +45,26 @@ const (
 // Statement is one translated statement of a script.
 type Statement struct {
 	Kind Kind
-	SQL  string // DuckDB SQL, parameters inlined as typed literals
+	SQL  string // DuckDB SQL, parameters inlined as typed literals; empty when nothing has to run (SET OPTIONS)
 	// Target is the table a DDL/DML statement writes, as dataset and table.
 	TargetDataset, TargetTable string
-	// DDLOp is CREATE_TABLE, CREATE_VIEW, DROP_TABLE, ALTER_TABLE, ... for KindDDL.
+	// DDLOp is CREATE_TABLE, CREATE_TABLE_AS_SELECT, CREATE_VIEW, CREATE_MATERIALIZED_VIEW, CREATE_SCHEMA,
+	// DROP_TABLE, DROP_VIEW, DROP_SCHEMA, ALTER_TABLE, CREATE_FUNCTION, DROP_FUNCTION for DDL and
+	// INSERT, UPDATE, DELETE, MERGE, TRUNCATE_TABLE for DML.
 	DDLOp string
+	// Columns is the declared schema of CREATE TABLE (column list) or the added column of ALTER TABLE ADD COLUMN.
+	Columns []Column
+	// PartitionBy is the PARTITION BY expression as written (BigQuery SQL), e.g. "DATE(ts)".
+	PartitionBy string
+	// ClusterBy lists the CLUSTER BY columns.
+	ClusterBy []string
+	// Options holds OPTIONS(...) of CREATE TABLE/VIEW/SCHEMA and ALTER ... SET OPTIONS, keys lower-cased;
+	// string literal values unquoted, other values as written.
+	Options map[string]string
+	// Temp is true for CREATE TEMP TABLE (script-scoped; the DuckDB table is unqualified).
+	Temp bool
+	// NewName is the new table name of ALTER TABLE ... RENAME TO.
+	NewName string
 }
 
 // Error is a translation error; the emulator answers it as invalidQuery.
@@ -59,16 +79,36 @@ func (e *Error) Error() string {
 
 // Translate turns a BigQuery script into DuckDB statements. Table names are
 // mapped as dataset → DuckDB schema: `p.ds.t` and ds.t become "ds"."t".
-func Translate(sql string, opts Options) ([]Statement, error) {
-	s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(sql), ";"))
-	up := strings.ToUpper(s)
-	k := KindQuery
-	switch {
-	case strings.HasPrefix(up, "INSERT"), strings.HasPrefix(up, "UPDATE"), strings.HasPrefix(up, "DELETE"), strings.HasPrefix(up, "MERGE"):
-		k = KindDML
-	case strings.HasPrefix(up, "CREATE"), strings.HasPrefix(up, "DROP"), strings.HasPrefix(up, "ALTER"):
-		k = KindDDL
+// Errors are *Error values naming the construct and its position.
+func Translate(sql string, opts Options) (stmts []Statement, err error) {
+	toks, err := lex(sql)
+	if err != nil {
+		return nil, err
 	}
-	s = strings.ReplaceAll(s, "`", "")
-	return []Statement{{Kind: k, SQL: s}}, nil
+	p := &parser{toks: toks, src: sql}
+	pr := &printer{opts: opts, temps: map[string]bool{}, udfs: map[string]bool{}}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(*Error)
+			if !ok {
+				panic(r)
+			}
+			stmts, err = nil, e
+		}
+	}()
+	for {
+		for p.acceptOp(";") {
+		}
+		if p.peek().kind == tEOF {
+			break
+		}
+		stmts = append(stmts, p.parseStatement(pr)...)
+		if p.peek().kind != tEOF && !p.isOp(";") {
+			p.expected("end of statement")
+		}
+	}
+	if len(stmts) == 0 {
+		return nil, &Error{Msg: "Syntax error: Unexpected end of script", Line: 1, Column: 1}
+	}
+	return stmts, nil
 }
