@@ -2,14 +2,18 @@
 # entry point by the name it registers with functions-framework-go.
 
 locals {
-  # What every function reads at startup. Datasets are SLUICE_DATASET_PREFIX +
-  # the pipeline.yaml name; buckets and topics are SLUICE_ENV + "-" + name.
+  # What every function reads at startup (shared/gcp.EnvFromOS). Datasets
+  # are SLUICE_ENV + "_" + name; buckets and topics SLUICE_ENV + "-" + name.
   function_env = {
-    SLUICE_PROJECT        = var.project_id
-    SLUICE_ENV            = var.environment
-    SLUICE_REGION         = var.region
-    SLUICE_DATASET_PREFIX = "${local.dataset_prefix}_"
+    SLUICE_PROJECT = var.project_id
+    SLUICE_ENV     = var.environment
+    SLUICE_REGION  = var.region
   }
+
+  # The mask function reads the tokenisation key from a file: the secret is
+  # mounted there (the key never appears in an environment variable).
+  token_mount_dir = "/etc/sluice-token"
+  token_key_file  = "${local.token_mount_dir}/key"
 
   bundle = {
     bucket = google_storage_bucket.pipeline["source"].name
@@ -88,10 +92,17 @@ module "mask_function" {
   labels           = local.labels
 
   environment_variables = merge(local.function_env, {
-    SLUICE_TOKEN_SECRET = google_secret_manager_secret_version.token_key.name
+    SLUICE_TOKEN_KEY_FILE = local.token_key_file
+    SLUICE_TOKEN_SECRET   = google_secret_manager_secret_version.token_key.name
   })
+  secret_files = [{
+    mount_path = local.token_mount_dir
+    secret     = google_secret_manager_secret.token_key.secret_id
+    version    = google_secret_manager_secret_version.token_key.version
+    file       = "key"
+  }]
 
-  depends_on = [google_project_service.apis]
+  depends_on = [google_project_service.apis, google_secret_manager_secret_iam_member.mask_token_key]
 }
 
 module "export_function" {

@@ -13,11 +13,11 @@ locals {
   config        = yamldecode(file(local.pipeline_file))
   source_dir    = var.source_dir != "" ? var.source_dir : "${path.module}/../.."
 
-  # Naming contract shared with the functions (they read SLUICE_ENV and compute
-  # the same names): "<env>-<name>" for buckets and topics, "<env>_<name>" for
-  # datasets, which allow only letters, digits and _.
+  # Naming contract shared with the functions (shared/gcp.NamesFor reads
+  # SLUICE_ENV and computes the same names): "<env>-<name>" for buckets and
+  # topics, "<env>_<name>" for datasets.
   prefix         = var.environment
-  dataset_prefix = replace(var.environment, "-", "_")
+  dataset_prefix = var.environment
 
   labels = merge(var.labels, {
     app         = "sluice"
@@ -55,7 +55,7 @@ locals {
   # source lands files. The ingest function routes each object to its source
   # by prefix and quarantines objects under unknown prefixes. One trigger per
   # prefix would deliver every object once per file source.
-  landing_triggers = length(local.gcs_sources) > 0 ? { landing = sort(keys(local.gcs_sources)) } : {}
+  landing_triggers = { for k in(length(local.gcs_sources) > 0 ? ["landing"] : []) : k => sort(keys(local.gcs_sources)) }
 
   # Raw tables: the declared schema plus the ingest metadata column the SQL
   # models read. Partitioned on the event time when it is a time column, else

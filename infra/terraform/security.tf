@@ -1,7 +1,9 @@
-# The tokenisation key: 32 random bytes, wrapped by a KMS key for DLP
-# (crypto_hash_config.kms_wrapped) and stored in Secret Manager (encrypted with
-# the same key ring) for the mask function. The plaintext is in Terraform
-# state, which is why the state bucket must be as locked down as the key.
+# The tokenisation key: 32 random characters (the key is their bytes), wrapped
+# by a KMS key for DLP (crypto_hash_config.kms_wrapped) and stored in Secret
+# Manager (encrypted with the same KMS key) for the mask function, which gets
+# it as a mounted file. Template and function therefore hash with the same
+# key. The plaintext is in Terraform state, so the state bucket must be as
+# locked down as the key.
 
 resource "google_kms_key_ring" "sluice" {
   project  = var.project_id
@@ -23,13 +25,14 @@ resource "google_kms_crypto_key" "token_wrap" {
   }
 }
 
-resource "random_bytes" "token_key" {
-  length = 32
+resource "random_password" "token_key" {
+  length  = 32
+  special = false
 }
 
 resource "google_kms_secret_ciphertext" "token_key" {
   crypto_key = google_kms_crypto_key.token_wrap.id
-  plaintext  = random_bytes.token_key.base64
+  plaintext  = random_password.token_key.result
 }
 
 # Secret Manager encrypts the secret with the key ring's key (CMEK).
@@ -65,11 +68,11 @@ resource "google_secret_manager_secret" "token_key" {
   depends_on = [google_kms_crypto_key_iam_member.secretmanager_agent]
 }
 
-# Payload: the key as base64 (32 bytes decoded), read by the mask function
-# through SLUICE_TOKEN_SECRET.
+# Payload: exactly the key bytes, no newline; the mask function reads it from
+# SLUICE_TOKEN_KEY_FILE (the mounted secret).
 resource "google_secret_manager_secret_version" "token_key" {
   secret      = google_secret_manager_secret.token_key.id
-  secret_data = random_bytes.token_key.base64
+  secret_data = random_password.token_key.result
 }
 
 # Optional CMEK for buckets and datasets: the service agents must use the key.

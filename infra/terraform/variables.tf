@@ -11,12 +11,14 @@ variable "region" {
 
 variable "environment" {
   type        = string
-  description = "Environment name prefixed to every resource name (buckets and topics \"<environment>-<name>\", datasets \"<environment>_<name>\" with - turned into _). Bucket names are global, so pick something unique such as \"acme-dev\"."
+  description = "Environment name prefixed to every resource name: buckets and topics \"<environment>-<name>\", datasets \"<environment>_<name>\". Bucket names are global, so pick something unlikely to be taken, such as \"acmedev\"."
 
   validation {
-    # 16 characters keeps "<environment>-transform" within the 30-character service account id limit.
-    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.environment))
-    error_message = "environment must be 2-16 characters of lower-case letters, digits and -, starting with a letter and not ending with -."
+    # Letters and digits only: the same prefix must be valid in dataset ids
+    # (no -) and in service account ids and bucket names (no _). 16 characters
+    # keeps "<environment>-scheduler" within the 30-character account id limit.
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
+    error_message = "environment must be 2-16 lower-case letters and digits, starting with a letter."
   }
 }
 

@@ -17,7 +17,7 @@ terraform {
     }
     random = {
       source  = "hashicorp/random"
-      version = ">= 3.6, < 4.0" # random_bytes for the tokenisation key
+      version = ">= 3.6, < 4.0" # random_password for the tokenisation key
     }
   }
 

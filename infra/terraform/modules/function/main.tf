@@ -39,5 +39,18 @@ resource "google_cloudfunctions2_function" "this" {
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.this.email
     environment_variables            = var.environment_variables
+
+    dynamic "secret_volumes" {
+      for_each = var.secret_files
+      content {
+        mount_path = secret_volumes.value.mount_path
+        project_id = var.project_id
+        secret     = secret_volumes.value.secret
+        versions {
+          version = secret_volumes.value.version
+          path    = secret_volumes.value.file
+        }
+      }
+    }
   }
 }

@@ -78,6 +78,17 @@ variable "environment_variables" {
   description = "Runtime environment variables (SLUICE_*)."
 }
 
+variable "secret_files" {
+  type = list(object({
+    mount_path = string
+    secret     = string
+    version    = string
+    file       = string
+  }))
+  description = "Secret Manager versions mounted as files: secret (id) version at mount_path/file. The runtime service account needs secretAccessor on each."
+  default     = []
+}
+
 variable "labels" {
   type        = map(string)
   description = "Labels on the function."
