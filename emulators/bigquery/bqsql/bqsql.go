@@ -45,7 +45,7 @@ const (
 // Statement is one translated statement of a script.
 type Statement struct {
 	Kind Kind
-	SQL  string // DuckDB SQL, parameters inlined as typed literals; empty when nothing has to run (SET OPTIONS)
+	SQL  string // DuckDB SQL, parameters inlined as typed literals; a no-op SELECT when only metadata changes (SET OPTIONS)
 	// Target is the table a DDL/DML statement writes, as dataset and table.
 	TargetDataset, TargetTable string
 	// DDLOp is CREATE_TABLE, CREATE_TABLE_AS_SELECT, CREATE_VIEW, CREATE_MATERIALIZED_VIEW, CREATE_SCHEMA,

@@ -63,13 +63,13 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		}
 		return "CAST(" + a[0] + " AS TIMESTAMPTZ)", true
 	case "DATE_TRUNC":
-		a := pr.args(f, 2, 2)
+		a := pr.argsPart(f, 2, 2, 1)
 		return "CAST(" + pr.truncate(f.at, "CAST("+a[0]+" AS DATE)", f.args[1], "DAY WEEK ISOWEEK MONTH QUARTER YEAR ISOYEAR") + " AS DATE)", true
 	case "DATETIME_TRUNC":
-		a := pr.args(f, 2, 2)
+		a := pr.argsPart(f, 2, 2, 1)
 		return "CAST(" + pr.truncate(f.at, "CAST("+a[0]+" AS TIMESTAMP)", f.args[1], "MICROSECOND MILLISECOND SECOND MINUTE HOUR DAY WEEK ISOWEEK MONTH QUARTER YEAR ISOYEAR") + " AS TIMESTAMP)", true
 	case "TIMESTAMP_TRUNC":
-		a := pr.args(f, 2, 3)
+		a := pr.argsPart(f, 2, 3, 1)
 		tz := "'UTC'"
 		if len(a) == 3 {
 			tz = a[2]
@@ -77,7 +77,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		local := "timezone(" + tz + ", CAST(" + a[0] + " AS TIMESTAMPTZ))"
 		return "timezone(" + tz + ", " + pr.truncate(f.at, local, f.args[1], "MICROSECOND MILLISECOND SECOND MINUTE HOUR DAY WEEK ISOWEEK MONTH QUARTER YEAR ISOYEAR") + ")", true
 	case "TIME_TRUNC":
-		a := pr.args(f, 2, 2)
+		a := pr.argsPart(f, 2, 2, 1)
 		part, _ := pr.partName(f.args[1])
 		if _, ok := truncParts[part]; !ok || part == "DAY" || part == "MONTH" || part == "YEAR" || part == "QUARTER" || part == "ISOYEAR" {
 			pr.fail(f.at, "Unsupported date part %s for TIME_TRUNC", part)
@@ -119,7 +119,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		}
 		return "(CAST(" + a[0] + " AS TIMESTAMP)" + op + pr.intervalArg(f, 1) + ")", true
 	case "DATE_DIFF":
-		a := pr.args(f, 3, 3)
+		a := pr.argsPart(f, 3, 3, 2)
 		part, wd := pr.partName(f.args[2])
 		x, y := "CAST("+a[0]+" AS DATE)", "CAST("+a[1]+" AS DATE)"
 		if k, ok := pr.weekShift(f.at, part, wd); ok {
@@ -132,7 +132,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		}
 		pr.fail(f.at, "Unsupported date part %s for DATE_DIFF", part)
 	case "DATETIME_DIFF":
-		a := pr.args(f, 3, 3)
+		a := pr.argsPart(f, 3, 3, 2)
 		part, wd := pr.partName(f.args[2])
 		x, y := "CAST("+a[0]+" AS TIMESTAMP)", "CAST("+a[1]+" AS TIMESTAMP)"
 		if k, ok := pr.weekShift(f.at, part, wd); ok {
@@ -146,7 +146,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		}
 		pr.fail(f.at, "Unsupported date part %s for DATETIME_DIFF", part)
 	case "TIMESTAMP_DIFF":
-		a := pr.args(f, 3, 3)
+		a := pr.argsPart(f, 3, 3, 2)
 		part, _ := pr.partName(f.args[2])
 		switch part {
 		case "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR":
@@ -157,7 +157,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		}
 		pr.fail(f.at, "Unsupported date part %s for TIMESTAMP_DIFF", part)
 	case "TIME_DIFF":
-		a := pr.args(f, 3, 3)
+		a := pr.argsPart(f, 3, 3, 2)
 		part, _ := pr.partName(f.args[2])
 		switch part {
 		case "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR":
@@ -229,7 +229,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		a := pr.args(f, 1, 1)
 		return "(CAST('1970-01-01' AS DATE) + CAST(" + a[0] + " AS INTEGER))", true
 	case "LAST_DAY":
-		a := pr.args(f, 1, 2)
+		a := pr.argsPart(f, 1, 2, 1)
 		if len(f.args) == 2 {
 			part, _ := pr.partName(f.args[1])
 			switch part {

@@ -337,6 +337,22 @@ func (pr *printer) args(f *funcExpr, min, max int) []string {
 	return out
 }
 
+// argsPart checks the argument count and renders the arguments before index part (a date part keyword).
+func (pr *printer) argsPart(f *funcExpr, min, max, part int) []string {
+	if len(f.args) < min || (max >= 0 && len(f.args) > max) {
+		pr.fail(f.at, "Number of arguments does not match for function %s", strings.Join(f.name, "."))
+	}
+	var out []string
+	for i, a := range f.args {
+		if i == part {
+			out = append(out, "")
+			continue
+		}
+		out = append(out, pr.expr(a))
+	}
+	return out
+}
+
 func (pr *printer) over(f *funcExpr) string {
 	if f.over == nil {
 		return ""

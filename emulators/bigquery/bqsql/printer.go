@@ -14,7 +14,7 @@ type printer struct {
 	udfs    map[string]bool // temp functions created in this script
 	windows []map[string]*windowSpec
 	uid     int
-	aliases []map[string]bool // FROM aliases per select, for correlated array paths
+	aliases []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
 }
 
 func (pr *printer) fail(a at, format string, args ...any) {
@@ -247,7 +247,7 @@ func (pr *printer) selectStmt(s *selectStmt) string {
 		pr.windows = append(pr.windows, s.windows)
 		defer func() { pr.windows = pr.windows[:len(pr.windows)-1] }()
 	}
-	pr.aliases = append(pr.aliases, map[string]bool{})
+	pr.aliases = append(pr.aliases, map[string]string{})
 	defer func() { pr.aliases = pr.aliases[:len(pr.aliases)-1] }()
 	// FROM first so aliases are known
 	from := ""
@@ -347,17 +347,32 @@ func (pr *printer) star(st *starExpr) string {
 
 func (pr *printer) addAlias(n string) {
 	if n != "" {
-		pr.aliases[len(pr.aliases)-1][strings.ToLower(n)] = true
+		pr.aliases[len(pr.aliases)-1][strings.ToLower(n)] = ""
 	}
+}
+
+// addValueAlias registers an UNNEST element/offset alias; references print qualified so that a
+// table column of the same name does not capture them (BigQuery binds the range variable).
+func (pr *printer) addValueAlias(n, qual string) {
+	pr.aliases[len(pr.aliases)-1][strings.ToLower(n)] = qual
 }
 
 func (pr *printer) isAlias(n string) bool {
 	for i := len(pr.aliases) - 1; i >= 0; i-- {
-		if pr.aliases[i][strings.ToLower(n)] {
+		if _, ok := pr.aliases[i][strings.ToLower(n)]; ok {
 			return true
 		}
 	}
 	return false
+}
+
+func (pr *printer) valueAlias(n string) string {
+	for i := len(pr.aliases) - 1; i >= 0; i-- {
+		if q, ok := pr.aliases[i][strings.ToLower(n)]; ok {
+			return q
+		}
+	}
+	return ""
 }
 
 func (pr *printer) fromList(items []fromItem) string {
@@ -422,9 +437,9 @@ func (pr *printer) fromItem(it fromItem) string {
 			}
 			return fmt.Sprintf("(SELECT UNNEST(%s, max_depth := 2)) AS _u%d", arr, id)
 		}
-		pr.addAlias(alias)
+		pr.addValueAlias(alias, fmt.Sprintf("_u%d.%s", id, qid(alias)))
 		if t.offset {
-			pr.addAlias(t.offAlias)
+			pr.addValueAlias(t.offAlias, fmt.Sprintf("_u%d.%s", id, qid(t.offAlias)))
 			return fmt.Sprintf("(SELECT _v AS %s, _o - 1 AS %s FROM UNNEST(%s) WITH ORDINALITY AS _w%d(_v, _o)) AS _u%d",
 				qid(alias), qid(t.offAlias), arr, id, id)
 		}
@@ -483,7 +498,13 @@ func (pr *printer) expr(x expr) string {
 			}
 		}
 		var parts []string
-		for _, p := range x.parts {
+		for i, p := range x.parts {
+			if i == 0 && len(pr.aliases) > 0 {
+				if q := pr.valueAlias(p); q != "" {
+					parts = append(parts, q)
+					continue
+				}
+			}
 			parts = append(parts, qid(p))
 		}
 		return strings.Join(parts, ".")

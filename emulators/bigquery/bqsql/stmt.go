@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// noop is the SQL of statements that only carry metadata (ALTER ... SET OPTIONS).
+const noop = "SELECT 1 WHERE FALSE"
+
 // Column describes a column of CREATE TABLE / ALTER TABLE ADD COLUMN in BigQuery terms.
 type Column struct {
 	Name        string
@@ -191,7 +194,7 @@ func (p *parser) parseStatement(pr *printer) []Statement {
 		name, ds, tbl := pr.tableName(atOf(nt), p.path())
 		alias := p.alias()
 		s := Statement{Kind: KindDML, TargetDataset: ds, TargetTable: tbl, DDLOp: "UPDATE"}
-		pr.aliases = append(pr.aliases, map[string]bool{})
+		pr.aliases = append(pr.aliases, map[string]string{})
 		defer func() { pr.aliases = pr.aliases[:len(pr.aliases)-1] }()
 		sql := "UPDATE " + name
 		if alias != "" {
@@ -278,7 +281,7 @@ func (p *parser) parseMerge(pr *printer) Statement {
 	name, ds, tbl := pr.tableName(atOf(nt), p.path())
 	alias := p.alias()
 	s := Statement{Kind: KindDML, TargetDataset: ds, TargetTable: tbl, DDLOp: "MERGE"}
-	pr.aliases = append(pr.aliases, map[string]bool{})
+	pr.aliases = append(pr.aliases, map[string]string{})
 	defer func() { pr.aliases = pr.aliases[:len(pr.aliases)-1] }()
 	sql := "MERGE INTO " + name
 	if alias != "" {
@@ -461,7 +464,7 @@ func (p *parser) parseAlter(pr *printer) []Statement {
 			s.NewName = np[len(np)-1]
 		case p.acceptKw("SET", "OPTIONS"):
 			s.Options = p.options()
-			s.SQL = ""
+			s.SQL = noop
 		case p.acceptKw("ALTER", "COLUMN"):
 			ie := p.acceptKw("IF", "EXISTS")
 			_ = ie
@@ -474,7 +477,7 @@ func (p *parser) parseAlter(pr *printer) []Statement {
 				s.SQL = prefix + " ALTER COLUMN " + qid(cn) + " SET DATA TYPE " + pr.typ(atOf(at), ty)
 			case p.acceptKw("SET", "OPTIONS"):
 				s.Options = p.options()
-				s.SQL = ""
+				s.SQL = noop
 			case p.acceptKw("DROP", "DEFAULT"):
 				s.SQL = prefix + " ALTER COLUMN " + qid(cn) + " DROP DEFAULT"
 			default:
