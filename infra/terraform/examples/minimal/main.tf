@@ -18,7 +18,7 @@ variable "region" {
 
 variable "environment" {
   type        = string
-  description = "Name prefix, unique enough for global bucket names, e.g. acme-dev."
+  description = "Name prefix (lower-case letters and digits), unique enough for global bucket names, e.g. acmedev."
 }
 
 variable "analyst_group" {
