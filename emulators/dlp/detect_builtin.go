@@ -183,6 +183,39 @@ func hot(text string, start, end, before, after int, words []string) bool {
 	return false
 }
 
+// hotDist returns how many bytes before start the nearest of words ends
+// (within before bytes), or -1.
+func hotDist(text string, start, before int, words []string) int {
+	lo := start - before
+	if lo < 0 {
+		lo = 0
+	}
+	var buf [80]byte
+	n := 0
+	for i := lo; i < start && n < len(buf); i++ {
+		buf[n] = lower(text[i])
+		n++
+	}
+	w := buf[:n]
+	best := -1
+	for _, h := range words {
+		for off := 0; ; {
+			k := indexBytes(w[off:], h)
+			if k < 0 {
+				break
+			}
+			k += off
+			if k == 0 || !isAlpha(w[k-1]) {
+				if d := n - (k + len(h)); best < 0 || d < best {
+					best = d
+				}
+			}
+			off = k + 1
+		}
+	}
+	return best
+}
+
 func indexBytes(b []byte, s string) int {
 	if len(s) == 0 {
 		return 0

@@ -244,17 +244,27 @@ func numericDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int
 			out = append(out, span{s, e, "US_EMPLOYER_IDENTIFICATION_NUMBER", lik})
 		}
 		if k == 1 {
-			switch {
-			case set.has(bSSN) && ssnValid(d) && hot(text, s, e, 40, 0, hwSSN):
-				out = append(out, span{s, e, "US_SOCIAL_SECURITY_NUMBER", vLikely})
-			case set.has(bITIN) && itinValid(d) && hot(text, s, e, 40, 0, hwTax):
-				out = append(out, span{s, e, "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER", vLikely})
-			case set.has(bEIN) && einPrefixes[atoi(string(d[:2]))] && hot(text, s, e, 40, 0, hwEIN):
-				out = append(out, span{s, e, "US_EMPLOYER_IDENTIFICATION_NUMBER", vLikely})
-			case set.has(bPassport) && hot(text, s, e, 40, 0, hwPassport):
-				out = append(out, span{s, e, "PASSPORT", vLikely})
+			// The nearest context word decides what an unformatted number is.
+			best, bestD := "", -1
+			try := func(it string, ok bool, words []string, win int) {
+				if !ok {
+					return
+				}
+				if d := hotDist(text, s, win, words); d >= 0 && (bestD < 0 || d < bestD) {
+					best, bestD = it, d
+				}
+			}
+			try("US_SOCIAL_SECURITY_NUMBER", set.has(bSSN) && ssnValid(d), hwSSN, 40)
+			try("US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER", set.has(bITIN) && itinValid(d), hwTax, 40)
+			try("US_EMPLOYER_IDENTIFICATION_NUMBER", set.has(bEIN) && einPrefixes[atoi(string(d[:2]))], hwEIN, 40)
+			try("PASSPORT", set.has(bPassport), hwPassport, 20)
+			if best != "" {
+				out = append(out, span{s, e, best, vLikely})
 			}
 		}
+	}
+	if k == 1 && (nd == 8 || nd == 6 || nd == 7) && set.has(bPassport) && hot(text, s, e, 20, 0, hwPassport) {
+		out = append(out, span{s, e, "PASSPORT", vLikely})
 	}
 	// Phone numbers.
 	if set.has(bPhone) {

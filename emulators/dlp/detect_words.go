@@ -108,6 +108,14 @@ func findWords(text string, set typeSet, out []span) []span {
 				}
 			}
 		}
+		if e-s == 17 && set.has(bVIN) && vinValid(text[s:e]) {
+			lik := vLikely
+			if hot(text, s, e, 30, 0, hwVIN) {
+				lik = vVeryLikely
+			}
+			out = append(out, span{s, e, "VEHICLE_IDENTIFICATION_NUMBER", lik})
+			continue
+		}
 		switch {
 		case isUpper(c):
 			out = upperToken(text, s, e, t, prev, set, out, &skip)
@@ -177,7 +185,7 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 			}
 			if ok && swiftCountries[t[4:6]] {
 				lik := vUnlikely
-				if hot(text, s, e, 40, 0, hwSwift) {
+				if hot(text, s, e, 20, 0, hwSwift) {
 					lik = vLikely
 				} else if digits > 0 {
 					lik = vPossible
