@@ -51,7 +51,10 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		a := pr.args(f, 1, 3)
 		switch len(a) {
 		case 1:
-			return "CAST(" + a[0] + " AS TIME)", true
+			if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "STRING" {
+				return "CAST(" + a[0] + " AS TIME)", true
+			}
+			return "CAST(CAST(" + a[0] + " AS TIMESTAMP) AS TIME)", true
 		case 2:
 			return "CAST(timezone(" + a[1] + ", " + a[0] + ") AS TIME)", true
 		}
@@ -124,7 +127,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		x, y := "CAST("+a[0]+" AS DATE)", "CAST("+a[1]+" AS DATE)"
 		if k, ok := pr.weekShift(f.at, part, wd); ok {
 			// BigQuery counts week boundaries (weeks starting on the given day)
-			return "date_diff('week', " + shift(y, k) + ", " + shift(x, k) + ")", true
+			return weekDiff(y, x, k), true
 		}
 		switch part {
 		case "DAY", "MONTH", "QUARTER", "YEAR", "ISOYEAR":
@@ -136,7 +139,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		part, wd := pr.partName(f.args[2])
 		x, y := "CAST("+a[0]+" AS TIMESTAMP)", "CAST("+a[1]+" AS TIMESTAMP)"
 		if k, ok := pr.weekShift(f.at, part, wd); ok {
-			return "date_diff('week', " + shift(y, k) + ", " + shift(x, k) + ")", true
+			return weekDiff(y, x, k), true
 		}
 		switch part {
 		case "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR":
@@ -243,6 +246,11 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		return "last_day(CAST(" + a[0] + " AS DATE))", true
 	}
 	return "", false
+}
+
+// weekDiff counts week boundaries between y and x for weeks starting k days before Monday.
+func weekDiff(y, x string, k int) string {
+	return "(date_diff('day', date_trunc('week', " + shift(y, k) + "), date_trunc('week', " + shift(x, k) + ")) // 7)"
 }
 
 func shift(x string, k int) string {

@@ -112,8 +112,11 @@ func (pr *printer) cast(x *castExpr) string {
 			return qblob(lit.val)
 		}
 		return "encode(" + inner + ")"
-	case "BOOL", "BOOLEAN":
-		// BigQuery accepts only 'true'/'false' (any case) from strings
+	case "INT64", "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT":
+		// BigQuery rounds FLOAT64 halfway cases away from zero; DuckDB's DOUBLE->BIGINT rounds to even.
+		if lit, ok := x.x.(*litExpr); !ok || lit.kind == "FLOAT" || lit.kind == "NUMERIC" {
+			return fn + "(" + fn + "(" + inner + " AS DECIMAL(38,9)) AS BIGINT)"
+		}
 	}
 	return fn + "(" + inner + " AS " + pr.typ(x.at, x.typ) + ")"
 }
@@ -245,7 +248,7 @@ func (pr *printer) extract(x *extractExpr) string {
 	case "DATE":
 		return "CAST(" + v + " AS DATE)"
 	case "TIME":
-		return "CAST(" + v + " AS TIME)"
+		return "CAST(CAST(" + v + " AS TIMESTAMP) AS TIME)"
 	case "DATETIME":
 		return "CAST(" + v + " AS TIMESTAMP)"
 	case "MILLISECOND":
@@ -332,9 +335,20 @@ func (pr *printer) args(f *funcExpr, min, max int) []string {
 	}
 	var out []string
 	for _, a := range f.args {
-		out = append(out, pr.expr(a))
+		out = append(out, pr.arg(a))
 	}
 	return out
+}
+
+// arg renders a function argument; small integer literals stay untyped so that DuckDB
+// overloads taking INTEGER (lpad, round, ...) bind.
+func (pr *printer) arg(a expr) string {
+	if lit, ok := a.(*litExpr); ok && lit.kind == "INT" {
+		if n, err := strconv.ParseInt(lit.val, 10, 32); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+	}
+	return pr.expr(a)
 }
 
 // argsPart checks the argument count and renders the arguments before index part (a date part keyword).
@@ -348,7 +362,7 @@ func (pr *printer) argsPart(f *funcExpr, min, max, part int) []string {
 			out = append(out, "")
 			continue
 		}
-		out = append(out, pr.expr(a))
+		out = append(out, pr.arg(a))
 	}
 	return out
 }
@@ -399,7 +413,7 @@ var passThrough = map[string]string{
 	"ACOS": "acos", "ATAN": "atan", "ATAN2": "atan2", "RAND": "random", "IS_NAN": "isnan", "IS_INF": "isinf",
 	// strings
 	"LOWER": "lower", "UPPER": "upper", "LENGTH": "length", "CHAR_LENGTH": "length", "CHARACTER_LENGTH": "length",
-	"BYTE_LENGTH": "octet_length", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
+	"BYTE_LENGTH": "strlen", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
 	"REPLACE": "replace", "REPEAT": "repeat", "REVERSE": "reverse", "LEFT": "left", "RIGHT": "right",
 	"ASCII": "ascii", "CHR": "chr", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
 	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex", "UNICODE": "unicode",
@@ -505,7 +519,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if len(a) == 1 {
 			return "round(" + a[0] + ")"
 		}
-		return "round(" + a[0] + ", " + a[1] + ")"
+		return "round(" + a[0] + ", CAST(" + a[1] + " AS INTEGER))"
 	case "TRUNC":
 		a := pr.args(f, 1, 2)
 		if len(a) == 1 {
@@ -542,7 +556,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if len(a) == 2 {
 			a = append(a, "' '")
 		}
-		return strings.ToLower(name) + "(" + strings.Join(a, ", ") + ")"
+		return strings.ToLower(name) + "(" + a[0] + ", CAST(" + a[1] + " AS INTEGER), " + a[2] + ")"
 	case "SPLIT":
 		a := pr.args(f, 1, 2)
 		if len(a) == 1 {

@@ -601,6 +601,23 @@ func (pr *printer) expr(x expr) string {
 	case *arraySubqueryExpr:
 		return "ARRAY(" + pr.query(x.q) + ")"
 	case *arrayLit:
+		// BigQuery coerces struct elements to the first element's field names (by position)
+		if len(x.elems) > 1 {
+			if first, ok := x.elems[0].(*structLit); ok && first.typ == nil {
+				names := make([]string, len(first.fields))
+				for i := range first.fields {
+					names[i] = first.names[i]
+					if names[i] == "" {
+						names[i] = itemName(first.fields[i])
+					}
+				}
+				for _, e := range x.elems[1:] {
+					if sl, ok := e.(*structLit); ok && sl.typ == nil && len(sl.fields) == len(names) {
+						copy(sl.names, names)
+					}
+				}
+			}
+		}
 		s := "[" + pr.exprs(x.elems) + "]"
 		if x.elem != nil {
 			return "CAST(" + s + " AS " + pr.typ(x.at, x.elem) + "[])"
@@ -623,6 +640,16 @@ func (pr *printer) expr(x expr) string {
 		}
 		if len(x.fields) == 0 {
 			pr.unsupported(x.at, "empty STRUCT()")
+		}
+		anyName := false
+		for i, f := range x.fields {
+			if x.names[i] != "" || itemName(f) != "" {
+				anyName = true
+			}
+		}
+		if !anyName {
+			// anonymous fields: an unnamed DuckDB struct coerces by position, as BigQuery does
+			return "ROW(" + pr.exprs(x.fields) + ")"
 		}
 		var parts []string
 		for i, f := range x.fields {

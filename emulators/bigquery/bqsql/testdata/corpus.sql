@@ -145,3 +145,715 @@ INSERT INTO ds.t VALUES ('col', ['e1', 'e2']);
 SELECT x FROM ds.t, UNNEST(arr) AS x ORDER BY x
 -- expect
 [["e1"], ["e2"]]
+
+-- name: cte_group_by_having
+-- query
+WITH orders AS (
+  SELECT 1 AS id, 'alice' AS customer, 10.5 AS amount UNION ALL
+  SELECT 2, 'bob', 20.0 UNION ALL
+  SELECT 3, 'alice', 4.5 UNION ALL
+  SELECT 4, 'carol', 1.0
+)
+SELECT customer, COUNT(*) AS n, SUM(amount) AS total
+FROM orders
+GROUP BY customer
+HAVING COUNT(*) >= 1 AND SUM(amount) > 2
+ORDER BY total DESC
+-- expect
+[["bob", 1, 20.0], ["alice", 2, 15.0]]
+
+-- name: cte_chain
+-- query
+WITH a AS (SELECT 1 AS x UNION ALL SELECT 2), b AS (SELECT x * 10 AS y FROM a), c AS (SELECT SUM(y) AS s FROM b)
+SELECT s FROM c
+-- expect
+[[30]]
+
+-- name: join_inner_left_right_full
+-- setup
+CREATE TABLE ds.l (id INT64, v STRING);
+CREATE TABLE ds.r (id INT64, w STRING);
+INSERT INTO ds.l VALUES (1, 'a'), (2, 'b'), (3, 'c');
+INSERT INTO ds.r VALUES (2, 'B'), (3, 'C'), (4, 'D');
+-- query
+SELECT
+  (SELECT COUNT(*) FROM ds.l JOIN ds.r USING (id)),
+  (SELECT COUNT(*) FROM ds.l LEFT JOIN ds.r ON l.id = r.id),
+  (SELECT COUNT(*) FROM ds.l RIGHT OUTER JOIN ds.r ON l.id = r.id),
+  (SELECT COUNT(*) FROM ds.l FULL OUTER JOIN ds.r ON l.id = r.id),
+  (SELECT COUNT(*) FROM ds.l CROSS JOIN ds.r),
+  (SELECT COUNT(*) FROM ds.l, ds.r WHERE l.id = r.id)
+-- expect
+[[2, 3, 3, 4, 9, 2]]
+
+-- name: join_full_using_coalesces
+-- setup
+CREATE TABLE ds.l (id INT64, v STRING);
+CREATE TABLE ds.r (id INT64, w STRING);
+INSERT INTO ds.l VALUES (1, 'a'), (2, 'b');
+INSERT INTO ds.r VALUES (2, 'B'), (3, 'C');
+-- query
+SELECT id, v, w FROM ds.l FULL JOIN ds.r USING (id) ORDER BY id
+-- expect
+[[1, "a", null], [2, "b", "B"], [3, null, "C"]]
+
+-- name: backticked_names
+-- setup
+CREATE TABLE `myproj.ds.events` (id INT64);
+INSERT INTO `myproj`.`ds`.`events` (id) VALUES (1), (2);
+-- query
+SELECT COUNT(*) FROM `ds.events` e JOIN ds.events AS f ON e.id = f.id
+-- expect
+[[2]]
+
+-- name: bare_table_uses_default_dataset
+-- setup
+CREATE TABLE ds.things (id INT64);
+INSERT INTO things VALUES (5);
+-- query
+SELECT id FROM things
+-- expect
+[[5]]
+
+-- name: union_all_distinct
+-- query
+SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 1 UNION DISTINCT SELECT 2) ORDER BY x
+-- expect
+[[1], [2]]
+
+-- name: union_all_keeps_duplicates
+-- query
+SELECT COUNT(*) FROM (SELECT 1 AS x UNION ALL SELECT 1 UNION ALL SELECT 2)
+-- expect
+[[3]]
+
+-- name: intersect_except_distinct
+-- query
+SELECT
+  (SELECT COUNT(*) FROM (SELECT x FROM UNNEST([1, 2, 2, 3]) x INTERSECT DISTINCT SELECT x FROM UNNEST([2, 3, 4]) x)),
+  (SELECT COUNT(*) FROM (SELECT x FROM UNNEST([1, 2, 2, 3]) x EXCEPT DISTINCT SELECT x FROM UNNEST([2]) x))
+-- expect
+[[2, 2]]
+
+-- name: order_limit_offset
+-- query
+SELECT x FROM UNNEST([5, 3, 9, 1, 7]) AS x ORDER BY x LIMIT 2 OFFSET 1
+-- expect
+[[3], [5]]
+
+-- name: order_nulls_first_asc_last_desc
+-- query
+SELECT ARRAY_AGG(x IGNORE NULLS ORDER BY x) AS a, (SELECT STRING_AGG(CAST(IFNULL(y, -1) AS STRING), ',' ORDER BY y DESC) FROM UNNEST([1, NULL, 2]) y) AS b, (SELECT STRING_AGG(CAST(IFNULL(y, -1) AS STRING), ',' ORDER BY y) FROM UNNEST([1, NULL, 2]) y) AS c
+FROM UNNEST([2, 1]) x
+-- expect
+[[[1, 2], "2,1,-1", "-1,1,2"]]
+
+-- name: order_by_desc_nulls_last_default
+-- query
+SELECT x FROM UNNEST([1, NULL, 3]) AS x ORDER BY x DESC
+-- expect
+[[3], [1], [null]]
+
+-- name: order_by_position_group_by_position
+-- query
+SELECT MOD(x, 2) AS parity, COUNT(*) FROM UNNEST([1, 2, 3, 4, 5]) AS x GROUP BY 1 ORDER BY 1
+-- expect
+[[0, 2], [1, 3]]
+
+-- name: case_if_ifnull_coalesce_nullif
+-- query
+SELECT CASE WHEN 1 > 2 THEN 'a' WHEN 2 > 1 THEN 'b' ELSE 'c' END,
+       CASE 3 WHEN 1 THEN 'one' WHEN 3 THEN 'three' END,
+       IF(NULL, 'y', 'n'), IFNULL(NULL, 7), COALESCE(NULL, NULL, 'z'), NULLIF(5, 5), NULLIF(5, 6)
+-- expect
+[["b", "three", "n", 7, "z", null, 5]]
+
+-- name: cast_and_safe_cast
+-- query
+SELECT CAST('42' AS INT64), SAFE_CAST('x42' AS INT64), CAST(2.5 AS INT64), CAST(-2.5 AS INT64), CAST(1 AS STRING), CAST('true' AS BOOL), SAFE_CAST('2024-02-30' AS DATE)
+-- expect
+[[42, null, 3, -3, "1", true, null]]
+
+-- name: cast_types_float_string
+-- query
+SELECT CAST(1.5 AS STRING), CAST(10 AS FLOAT64), CAST('2024-03-13' AS DATE), CAST(DATE '2024-03-13' AS STRING), CAST(TIMESTAMP '2024-03-13 10:00:00' AS STRING)
+-- expect
+[["1.5", 10.0, "2024-03-13", "2024-03-13", "2024-03-13 10:00:00+00"]]
+
+-- name: count_variants
+-- query
+SELECT COUNT(*), COUNT(x), COUNT(DISTINCT x), COUNTIF(x > 1), APPROX_COUNT_DISTINCT(x) FROM UNNEST([1, 2, 2, NULL, 3]) AS x
+-- expect
+[[5, 4, 3, 3, 3]]
+
+-- name: sum_avg_min_max
+-- query
+SELECT SUM(x), AVG(x), MIN(x), MAX(x), SUM(CAST(NULL AS INT64)) FROM UNNEST([1, 2, 3, 4]) AS x
+-- expect
+[[10, 2.5, 1, 4, null]]
+
+-- name: logical_or_and_any_value
+-- query
+SELECT LOGICAL_OR(x > 2), LOGICAL_AND(x > 0), ANY_VALUE(y) FROM UNNEST([1, 2, 3]) AS x, UNNEST(['k']) AS y
+-- expect
+[[true, true, "k"]]
+
+-- name: string_agg_default_separator_and_order
+-- query
+SELECT STRING_AGG(s), STRING_AGG(s, '|' ORDER BY s DESC), STRING_AGG(DISTINCT s, '-') FROM UNNEST(['b', 'a', 'b']) AS s
+-- unordered
+-- expect
+[["b,a,b", "b|b|a", "b-a"]]
+
+-- name: array_agg_order_limit
+-- query
+SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2) FROM UNNEST([3, 1, 4, 1, 5]) AS x
+-- expect
+[[[5, 4]]]
+
+-- name: array_agg_latest_row_idiom
+-- query
+WITH events AS (
+  SELECT 'u1' AS user_id, 'a' AS state, TIMESTAMP '2024-01-01 00:00:00' AS ts UNION ALL
+  SELECT 'u1', 'b', TIMESTAMP '2024-01-02 00:00:00' UNION ALL
+  SELECT 'u2', 'c', TIMESTAMP '2024-01-01 00:00:00'
+)
+SELECT user_id, ARRAY_AGG(state ORDER BY ts DESC LIMIT 1)[OFFSET(0)] AS latest FROM events GROUP BY user_id ORDER BY user_id
+-- expect
+[["u1", "b"], ["u2", "c"]]
+
+-- name: array_agg_struct_latest_row
+-- query
+WITH events AS (
+  SELECT 'u1' AS user_id, 'a' AS state, 1 AS seq UNION ALL
+  SELECT 'u1', 'b', 2
+)
+SELECT user_id, ARRAY_AGG(STRUCT(state, seq) ORDER BY seq DESC LIMIT 1)[OFFSET(0)].state AS s FROM events GROUP BY user_id
+-- expect
+[["u1", "b"]]
+
+-- name: array_agg_distinct
+-- query
+SELECT ARRAY_LENGTH(ARRAY_AGG(DISTINCT x)) FROM UNNEST([1, 1, 2]) AS x
+-- expect
+[[2]]
+
+-- name: array_concat_agg
+-- query
+SELECT ARRAY_CONCAT_AGG(a ORDER BY ARRAY_LENGTH(a) DESC) FROM (SELECT [1, 2] AS a UNION ALL SELECT [3] UNION ALL SELECT CAST(NULL AS ARRAY<INT64>))
+-- expect
+[[[1, 2, 3]]]
+
+-- name: dedup_qualify_row_number
+-- setup
+CREATE TABLE ds.raw_users (user_id STRING, email STRING, updated_at TIMESTAMP);
+INSERT INTO ds.raw_users VALUES
+  ('u1', 'old@x.com', TIMESTAMP '2024-01-01 00:00:00'),
+  ('u1', 'new@x.com', TIMESTAMP '2024-02-01 00:00:00'),
+  ('u2', 'b@x.com', TIMESTAMP '2024-01-05 00:00:00');
+-- query
+SELECT * EXCEPT(rn) FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY updated_at DESC) AS rn FROM ds.raw_users
+) WHERE rn = 1 ORDER BY user_id
+-- expect
+[["u1", "new@x.com", "2024-02-01 00:00:00+00"], ["u2", "b@x.com", "2024-01-05 00:00:00+00"]]
+
+-- name: dedup_qualify_direct
+-- setup
+CREATE TABLE ds.raw_users (user_id STRING, email STRING, updated_at TIMESTAMP);
+INSERT INTO ds.raw_users VALUES
+  ('u1', 'old@x.com', TIMESTAMP '2024-01-01 00:00:00'),
+  ('u1', 'new@x.com', TIMESTAMP '2024-02-01 00:00:00'),
+  ('u2', 'b@x.com', TIMESTAMP '2024-01-05 00:00:00');
+-- query
+SELECT user_id, email FROM ds.raw_users WHERE TRUE
+QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY updated_at DESC) = 1
+ORDER BY user_id
+-- expect
+[["u1", "new@x.com"], ["u2", "b@x.com"]]
+
+-- name: window_rank_dense_rank
+-- query
+SELECT x, RANK() OVER (ORDER BY x), DENSE_RANK() OVER (ORDER BY x), ROW_NUMBER() OVER (ORDER BY x, y)
+FROM UNNEST([STRUCT(10 AS x, 1 AS y), STRUCT(10, 2), STRUCT(20, 3)])
+ORDER BY y
+-- expect
+[[10, 1, 1, 1], [10, 1, 1, 2], [20, 3, 2, 3]]
+
+-- name: window_running_sum_frame
+-- query
+SELECT x, SUM(x) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), SUM(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
+FROM UNNEST([1, 2, 3, 4]) AS x ORDER BY x
+-- expect
+[[1, 1, 3], [2, 3, 6], [3, 6, 9], [4, 10, 7]]
+
+-- name: window_lag_lead_defaults
+-- query
+SELECT x, LAG(x) OVER (ORDER BY x), LEAD(x, 1, -1) OVER (ORDER BY x), LAG(x, 2) OVER (ORDER BY x)
+FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, null, 2, null], [2, 1, 3, null], [3, 2, -1, 1]]
+
+-- name: window_first_last_value_ignore_nulls
+-- query
+SELECT t, FIRST_VALUE(v IGNORE NULLS) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+       LAST_VALUE(v IGNORE NULLS) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+FROM UNNEST([STRUCT(1 AS t, CAST(NULL AS STRING) AS v), STRUCT(2, 'a'), STRUCT(3, CAST(NULL AS STRING)), STRUCT(4, 'b')])
+ORDER BY t
+-- expect
+[[1, "a", null], [2, "a", "a"], [3, "a", "a"], [4, "a", "b"]]
+
+-- name: window_named_window
+-- query
+SELECT x, SUM(x) OVER w, COUNT(*) OVER w FROM UNNEST([1, 2, 3]) AS x WINDOW w AS (ORDER BY x) ORDER BY x
+-- expect
+[[1, 1, 1], [2, 3, 2], [3, 6, 3]]
+
+-- name: window_partition_avg
+-- query
+SELECT g, x, AVG(x) OVER (PARTITION BY g) FROM UNNEST([STRUCT('a' AS g, 1 AS x), STRUCT('a', 3), STRUCT('b', 10)]) ORDER BY g, x
+-- expect
+[["a", 1, 2.0], ["a", 3, 2.0], ["b", 10, 10.0]]
+
+-- name: sessionisation_lag
+-- setup
+CREATE TABLE ds.clicks (user_id STRING, ts TIMESTAMP);
+INSERT INTO ds.clicks VALUES
+  ('u1', TIMESTAMP '2024-01-01 10:00:00'), ('u1', TIMESTAMP '2024-01-01 10:10:00'),
+  ('u1', TIMESTAMP '2024-01-01 11:00:00'), ('u1', TIMESTAMP '2024-01-01 11:05:00'),
+  ('u2', TIMESTAMP '2024-01-01 09:00:00');
+-- query
+WITH marked AS (
+  SELECT user_id, ts,
+    IF(TIMESTAMP_DIFF(ts, LAG(ts) OVER (PARTITION BY user_id ORDER BY ts), MINUTE) <= 30, 0, 1) AS new_session
+  FROM ds.clicks
+), numbered AS (
+  SELECT user_id, ts, SUM(new_session) OVER (PARTITION BY user_id ORDER BY ts) AS session_no FROM marked
+)
+SELECT user_id, session_no, COUNT(*) AS clicks, MIN(ts) AS started
+FROM numbered GROUP BY user_id, session_no ORDER BY user_id, session_no
+-- expect
+[["u1", 1, 2, "2024-01-01 10:00:00+00"], ["u1", 2, 2, "2024-01-01 11:00:00+00"], ["u2", 1, 1, "2024-01-01 09:00:00+00"]]
+
+-- name: date_spine_generate_date_array
+-- query
+SELECT d FROM UNNEST(GENERATE_DATE_ARRAY('2024-02-27', '2024-03-01')) AS d ORDER BY d
+-- expect
+[["2024-02-27"], ["2024-02-28"], ["2024-02-29"], ["2024-03-01"]]
+
+-- name: date_spine_weekly_left_join
+-- query
+WITH spine AS (SELECT d FROM UNNEST(GENERATE_DATE_ARRAY(DATE '2024-01-01', DATE '2024-01-29', INTERVAL 1 WEEK)) AS d),
+facts AS (SELECT DATE '2024-01-08' AS d, 5 AS n)
+SELECT spine.d, IFNULL(facts.n, 0) FROM spine LEFT JOIN facts USING (d) ORDER BY spine.d
+-- expect
+[["2024-01-01", 0], ["2024-01-08", 5], ["2024-01-15", 0], ["2024-01-22", 0], ["2024-01-29", 0]]
+
+-- name: generate_array
+-- query
+SELECT GENERATE_ARRAY(1, 5), GENERATE_ARRAY(0, 10, 5), GENERATE_ARRAY(5, 1), GENERATE_ARRAY(3, 1, -1)
+-- expect
+[[[1, 2, 3, 4, 5], [0, 5, 10], [], [3, 2, 1]]]
+
+-- name: subquery_in_exists_scalar
+-- query
+WITH t AS (SELECT x FROM UNNEST([1, 2, 3, 4]) x)
+SELECT
+  (SELECT COUNT(*) FROM t WHERE x IN (SELECT 2 UNION ALL SELECT 3)),
+  (SELECT COUNT(*) FROM t WHERE EXISTS (SELECT 1 FROM t AS u WHERE u.x = t.x + 1)),
+  (SELECT MAX(x) FROM t),
+  (SELECT COUNT(*) FROM t WHERE x NOT IN (1, 2))
+-- expect
+[[2, 3, 4, 2]]
+
+-- name: in_unnest
+-- query
+SELECT 2 IN UNNEST([1, 2, 3]), 5 IN UNNEST([1, 2, 3]), 5 NOT IN UNNEST([1, 2]), NULL IN UNNEST([1]), 5 IN UNNEST([1, NULL])
+-- expect
+[[true, false, true, null, null]]
+
+-- name: between_like_distinct_from
+-- query
+SELECT 5 BETWEEN 1 AND 5, 6 NOT BETWEEN 1 AND 5, 'abc' LIKE 'a%', 'abc' LIKE '_b_', 'a_c' LIKE 'a\\_c', 'abc' LIKE 'a\\_c',
+       NULL IS DISTINCT FROM NULL, 1 IS DISTINCT FROM NULL, 1 IS NOT DISTINCT FROM 1
+-- expect
+[[true, true, true, true, true, false, false, true, true]]
+
+-- name: is_true_false_null
+-- query
+SELECT NULL IS NULL, (1 = 1) IS TRUE, (1 = 2) IS NOT FALSE, CAST(NULL AS BOOL) IS NOT TRUE
+-- expect
+[[true, true, false, true]]
+
+-- name: date_constructors
+-- query
+SELECT DATE(2024, 2, 29), DATE(TIMESTAMP '2024-03-13 23:59:59'), DATE(DATETIME '2024-03-13 10:00:00'), DATE '2024-03-13'
+-- expect
+[["2024-02-29", "2024-03-13", "2024-03-13", "2024-03-13"]]
+
+-- name: timestamp_constructors
+-- query
+SELECT TIMESTAMP('2024-03-13 10:00:00'), TIMESTAMP('2024-03-13 10:00:00', 'America/New_York'), TIMESTAMP(DATE '2024-03-13'), TIMESTAMP '2024-03-13 10:00:00+02'
+-- expect
+[["2024-03-13 10:00:00+00", "2024-03-13 14:00:00+00", "2024-03-13 00:00:00+00", "2024-03-13 08:00:00+00"]]
+
+-- name: datetime_constructors
+-- query
+SELECT DATETIME(2024, 3, 13, 10, 30, 0), DATETIME(TIMESTAMP '2024-03-13 10:00:00', 'Asia/Tokyo'), DATETIME(DATE '2024-03-13'), DATETIME '2024-03-13 01:02:03'
+-- expect
+[["2024-03-13T10:30:00", "2024-03-13T19:00:00", "2024-03-13T00:00:00", "2024-03-13T01:02:03"]]
+
+-- name: date_add_sub
+-- query
+SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 MONTH), DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY), DATE_ADD(DATE '2024-01-01', INTERVAL 2 WEEK), DATE_ADD(DATE '2024-02-29', INTERVAL 1 YEAR), DATE_SUB(DATE '2024-05-31', INTERVAL 1 QUARTER)
+-- expect
+[["2024-02-29", "2024-02-29", "2024-01-15", "2025-02-28", "2024-02-29"]]
+
+-- name: date_add_column_interval
+-- query
+SELECT DATE_ADD(DATE '2024-01-01', INTERVAL n DAY) FROM UNNEST([1, 10]) AS n ORDER BY n
+-- expect
+[["2024-01-02"], ["2024-01-11"]]
+
+-- name: timestamp_add_sub
+-- query
+SELECT TIMESTAMP_ADD(TIMESTAMP '2024-03-13 23:30:00', INTERVAL 45 MINUTE), TIMESTAMP_SUB(TIMESTAMP '2024-03-13 00:00:00', INTERVAL 1 HOUR), TIMESTAMP_ADD(TIMESTAMP '2024-03-13 00:00:00', INTERVAL 1500 MILLISECOND)
+-- expect
+[["2024-03-14 00:15:00+00", "2024-03-12 23:00:00+00", "2024-03-13 00:00:01.5+00"]]
+
+-- name: datetime_add_trunc
+-- query
+SELECT DATETIME_ADD(DATETIME '2024-01-31 10:00:00', INTERVAL 1 MONTH), DATETIME_TRUNC(DATETIME '2024-03-13 10:45:12', HOUR), DATETIME_TRUNC(DATETIME '2024-03-13 10:45:12', WEEK)
+-- expect
+[["2024-02-29T10:00:00", "2024-03-13T10:00:00", "2024-03-10T00:00:00"]]
+
+-- name: date_diff_boundaries
+-- query
+SELECT DATE_DIFF(DATE '2024-03-13', DATE '2024-03-01', DAY), DATE_DIFF(DATE '2024-02-01', DATE '2024-01-31', MONTH), DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK), DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', ISOWEEK), DATE_DIFF(DATE '2024-01-01', DATE '2023-12-31', YEAR)
+-- expect
+[[12, 1, 1, 0, 1]]
+
+-- name: date_diff_negative
+-- query
+SELECT DATE_DIFF(DATE '2024-03-01', DATE '2024-03-13', DAY)
+-- expect
+[[-12]]
+
+-- name: timestamp_diff_units
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2024-03-13 10:00:30', TIMESTAMP '2024-03-13 10:00:00', SECOND), TIMESTAMP_DIFF(TIMESTAMP '2024-03-13 10:00:00.500', TIMESTAMP '2024-03-13 10:00:00', MILLISECOND), TIMESTAMP_DIFF(TIMESTAMP '2024-03-15 09:00:00', TIMESTAMP '2024-03-13 10:00:00', DAY)
+-- expect
+[[30, 500, 1]]
+
+-- name: timestamp_trunc_parts
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12.123', HOUR), TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12.123', MINUTE), TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12.123', SECOND), TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12', MONTH), TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12', WEEK), TIMESTAMP_TRUNC(TIMESTAMP '2024-03-13 10:45:12', ISOWEEK)
+-- expect
+[["2024-03-13 10:00:00+00", "2024-03-13 10:45:00+00", "2024-03-13 10:45:12+00", "2024-03-01 00:00:00+00", "2024-03-10 00:00:00+00", "2024-03-11 00:00:00+00"]]
+
+-- name: timestamp_trunc_month_tz
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2024-03-01 03:00:00+00', MONTH, 'America/Los_Angeles')
+-- expect
+[["2024-02-01 08:00:00+00"]]
+
+-- name: extract_parts
+-- query
+SELECT EXTRACT(YEAR FROM DATE '2024-03-13'), EXTRACT(MONTH FROM DATE '2024-03-13'), EXTRACT(DAY FROM DATE '2024-03-13'), EXTRACT(QUARTER FROM DATE '2024-03-13'), EXTRACT(DAYOFYEAR FROM DATE '2024-03-13'), EXTRACT(ISOYEAR FROM DATE '2024-12-30')
+-- expect
+[[2024, 3, 13, 1, 73, 2025]]
+
+-- name: extract_time_parts
+-- query
+SELECT EXTRACT(HOUR FROM TIMESTAMP '2024-03-13 10:45:12.345678'), EXTRACT(MINUTE FROM TIMESTAMP '2024-03-13 10:45:12.345678'), EXTRACT(SECOND FROM TIMESTAMP '2024-03-13 10:45:12.345678'), EXTRACT(MILLISECOND FROM TIMESTAMP '2024-03-13 10:45:12.345678'), EXTRACT(MICROSECOND FROM TIMESTAMP '2024-03-13 10:45:12.345678')
+-- expect
+[[10, 45, 12, 345, 345678]]
+
+-- name: extract_date_and_tz
+-- query
+SELECT EXTRACT(DATE FROM TIMESTAMP '2024-03-13 02:00:00'), EXTRACT(HOUR FROM TIMESTAMP '2024-03-13 02:00:00' AT TIME ZONE 'America/Los_Angeles'), EXTRACT(DATE FROM TIMESTAMP '2024-03-13 02:00:00' AT TIME ZONE 'America/Los_Angeles')
+-- expect
+[["2024-03-13", 19, "2024-03-12"]]
+
+-- name: extract_week_monday
+-- query
+SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2024-01-07'), EXTRACT(WEEK(MONDAY) FROM DATE '2024-01-08'), EXTRACT(WEEK FROM DATE '2023-12-31')
+-- expect
+[[1, 2, 53]]
+
+-- name: format_date
+-- query
+SELECT FORMAT_DATE('%Y%m%d', DATE '2024-03-13'), FORMAT_DATE('%b %d, %Y', DATE '2024-03-13'), FORMAT_DATE('%F', DATE '2024-03-13'), FORMAT_DATE('%A', DATE '2024-03-13'), FORMAT_DATE('%Y-W%U', DATE '2024-03-13')
+-- expect
+[["20240313", "Mar 13, 2024", "2024-03-13", "Wednesday", "2024-W10"]]
+
+-- name: format_timestamp_fraction
+-- query
+SELECT FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', TIMESTAMP '2024-03-13 10:45:12.345678'), FORMAT_TIMESTAMP('%T', TIMESTAMP '2024-03-13 10:45:12'), FORMAT_DATETIME('%Y-%m-%d %H', DATETIME '2024-03-13 10:45:12')
+-- expect
+[["2024-03-13T10:45:12.345Z", "10:45:12", "2024-03-13 10"]]
+
+-- name: parse_date_timestamp
+-- query
+SELECT PARSE_DATE('%Y%m%d', '20240313'), PARSE_DATE('%Y-%m-%d', '2024-03-13'), PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%S', '2024-03-13 10:45:12'), PARSE_TIMESTAMP('%Y-%m-%d %H:%M', '2024-03-13 10:45', 'America/New_York'), PARSE_DATETIME('%d/%m/%Y %H:%M', '13/03/2024 10:45')
+-- expect
+[["2024-03-13", "2024-03-13", "2024-03-13 10:45:12+00", "2024-03-13 14:45:00+00", "2024-03-13T10:45:00"]]
+
+-- name: safe_parse_date
+-- query
+SELECT SAFE.PARSE_DATE('%Y%m%d', 'notadate'), SAFE.PARSE_DATE('%Y%m%d', '20240313'), SAFE.PARSE_TIMESTAMP('%Y-%m-%d', 'x')
+-- expect
+[[null, "2024-03-13", null]]
+
+-- name: timestamp_from_epoch
+-- query
+SELECT TIMESTAMP_SECONDS(1710326712), TIMESTAMP_MILLIS(1710326712345), TIMESTAMP_MICROS(1710326712345678), SAFE.TIMESTAMP_MILLIS(1710326712000)
+-- expect
+[["2024-03-13 10:45:12+00", "2024-03-13 10:45:12.345+00", "2024-03-13 10:45:12.345678+00", "2024-03-13 10:45:12+00"]]
+
+-- name: unix_functions
+-- query
+SELECT UNIX_SECONDS(TIMESTAMP '2024-03-13 10:45:12.999'), UNIX_MILLIS(TIMESTAMP '2024-03-13 10:45:12.345'), UNIX_MICROS(TIMESTAMP '1970-01-01 00:00:01'), UNIX_DATE(DATE '1970-01-11'), DATE_FROM_UNIX_DATE(10)
+-- expect
+[[1710326712, 1710326712345, 1000000, 10, "1970-01-11"]]
+
+-- name: unix_seconds_before_epoch_floors
+-- query
+SELECT UNIX_SECONDS(TIMESTAMP '1969-12-31 23:59:59.5'), UNIX_MILLIS(TIMESTAMP '1969-12-31 23:59:59.9995')
+-- expect
+[[-1, -1]]
+
+-- name: current_date_timestamp_fixed
+-- query
+SELECT CURRENT_DATE(), CURRENT_TIMESTAMP(), CURRENT_DATE, DATE_DIFF(CURRENT_DATE(), DATE '2026-11-20', DAY), CURRENT_DATETIME()
+-- expect
+[["2026-11-27", "2026-11-27 12:00:00+00", "2026-11-27", 7, "2026-11-27T12:00:00"]]
+
+-- name: current_date_tz
+-- query
+SELECT CURRENT_DATE('Pacific/Kiritimati')
+-- expect
+[["2026-11-28"]]
+
+-- name: last_day
+-- query
+SELECT LAST_DAY(DATE '2024-02-10'), LAST_DAY(DATE '2023-02-10', MONTH), LAST_DAY(DATE '2024-02-10', YEAR)
+-- expect
+[["2024-02-29", "2023-02-28", "2024-12-31"]]
+
+-- name: time_functions
+-- query
+SELECT TIME(10, 30, 0), TIME(TIMESTAMP '2024-03-13 10:45:12'), TIME_ADD(TIME '23:30:00', INTERVAL 45 MINUTE), FORMAT_TIME('%H:%M', TIME '10:45:12'), TIME_DIFF(TIME '10:45:00', TIME '10:00:00', MINUTE)
+-- expect
+[["10:30:00", "10:45:12", "00:15:00", "10:45", 45]]
+
+-- name: string_functions_basic
+-- query
+SELECT LOWER('AbC'), UPPER('abc'), LENGTH('héllo'), BYTE_LENGTH('héllo'), TRIM('  x  '), LTRIM('xxa', 'x'), RTRIM('a  '), REVERSE('abc'), REPEAT('ab', 3)
+-- expect
+[["abc", "ABC", 5, 6, "x", "a", "a", "cba", "ababab"]]
+
+-- name: string_functions_search
+-- query
+SELECT STARTS_WITH('foobar', 'foo'), ENDS_WITH('foobar', 'bar'), STRPOS('foobar', 'bar'), STRPOS('foobar', 'z'), INSTR('banana', 'an'), REPLACE('a-b-c', '-', '+')
+-- expect
+[[true, true, 4, 0, 2, "a+b+c"]]
+
+-- name: substr_variants
+-- query
+SELECT SUBSTR('abcdef', 2), SUBSTR('abcdef', 2, 3), SUBSTR('abcdef', -2), SUBSTR('abcdef', -3, 2), SUBSTRING('abcdef', 10), LEFT('abcdef', 2), RIGHT('abcdef', 2)
+-- expect
+[["bcdef", "bcd", "ef", "de", "", "ab", "ef"]]
+
+-- name: pad_functions
+-- query
+SELECT LPAD('7', 3, '0'), RPAD('ab', 4), LPAD('abcdef', 3)
+-- expect
+[["007", "ab  ", "abc"]]
+
+-- name: regexp_functions
+-- query
+SELECT REGEXP_CONTAINS('user@example.com', r'@example\.com$'), REGEXP_EXTRACT('order-123-x', r'order-(\d+)'), REGEXP_EXTRACT('abc', r'\d+'), REGEXP_EXTRACT('a1b22', r'\d+'), REGEXP_REPLACE('a1b22', r'\d', '#'), REGEXP_EXTRACT_ALL('a1b22c333', r'\d+')
+-- expect
+[[true, "123", null, "1", "a#b##", ["1", "22", "333"]]]
+
+-- name: regexp_replace_backref
+-- query
+SELECT REGEXP_REPLACE('2024-03-13', r'(\d+)-(\d+)-(\d+)', r'\3/\2/\1')
+-- expect
+[["13/03/2024"]]
+
+-- name: split_and_offset
+-- query
+SELECT SPLIT('a,b,c')[OFFSET(1)], SPLIT('a,b,c')[ORDINAL(1)], SPLIT('a,b,c')[SAFE_OFFSET(5)], SPLIT('a,b,c')[SAFE_ORDINAL(0)], SPLIT('a,b,c')[SAFE_OFFSET(-1)]
+-- expect
+[["b", "a", null, null, null]]
+
+-- name: offset_out_of_range_errors
+-- query
+SELECT [1, 2][OFFSET(2)]
+-- error: out of bounds
+
+-- name: array_functions
+-- query
+SELECT ARRAY_LENGTH([1, 2, 3]), ARRAY_LENGTH(CAST([] AS ARRAY<INT64>)), ARRAY_TO_STRING(['a', 'b'], '-'), ARRAY_TO_STRING(['a', NULL, 'b'], ','), ARRAY_TO_STRING(['a', NULL], ',', 'null'), ARRAY_CONCAT([1], [2, 3]), ARRAY_REVERSE([1, 2, 3])
+-- expect
+[[3, 0, "a-b", "a,b", "a,null", [1, 2, 3], [3, 2, 1]]]
+
+-- name: array_concat_null
+-- query
+SELECT ARRAY_CONCAT([1], NULL)
+-- expect
+[[null]]
+
+-- name: array_subquery_and_typed_literal
+-- query
+SELECT ARRAY(SELECT x * 2 FROM UNNEST([1, 2, 3]) AS x ORDER BY x DESC), ARRAY<INT64>[], ARRAY<STRING>['a'], ARRAY<FLOAT64>[1, 2]
+-- expect
+[[[6, 4, 2], [], ["a"], [1.0, 2.0]]]
+
+-- name: struct_literals_and_access
+-- query
+SELECT STRUCT(1 AS a, 'x' AS b).b, STRUCT<id INT64, name STRING>(5, 'n').name, (SELECT AS STRUCT 1 AS p, 2 AS q).q, STRUCT(1 AS a, STRUCT(2 AS c) AS n).n.c
+-- expect
+[["x", "n", 2, 2]]
+
+-- name: struct_output
+-- query
+SELECT STRUCT(1 AS a, 'x' AS b) AS s
+-- expect
+[[{"a": 1, "b": "x"}]]
+
+-- name: array_of_struct_select_as_struct
+-- query
+SELECT ARRAY(SELECT AS STRUCT x AS v, x * x AS sq FROM UNNEST([1, 2]) AS x ORDER BY x) AS arr
+-- expect
+[[[{"v": 1, "sq": 1}, {"v": 2, "sq": 4}]]]
+
+-- name: unnest_struct_array_fields
+-- query
+SELECT item.sku, item.qty FROM UNNEST([STRUCT('a' AS sku, 2 AS qty), ('b', 5)]) AS item ORDER BY item.sku
+-- expect
+[["a", 2], ["b", 5]]
+
+-- name: unnest_correlated_nested_field
+-- setup
+CREATE TABLE ds.orders (order_id INT64, items ARRAY<STRUCT<sku STRING, qty INT64>>);
+INSERT INTO ds.orders VALUES (1, [STRUCT('a', 2), STRUCT('b', 1)]), (2, [STRUCT('a', 5)]), (3, []);
+-- query
+SELECT i.sku, SUM(i.qty) FROM ds.orders o, UNNEST(o.items) AS i GROUP BY i.sku ORDER BY i.sku
+-- expect
+[["a", 7], ["b", 1]]
+
+-- name: unnest_left_join_keeps_empty
+-- setup
+CREATE TABLE ds.orders (order_id INT64, items ARRAY<STRUCT<sku STRING, qty INT64>>);
+INSERT INTO ds.orders VALUES (1, [STRUCT('a', 2), STRUCT('b', 1)]), (3, []);
+-- query
+SELECT order_id, i.sku FROM ds.orders LEFT JOIN UNNEST(items) AS i ORDER BY order_id, i.sku
+-- expect
+[[1, "a"], [1, "b"], [3, null]]
+
+-- name: unnest_correlated_path_without_unnest
+-- setup
+CREATE TABLE ds.orders (order_id INT64, tags ARRAY<STRING>);
+INSERT INTO ds.orders VALUES (1, ['x', 'y']), (2, ['z']);
+-- query
+SELECT o.order_id, t FROM ds.orders AS o, o.tags AS t ORDER BY t
+-- expect
+[[1, "x"], [1, "y"], [2, "z"]]
+
+-- name: unnest_array_length_exists
+-- setup
+CREATE TABLE ds.orders (order_id INT64, tags ARRAY<STRING>);
+INSERT INTO ds.orders VALUES (1, ['x', 'y']), (2, ['z']), (3, []);
+-- query
+SELECT order_id FROM ds.orders WHERE EXISTS (SELECT 1 FROM UNNEST(tags) AS t WHERE t = 'z') OR ARRAY_LENGTH(tags) = 0 ORDER BY order_id
+-- expect
+[[2], [3]]
+
+-- name: star_except_replace
+-- query
+SELECT * EXCEPT (b) REPLACE (a * 10 AS a) FROM (SELECT 1 AS a, 2 AS b, 3 AS c)
+-- expect
+[[10, 3]]
+
+-- name: qualified_star_except
+-- query
+SELECT t.* EXCEPT (b) FROM (SELECT 1 AS a, 2 AS b) AS t
+-- expect
+[[1]]
+
+-- name: json_value_query
+-- query
+SELECT JSON_VALUE('{"a": {"b": "x", "n": 5}}', '$.a.b'), JSON_VALUE('{"a": {"b": "x"}}', '$.a'), JSON_QUERY('{"a": {"b": "x"}}', '$.a'), JSON_EXTRACT_SCALAR('{"n": 5}', '$.n'), JSON_VALUE('{"a": 1}', '$.missing')
+-- expect
+[["x", null, "{\"b\":\"x\"}", "5", null]]
+
+-- name: json_arrays
+-- query
+SELECT JSON_VALUE_ARRAY('{"t": ["a", "b"]}', '$.t'), ARRAY_LENGTH(JSON_QUERY_ARRAY('[{"x": 1}, {"x": 2}]')), JSON_EXTRACT_STRING_ARRAY('["p", "q"]')
+-- expect
+[[["a", "b"], 2, ["p", "q"]]]
+
+-- name: json_extraction_from_events
+-- setup
+CREATE TABLE ds.events (id INT64, payload STRING);
+INSERT INTO ds.events VALUES (1, '{"user": {"id": "u1", "plan": "pro"}, "amount": 12.5}'), (2, '{"user": {"id": "u2"}, "amount": null}');
+-- query
+SELECT id, JSON_VALUE(payload, '$.user.id') AS uid, JSON_VALUE(payload, '$.user.plan') AS plan, SAFE_CAST(JSON_VALUE(payload, '$.amount') AS FLOAT64) AS amount FROM ds.events ORDER BY id
+-- expect
+[[1, "u1", "pro", 12.5], [2, "u2", null, null]]
+
+-- name: to_json_string
+-- query
+SELECT TO_JSON_STRING(STRUCT(1 AS a, 'x' AS b)), TO_JSON_STRING([1, 2]), TO_JSON_STRING('q')
+-- expect
+[["{\"a\":1,\"b\":\"x\"}", "[1,2]", "\"q\""]]
+
+-- name: parse_json_and_json_type
+-- query
+SELECT JSON_VALUE(PARSE_JSON('{"k": "v"}'), '$.k'), JSON_VALUE(JSON '{"k": 3}', '$.k')
+-- expect
+[["v", "3"]]
+
+-- name: safe_divide
+-- query
+SELECT SAFE_DIVIDE(10, 4), SAFE_DIVIDE(1, 0), SAFE_DIVIDE(NULL, 1), IEEE_DIVIDE(1, 4)
+-- expect
+[[2.5, null, null, 0.25]]
+
+-- name: division_by_zero_errors
+-- query
+SELECT 1 / 0
+-- error: division by zero
+
+-- name: math_functions
+-- query
+SELECT ABS(-3), SIGN(-2), ROUND(2.5), ROUND(-2.5), ROUND(3.14159, 2), TRUNC(2.7), FLOOR(-1.5), CEIL(1.2), POW(2, 10), SQRT(16), MOD(10, 3)
+-- expect
+[[3, -1, 3.0, -3.0, 3.14, 2.0, -2.0, 2.0, 1024.0, 4.0, 1]]
+
+-- name: log_functions
+-- query
+SELECT LN(1), LOG(100, 10), LOG10(1000), ROUND(LOG(EXP(2)), 6)
+-- expect
+[[0.0, 2.0, 3.0, 2.0]]
+
+-- name: bitwise_xor
+-- query
+SELECT 5 ^ 3, 5 & 3, 5 | 3, 1 << 4, ~0
+-- expect
+[[6, 1, 7, 16, -1]]
+
+-- name: interval_literal_arithmetic
+-- query
+SELECT TIMESTAMP '2024-03-13 00:00:00' + INTERVAL 2 HOUR, DATE '2024-03-13' - INTERVAL 1 DAY
+-- expect
+[["2024-03-13 02:00:00+00", "2024-03-12T00:00:00"]]
+
+-- name: params_named
+-- query
+SELECT 1
+-- expect
+[[1]]
