@@ -1,0 +1,45 @@
+// Package bigquery is a local BigQuery: the BigQuery REST API (v2) served on
+// DuckDB, so the real client libraries and the bq CLI work against it and
+// BigQuery SQL (translated by package bqsql) runs in milliseconds.
+//
+// Start it with New, serve Handler on any listener, and point the Go client
+// at it with option.WithEndpoint("http://HOST:PORT") and
+// option.WithoutAuthentication(). Routes are served both at the bare paths
+// the Go client uses with a custom endpoint and under /bigquery/v2 (bq).
+//
+// Mapping: a dataset is a DuckDB schema, a table a DuckDB table. Metadata
+// (schemas with modes, descriptions and nesting, partitioning, clustering,
+// labels, jobs) is kept as JSON in schema _bq_meta, so a file-backed
+// database (Options.Path) persists it. Query results without a destination
+// go to schema _bq_anon; the newest 256 are kept.
+//
+// Fidelity limits, stated honestly:
+//   - Single project: any project id in a path is accepted and echoed.
+//   - Jobs run synchronously; jobComplete is always true; cancel is a no-op.
+//   - Legacy SQL is refused (invalidQuery). A request that omits
+//     useLegacySql is treated as standard SQL.
+//   - BIGNUMERIC is stored as DECIMAL(38,9) (NUMERIC's precision).
+//     GEOGRAPHY is plain text. REQUIRED is checked on insertAll and loads,
+//     not by DuckDB for SQL DML.
+//   - Partitioning and clustering are metadata; they drive partition
+//     decorators (table$YYYYMMDD for WRITE_TRUNCATE of one partition in
+//     query and load jobs, and tables.delete) but do not prune or bill
+//     differently. requirePartitionFilter is stored, not enforced.
+//     Ingestion-time partitioning (_PARTITIONTIME) is not supported.
+//   - totalBytesProcessed is an estimate: rows × per-row width (BigQuery's
+//     sizes, 16 bytes per STRING/BYTES/JSON value) of every table whose name
+//     appears in the query text; maximumBytesBilled is enforced against it
+//     with BigQuery's 10 MB minimum.
+//   - insertId de-duplication is best effort, per table, over the last 2^20
+//     ids, in memory (lost on restart), as BigQuery documents best effort.
+//     templateSuffix and streaming into a partition decorator are refused.
+//   - Load jobs: CSV, NEWLINE_DELIMITED_JSON, PARQUET (not Avro/ORC), gzip
+//     detected by magic bytes; uploads only with uploadType=multipart (the
+//     Go client uses it below its 16 MB chunk size). Extract jobs: CSV,
+//     NEWLINE_DELIMITED_JSON, PARQUET, optional GZIP; all rows go to one file
+//     (a '*' in the first URI becomes 000000000000). Copy jobs: COPY only
+//     (no SNAPSHOT/CLONE).
+//   - Views are DuckDB views of the translated SQL; materialized views and
+//     external tables are refused.
+//   - INFORMATION_SCHEMA views are not served yet.
+package bigquery
