@@ -2,7 +2,7 @@ package dlp
 
 import (
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -301,7 +301,7 @@ func (h *hotword) adjust(l dlppb.Likelihood) dlppb.Likelihood {
 
 // scanText returns the reportable spans found in text, sorted by position.
 func (in *inspector) scanText(text string) []span {
-	var all []span
+	all := make([]span, 0, 4+len(text)/128)
 	if in.scan != 0 {
 		all = runBuiltins(text, in.scan, all)
 	}
@@ -325,13 +325,81 @@ func (in *inspector) scanText(text string) []span {
 		}
 		out = append(out, s)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].start != out[j].start {
-			return out[i].start < out[j].start
+	return sortSpans(out)
+}
+
+func spanLess(a, b span) bool {
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	if a.end != b.end {
+		return a.end > b.end
+	}
+	return a.it < b.it
+}
+
+// sortSpans orders spans by position. Detector outputs are sorted runs, so
+// a natural merge sort does little work.
+func sortSpans(s []span) []span {
+	if len(s) < 2 {
+		return s
+	}
+	var runs []int
+	runs = append(runs, 0)
+	for i := 1; i < len(s); i++ {
+		if spanLess(s[i], s[i-1]) {
+			runs = append(runs, i)
 		}
-		return out[i].end > out[j].end
-	})
-	return out
+	}
+	if len(runs) == 1 {
+		return s
+	}
+	if len(runs) > 64 {
+		slices.SortFunc(s, func(a, b span) int {
+			if spanLess(a, b) {
+				return -1
+			}
+			if spanLess(b, a) {
+				return 1
+			}
+			return 0
+		})
+		return s
+	}
+	runs = append(runs, len(s))
+	buf := make([]span, len(s))
+	src, dst := s, buf
+	for len(runs) > 2 {
+		var next []int
+		for r := 0; r+1 < len(runs); r += 2 {
+			lo, mid := runs[r], runs[r+1]
+			hi := mid
+			if r+2 < len(runs) {
+				hi = runs[r+2]
+			}
+			i, j, k := lo, mid, lo
+			for i < mid && j < hi {
+				if spanLess(src[j], src[i]) {
+					dst[k] = src[j]
+					j++
+				} else {
+					dst[k] = src[i]
+					i++
+				}
+				k++
+			}
+			k += copy(dst[k:], src[i:mid])
+			copy(dst[k:], src[j:hi])
+			next = append(next, lo)
+		}
+		next = append(next, len(s))
+		runs = next
+		src, dst = dst, src
+	}
+	if &src[0] != &s[0] {
+		copy(s, src)
+	}
+	return s
 }
 
 func (c *customType) find(text string, out []span) []span {

@@ -1,6 +1,7 @@
 package dlp
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/netip"
 	"strings"
@@ -216,17 +217,7 @@ func hotDist(text string, start, before int, words []string) int {
 	return best
 }
 
-func indexBytes(b []byte, s string) int {
-	if len(s) == 0 {
-		return 0
-	}
-	for i := 0; i+len(s) <= len(b); i++ {
-		if b[i] == s[0] && string(b[i:i+len(s)]) == s {
-			return i
-		}
-	}
-	return -1
-}
+func indexBytes(b []byte, s string) int { return bytes.Index(b, []byte(s)) }
 
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {

@@ -3,6 +3,8 @@ package dlp
 import (
 	"sort"
 	"strings"
+
+	"cloud.google.com/go/dlp/apiv2/dlppb"
 )
 
 type grp struct{ s, e int }
@@ -52,13 +54,25 @@ func findNumeric(text string, set typeSet, out []span) []span {
 			break
 		}
 		dirty := p < len(text) && (isAlpha(text[p]) || text[p] == '_') && !(text[p] == 'T' && p+1 < len(text) && isDigit(text[p+1]))
-		out = evalChain(text, gs[:n], dirty, set, out)
+		cb := len(out)
+		if n == 1 && p-i < 6 {
+			// A short lone number: only AGE can match.
+			if set.has(bAge) && !dirty && p-i <= 3 {
+				if v := atoi(text[i:p]); v >= 1 && v <= 125 && ageContext(text, i, p) {
+					out = append(out, span{i, p, "AGE", vLikely})
+				}
+			}
+		} else {
+			out = evalChain(text, gs[:n], dirty, set, out)
+			out = dedupe(out, cb)
+		}
 		i = p
 		for i < len(text) && isAlnum(text[i]) {
 			i++
 		}
 	}
-	return dedupe(out, base)
+	_ = base
+	return out
 }
 
 // dedupe drops spans that lie inside another span of the same infoType.
@@ -324,9 +338,11 @@ func emitDate(text string, s, e int, set typeSet, out []span) []span {
 
 func phoneDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int, left string, out []span) []span {
 	nd := len(d)
-	lik := vLikely
-	if hot(text, s, e, 40, 0, hwPhone) {
-		lik = vVeryLikely
+	likFn := func() dlppb.Likelihood {
+		if hot(text, s, e, 40, 0, hwPhone) {
+			return vVeryLikely
+		}
+		return vLikely
 	}
 	us := func(a []grp) bool { return text[a[0].s] >= '2' && text[a[1].s] >= '2' }
 	switch {
@@ -354,13 +370,13 @@ func phoneDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int, 
 		if s > 0 && isAlnum(text[s-1]) {
 			return out
 		}
-		return append(out, span{s, e, "PHONE_NUMBER", lik})
+		return append(out, span{s, e, "PHONE_NUMBER", likFn()})
 	case k >= 2 && i == 0 && k == len(g) && s > 0 && text[s-1] == '+' && nd >= 8 && nd <= 15:
 		if _, ok := allSeps(text, sub, " -."); !ok {
 			return out
 		}
 		return append(out, span{s - 1, e, "PHONE_NUMBER", vLikely})
-	case k == 1 && nd == 10 && d[0] >= '2' && d[3] >= '2' && lik == vVeryLikely:
+	case k == 1 && nd == 10 && d[0] >= '2' && d[3] >= '2' && likFn() == vVeryLikely:
 		return append(out, span{s, e, "PHONE_NUMBER", vLikely})
 	case k == 1 && nd >= 11 && nd <= 15 && s > 0 && text[s-1] == '+':
 		return append(out, span{s - 1, e, "PHONE_NUMBER", vLikely})
@@ -378,8 +394,8 @@ func ageContext(text string, s, e int) bool {
 	for q > 0 && isAlpha(text[q-1]) {
 		q--
 	}
-	w := strings.ToLower(text[q:p])
-	if w == "age" || w == "aged" {
+	w := text[q:p]
+	if strings.EqualFold(w, "age") || strings.EqualFold(w, "aged") {
 		return true
 	}
 	if w == "of" {
@@ -399,9 +415,11 @@ func ageContext(text string, s, e int) bool {
 	if len(rest) > 16 {
 		rest = rest[:16]
 	}
-	rest = strings.ToLower(rest)
+	if len(rest) < 3 || (rest[0] != ' ' && rest[0] != '-') {
+		return false
+	}
 	for _, suf := range []string{" years old", " year old", " yrs old", "-year-old", " year-old", " y/o", " years of age", " yo "} {
-		if strings.HasPrefix(rest, suf) {
+		if len(rest) >= len(suf) && strings.EqualFold(rest[:len(suf)], suf) {
 			return true
 		}
 	}

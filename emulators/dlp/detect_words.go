@@ -55,6 +55,30 @@ Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Na
 	}
 }
 
+// inLower looks w up in m case-insensitively without allocating.
+func inLower(m map[string]bool, w string) bool {
+	if len(w) > 16 {
+		return false
+	}
+	var buf [16]byte
+	for i := 0; i < len(w); i++ {
+		buf[i] = lower(w[i])
+	}
+	return m[string(buf[:len(w)])]
+}
+
+func monthOK(w string) bool {
+	if len(w) < 3 || len(w) > 9 {
+		return false
+	}
+	var buf [9]byte
+	for i := 0; i < len(w); i++ {
+		buf[i] = lower(w[i])
+	}
+	_, ok := months[string(buf[:len(w)])]
+	return ok
+}
+
 func isCapWord(t string) bool {
 	if len(t) < 2 || !isUpper(t[0]) {
 		return false
@@ -99,8 +123,8 @@ func findWords(text string, set typeSet, out []span) []span {
 			prev = text[s-1]
 		}
 		// Domain names.
-		if set.has(bDomain) && e < len(text) && text[e] == '.' && prev != '@' && prev != '.' && prev != '/' && prev != '-' && prev != '_' && prev != ':' {
-			if de, ll := domainAt(text, s); de > 0 && tlds[strings.ToLower(text[ll:de])] {
+		if set.has(bDomain) && e+1 < len(text) && text[e] == '.' && isAlpha(text[e+1]) && prev != '@' && prev != '.' && prev != '/' && prev != '-' && prev != '_' && prev != ':' {
+			if de, ll := domainAt(text, s); de > 0 && inLower(tlds, text[ll:de]) {
 				if de >= len(text) || (text[de] != '@' && text[de] != '-' && text[de] != '_') {
 					out = append(out, span{s, de, "DOMAIN_NAME", vLikely})
 					skip = de
@@ -203,7 +227,7 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 		out = personName(text, s, e, t, out, skip)
 	}
 	if set&(1<<bDate|1<<bDOB) != 0 && e-s >= 3 {
-		if _, ok := months[strings.ToLower(t)]; ok {
+		if monthOK(t) {
 			// Month D, YYYY
 			p := e
 			if p < len(text) && text[p] == '.' {
@@ -279,7 +303,7 @@ func personName(text string, s, e int, t string, out []span, skip *int) []span {
 	}
 	ts, te := tokenAt(text, p)
 	sur := text[ts:te]
-	if !isCapWord(sur) && !isMcName(sur) || notSurname[sur] || streetSuffixes[strings.ToLower(sur)] {
+	if !isCapWord(sur) && !isMcName(sur) || notSurname[sur] || inLower(streetSuffixes, sur) {
 		return out
 	}
 	// Hyphenated or apostrophe surnames.
@@ -306,7 +330,7 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 		for words < 4 {
 			ts, te := tokenAt(text, p)
 			w := text[ts:te]
-			if words > 0 && streetSuffixes[strings.ToLower(w)] && (isUpper(w[0])) {
+			if words > 0 && inLower(streetSuffixes, w) && (isUpper(w[0])) {
 				end := te
 				if end < len(text) && text[end] == '.' {
 					end++
@@ -328,7 +352,7 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 	}
 	if set&(1<<bDate|1<<bDOB) != 0 && n <= 2 && e+1 < len(text) && text[e] == ' ' {
 		ms, me := tokenAt(text, e+1)
-		if _, ok := months[strings.ToLower(text[ms:me])]; ok && isUpper(text[ms]) && me+1 < len(text) && text[me] == ' ' {
+		if me > ms && isUpper(text[ms]) && monthOK(text[ms:me]) && me+1 < len(text) && text[me] == ' ' {
 			ys, ye := tokenAt(text, me+1)
 			if ye-ys == 4 && allDigits(text[ys:ye]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && atoi(t) >= 1 && atoi(t) <= 31 {
 				out = emitDate(text, s, ye, set, out)
