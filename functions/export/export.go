@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
@@ -30,7 +29,7 @@ func init() {
 
 var (
 	clients gcp.Cache
-	log     = logging.New(os.Stdout, slog.LevelInfo)
+	log     = logging.New(logging.Stdout, slog.LevelInfo)
 )
 
 // Handle is the CloudEvent entry point.

@@ -330,6 +330,15 @@ func (l *Lander) insert(ctx context.Context, src *config.Source, rows []*bigquer
 	return len(rows), nil, nil
 }
 
+func hasField(s bigquery.Schema, name string) bool {
+	for _, f := range s {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 func rowIndex(s bigquery.Schema, name string) int {
 	for i, f := range s {
 		if f.Name == name {
@@ -457,6 +466,23 @@ func (l *Lander) ensure(ctx context.Context, dataset, table string, md *bigquery
 	m, err := bq.EnsureTable(ctx, l.BigQuery, dataset, table, md)
 	if err != nil {
 		return nil, err
+	}
+	// A table made elsewhere (Terraform creates raw tables from the declared
+	// schema) may lack columns ingest writes: add them, never remove any.
+	var missing bigquery.Schema
+	for _, f := range md.Schema {
+		if !hasField(m.Schema, f.Name) {
+			nf := *f
+			nf.Required = false
+			missing = append(missing, &nf)
+		}
+	}
+	if len(missing) > 0 {
+		m, err = l.BigQuery.Dataset(dataset).Table(table).Update(ctx,
+			bigquery.TableMetadataToUpdate{Schema: append(append(bigquery.Schema{}, m.Schema...), missing...)}, m.ETag)
+		if err != nil {
+			return nil, fmt.Errorf("bigquery.Table(%s).Update (add columns): %w", key, err)
+		}
 	}
 	l.ensured.Store(key, m)
 	return m, nil

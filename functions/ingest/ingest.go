@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +32,7 @@ func init() {
 var (
 	mu      sync.Mutex
 	clients gcp.Cache
-	log     = logging.New(os.Stdout, slog.LevelInfo)
+	log     = logging.New(logging.Stdout, slog.LevelInfo)
 	landers = map[*gcp.Clients]*Lander{}
 )
 

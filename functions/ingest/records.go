@@ -126,6 +126,18 @@ func typeRecord(src *config.Source, b []byte) (*typedRecord, *recordError) {
 		return nil, &recordError{ReasonNotAnObject, fmt.Sprintf("want a JSON object, got %s", jsonKind(v))}
 	}
 	rec := &typedRecord{values: make(map[string]bigquery.Value, len(src.Schema)+4)}
+	// The event id first: without it a record cannot be de-duplicated, and
+	// that is the more useful reason to report.
+	if src.EventIDField != "" {
+		id, _ := obj[src.EventIDField].(string)
+		if n, ok := obj[src.EventIDField].(json.Number); ok {
+			id = n.String()
+		}
+		if strings.TrimSpace(id) == "" {
+			return nil, &recordError{ReasonMissingEventID, fmt.Sprintf("field %s (the event id) is missing or empty", src.EventIDField)}
+		}
+		rec.eventID = id
+	}
 	declared := make(map[string]bool, len(src.Schema))
 	for _, f := range src.Schema {
 		declared[f.Name] = true
@@ -154,16 +166,6 @@ func typeRecord(src *config.Source, b []byte) (*typedRecord, *recordError) {
 		rec.values[colExtra] = string(eb)
 	} else {
 		rec.values[colExtra] = nil
-	}
-	if src.EventIDField != "" {
-		id, _ := obj[src.EventIDField].(string)
-		if n, ok := obj[src.EventIDField].(json.Number); ok {
-			id = n.String()
-		}
-		if strings.TrimSpace(id) == "" {
-			return nil, &recordError{ReasonMissingEventID, fmt.Sprintf("field %s (the event id) is missing or empty", src.EventIDField)}
-		}
-		rec.eventID = id
 	}
 	if src.EventTimeField != "" {
 		if t, ok := rec.values[src.EventTimeField].(time.Time); ok {

@@ -30,7 +30,7 @@ func init() {
 
 var (
 	clients gcp.Cache
-	log     = logging.New(os.Stdout, slog.LevelInfo)
+	log     = logging.New(logging.Stdout, slog.LevelInfo)
 )
 
 // Handle is the CloudEvent entry point (a Pub/Sub message on the

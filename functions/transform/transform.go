@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"regexp"
 	"time"
 
@@ -32,7 +31,7 @@ func init() {
 
 var (
 	clients gcp.Cache
-	log     = logging.New(os.Stdout, slog.LevelInfo)
+	log     = logging.New(logging.Stdout, slog.LevelInfo)
 )
 
 // Request is the optional JSON body of a transform call.

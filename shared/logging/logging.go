@@ -6,6 +6,7 @@ package logging
 import (
 	"io"
 	"log/slog"
+	"os"
 )
 
 // New returns a logger writing structured lines to w.
@@ -48,3 +49,14 @@ func severity(l slog.Level) string {
 func TraceAttr(project, traceID string) slog.Attr {
 	return slog.String("logging.googleapis.com/trace", "projects/"+project+"/traces/"+traceID)
 }
+
+// Output is where Stdout writes. Functions log to Stdout; a local runner may
+// point Output elsewhere (a log file) before it starts the functions.
+var Output io.Writer = os.Stdout
+
+// Stdout is the writer functions log to: os.Stdout in the cloud.
+var Stdout io.Writer = outputWriter{}
+
+type outputWriter struct{}
+
+func (outputWriter) Write(p []byte) (int, error) { return Output.Write(p) }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/sluice-data/sluice/emulators/stack"
+	"github.com/sluice-data/sluice/shared/logging"
+)
+
+// defaultControl is where `sluice dev` listens for `sluice run`.
+const defaultControl = "127.0.0.1:8689"
+
+func devCmd(args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	workdir := fs.String("workdir", ".sluice/dev", "directory for state: BigQuery file, objects, key, logs")
+	control := fs.String("control", defaultControl, "address of the control endpoint that `sluice run` calls")
+	pubsubAddr := fs.String("pubsub-addr", "127.0.0.1:8085", "Pub/Sub emulator address")
+	gcsAddr := fs.String("gcs-addr", "127.0.0.1:4443", "Cloud Storage emulator address")
+	bqAddr := fs.String("bigquery-addr", "127.0.0.1:9050", "BigQuery emulator address")
+	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	abs, err := filepath.Abs(*workdir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(abs, "functions.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	logging.Output = f
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Persist: true, Schedules: true, Log: log,
+		PubSubAddr: *pubsubAddr, StorageAddr: *gcsAddr, BigQueryAddr: *bqAddr, DLPAddr: *dlpAddr})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	lis, err := net.Listen("tcp", *control)
+	if err != nil {
+		return fmt.Errorf("control endpoint: %w", err)
+	}
+	srv := &http.Server{Handler: controlHandler(st)}
+	go srv.Serve(lis)
+	defer srv.Close()
+	fmt.Printf("export SLUICE_PROJECT=%s\n", st.Opts.Project)
+	fmt.Printf("export PUBSUB_EMULATOR_HOST=%s\n", st.PubSub.Addr)
+	fmt.Printf("export STORAGE_EMULATOR_HOST=%s\n", st.Storage.Addr)
+	fmt.Printf("export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
+	fmt.Printf("export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
+	fmt.Printf("export SLUICE_CONTROL=%s\n", lis.Addr())
+	fmt.Fprintf(os.Stderr, "sluice dev: functions at %s, state in %s, function logs in %s; Ctrl-C stops\n",
+		st.FunctionsURL, abs, filepath.Join(abs, "functions.log"))
+	<-ctx.Done()
+	return nil
+}
+
+// controlHandler serves POST /run/{transform|export}: a forced run.
+func controlHandler(st *stack.Stack) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /run/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if name != stack.TransformSchedule && name != stack.ExportSchedule {
+			http.Error(w, fmt.Sprintf("unknown run %q: want transform or export (mask runs on transform.completed)", name), http.StatusNotFound)
+			return
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err := st.Router.Fire(r.Context(), st.Schedule(name), body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return mux
+}
+
+func runCmd(args []string) error {
+	if len(args) < 1 {
+		return errors.New("run: want transform or export")
+	}
+	name := args[0]
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	control := fs.String("control", envOr("SLUICE_CONTROL", defaultControl), "control endpoint of `sluice dev`")
+	runDate := fs.String("run-date", "", "run date YYYY-MM-DD (default today)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if name == "mask" {
+		return errors.New("run mask: mask runs on every transform.completed event; run transform instead")
+	}
+	body := map[string]string{}
+	if *runDate != "" {
+		body["run_date"] = *runDate
+	}
+	b, _ := json.Marshal(body)
+	resp, err := http.Post("http://"+*control+"/run/"+name, "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		return fmt.Errorf("run %s: is `sluice dev` running? %w", name, err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("run %s: %s: %s", name, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	fmt.Printf("%s run completed\n", name)
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

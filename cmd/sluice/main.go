@@ -1,0 +1,59 @@
+// Command sluice runs the local stack and operates a pipeline.
+//
+//	sluice demo [--events N] [--workdir DIR] [--json]
+//	sluice dev [--workdir DIR]
+//	sluice run transform|mask|export [--addr HOST:PORT]
+//	sluice emulator pubsub|gcs|bigquery|dlp --addr HOST:PORT
+//	sluice validate
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `sluice: a serverless data pipeline on Google Cloud, runnable on one machine.
+
+Usage:
+  sluice demo [--events N] [--seed S] [--workdir DIR] [--json]
+        start the whole stack in process, send sample data through every stage, print a summary
+  sluice dev [--workdir DIR] [--control HOST:PORT]
+        run the stack until interrupted; prints export NAME=host:port per endpoint
+  sluice run transform|export [--control HOST:PORT] [--run-date YYYY-MM-DD]
+        force a scheduled run on a running dev stack (as Cloud Scheduler's "force run")
+  sluice emulator pubsub|gcs|bigquery|dlp [--addr HOST:PORT] [--workdir DIR]
+        start one emulator alone
+  sluice validate
+        check pipeline.yaml and the models' references
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "demo":
+		err = demoCmd(args)
+	case "dev":
+		err = devCmd(args)
+	case "run":
+		err = runCmd(args)
+	case "emulator":
+		err = emulatorCmd(args)
+	case "validate":
+		err = validateCmd(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "sluice: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sluice:", err)
+		os.Exit(1)
+	}
+}

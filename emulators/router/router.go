@@ -1,0 +1,438 @@
+// Package router does locally what Eventarc and Cloud Scheduler do in the
+// cloud: it pulls messages from Pub/Sub subscriptions, turns them into
+// CloudEvents (Pub/Sub messagePublished, or Cloud Storage object finalized
+// for bucket notifications), POSTs them to the functions over HTTP through
+// the functions framework, retries failures with exponential backoff, moves
+// a message to its dead-letter topic after MaxAttempts, and fires scheduled
+// functions on their cron.
+//
+// Fidelity limits: retries are driven by the router (modifyAckDeadline
+// backoff), not by the subscription's retry policy; delivery is one message
+// per request, like Eventarc; the scheduler ticks once a minute in UTC.
+package router
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sluice-data/sluice/shared/config"
+	"github.com/sluice-data/sluice/shared/events"
+)
+
+// Kind says how a route turns a message into a CloudEvent.
+type Kind int
+
+const (
+	// PubSubEvent delivers the message as google.cloud.pubsub.topic.v1.messagePublished.
+	PubSubEvent Kind = iota
+	// StorageEvent delivers a bucket notification as google.cloud.storage.object.v1.finalized.
+	StorageEvent
+)
+
+// Route connects a topic to a function entry point.
+type Route struct {
+	Topic        string // topic id
+	Subscription string // subscription id the router pulls
+	Entry        string // function path, e.g. "Ingest"
+	Kind         Kind
+	DeadLetter   string // dead-letter topic id
+}
+
+// Schedule fires an entry point on a cron.
+type Schedule struct {
+	Name  string
+	Cron  *config.Cron
+	Entry string
+	// CloudEvent, if true, posts a dev.sluice.schedule.v1.fired CloudEvent
+	// (as Cloud Scheduler does with ce-* headers); else a plain HTTP POST.
+	CloudEvent bool
+}
+
+// Router delivers messages to functions.
+type Router struct {
+	PubSub       *pubsub.Client
+	Project      string
+	FunctionsURL string // e.g. http://127.0.0.1:8080
+	MaxAttempts  int    // default 5
+	Workers      int    // concurrent deliveries per route, default 8
+	HTTP         *http.Client
+	Log          *slog.Logger
+	Now          func() time.Time
+
+	routes    []Route
+	schedules []Schedule
+
+	inflight     atomic.Int64
+	lastActivity atomic.Int64 // unix nanos
+
+	mu       sync.Mutex
+	attempts map[string]int // subscription/messageID → failed attempts
+	stats    map[string]*Stats
+}
+
+// Stats counts deliveries per entry point.
+type Stats struct {
+	Delivered, Failed, DeadLettered int64
+}
+
+// AddRoute creates the topic, its dead-letter topic, the pull subscription
+// and a subscription on the dead-letter topic (so dead letters can be
+// inspected), if they do not exist.
+func (r *Router) AddRoute(ctx context.Context, rt Route) error {
+	for _, t := range []string{rt.Topic, rt.DeadLetter} {
+		if err := r.EnsureTopic(ctx, t); err != nil {
+			return err
+		}
+	}
+	if err := r.EnsureSubscription(ctx, rt.Subscription, rt.Topic); err != nil {
+		return err
+	}
+	if err := r.EnsureSubscription(ctx, rt.DeadLetter+"-inspect", rt.DeadLetter); err != nil {
+		return err
+	}
+	r.routes = append(r.routes, rt)
+	return nil
+}
+
+// AddSchedule registers a timer.
+func (r *Router) AddSchedule(s Schedule) { r.schedules = append(r.schedules, s) }
+
+// EnsureTopic creates a topic if it does not exist.
+func (r *Router) EnsureTopic(ctx context.Context, id string) error {
+	_, err := r.PubSub.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: r.topicName(id)})
+	if err != nil && status.Code(err) != codes.AlreadyExists {
+		return fmt.Errorf("pubsub.CreateTopic(%s): %w", id, err)
+	}
+	return nil
+}
+
+// EnsureSubscription creates a pull subscription if it does not exist.
+func (r *Router) EnsureSubscription(ctx context.Context, sub, topic string) error {
+	_, err := r.PubSub.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
+		Name: r.subName(sub), Topic: r.topicName(topic), AckDeadlineSeconds: 120,
+	})
+	if err != nil && status.Code(err) != codes.AlreadyExists {
+		return fmt.Errorf("pubsub.CreateSubscription(%s): %w", sub, err)
+	}
+	return nil
+}
+
+func (r *Router) topicName(id string) string { return "projects/" + r.Project + "/topics/" + id }
+func (r *Router) subName(id string) string   { return "projects/" + r.Project + "/subscriptions/" + id }
+
+// Run pulls and delivers until ctx ends.
+func (r *Router) Run(ctx context.Context) {
+	if r.MaxAttempts == 0 {
+		r.MaxAttempts = 5
+	}
+	if r.Workers == 0 {
+		r.Workers = 8
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	r.mu.Lock()
+	if r.attempts == nil {
+		r.attempts = map[string]int{}
+	}
+	if r.stats == nil {
+		r.stats = map[string]*Stats{}
+	}
+	r.mu.Unlock()
+	r.touch()
+	var wg sync.WaitGroup
+	for _, rt := range r.routes {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.pullLoop(ctx, rt) }()
+	}
+	if len(r.schedules) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.scheduleLoop(ctx) }()
+	}
+	wg.Wait()
+}
+
+func (r *Router) touch() { r.lastActivity.Store(time.Now().UnixNano()) }
+
+func (r *Router) pullLoop(ctx context.Context, rt Route) {
+	sem := make(chan struct{}, r.Workers)
+	for ctx.Err() == nil {
+		resp, err := r.PubSub.SubscriptionAdminClient.Pull(ctx, &pubsubpb.PullRequest{
+			Subscription: r.subName(rt.Subscription), MaxMessages: int32(r.Workers * 4),
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				r.Log.Warn("router: pull failed", "subscription", rt.Subscription, "error", err.Error())
+				sleep(ctx, 200*time.Millisecond)
+			}
+			continue
+		}
+		if len(resp.ReceivedMessages) == 0 {
+			sleep(ctx, 20*time.Millisecond)
+			continue
+		}
+		r.touch()
+		var wg sync.WaitGroup
+		for _, m := range resp.ReceivedMessages {
+			sem <- struct{}{}
+			wg.Add(1)
+			r.inflight.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done(); r.inflight.Add(-1); r.touch() }()
+				r.handle(ctx, rt, m)
+			}()
+		}
+		wg.Wait()
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (r *Router) stat(entry string) *Stats {
+	s, ok := r.stats[entry]
+	if !ok {
+		s = &Stats{}
+		r.stats[entry] = s
+	}
+	return s
+}
+
+func (r *Router) handle(ctx context.Context, rt Route, m *pubsubpb.ReceivedMessage) {
+	key := rt.Subscription + "/" + m.Message.MessageId
+	err := r.deliver(ctx, rt, m.Message)
+	if err == nil {
+		r.ack(ctx, rt, m.AckId)
+		r.mu.Lock()
+		delete(r.attempts, key)
+		r.stat(rt.Entry).Delivered++
+		r.mu.Unlock()
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	r.attempts[key]++
+	n := r.attempts[key]
+	r.stat(rt.Entry).Failed++
+	r.mu.Unlock()
+	if n >= r.MaxAttempts {
+		r.deadLetter(ctx, rt, m, n, err)
+		return
+	}
+	// Exponential backoff through the ack deadline: the message comes back
+	// when it expires, exactly as a nack with a retry policy.
+	backoff := min(1<<(n-1), 10)
+	r.Log.Warn("router: delivery failed; will retry", "entry", rt.Entry, "message_id", m.Message.MessageId, "attempt", n, "retry_in_s", backoff, "error", err.Error())
+	if err := r.PubSub.SubscriptionAdminClient.ModifyAckDeadline(ctx, &pubsubpb.ModifyAckDeadlineRequest{
+		Subscription: r.subName(rt.Subscription), AckIds: []string{m.AckId}, AckDeadlineSeconds: int32(backoff),
+	}); err != nil {
+		r.Log.Warn("router: modifyAckDeadline failed", "error", err.Error())
+	}
+}
+
+func (r *Router) ack(ctx context.Context, rt Route, ackID string) {
+	if err := r.PubSub.SubscriptionAdminClient.Acknowledge(ctx, &pubsubpb.AcknowledgeRequest{
+		Subscription: r.subName(rt.Subscription), AckIds: []string{ackID},
+	}); err != nil {
+		r.Log.Warn("router: ack failed; the message will be redelivered", "subscription", rt.Subscription, "error", err.Error())
+	}
+}
+
+func (r *Router) deadLetter(ctx context.Context, rt Route, m *pubsubpb.ReceivedMessage, attempts int, cause error) {
+	attrs := map[string]string{}
+	for k, v := range m.Message.Attributes {
+		attrs[k] = v
+	}
+	attrs["sluice_dead_letter_reason"] = truncate(cause.Error(), 1000)
+	attrs["sluice_delivery_attempts"] = strconv.Itoa(attempts)
+	attrs["sluice_source_subscription"] = rt.Subscription
+	attrs["sluice_original_message_id"] = m.Message.MessageId
+	_, err := r.PubSub.TopicAdminClient.Publish(ctx, &pubsubpb.PublishRequest{
+		Topic: r.topicName(rt.DeadLetter), Messages: []*pubsubpb.PubsubMessage{{Data: m.Message.Data, Attributes: attrs}},
+	})
+	if err != nil {
+		// Keep the message: better retried forever than lost.
+		r.Log.Error("router: dead-letter publish failed; message kept", "topic", rt.DeadLetter, "error", err.Error())
+		return
+	}
+	r.ack(ctx, rt, m.AckId)
+	r.mu.Lock()
+	delete(r.attempts, rt.Subscription+"/"+m.Message.MessageId)
+	r.stat(rt.Entry).DeadLettered++
+	r.mu.Unlock()
+	r.Log.Error("router: message dead-lettered", "entry", rt.Entry, "message_id", m.Message.MessageId, "attempts", attempts, "topic", rt.DeadLetter)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// deliver POSTs one message as a binary-mode CloudEvent.
+func (r *Router) deliver(ctx context.Context, rt Route, msg *pubsubpb.PubsubMessage) error {
+	var (
+		body              []byte
+		ceType, ceSource  string
+		ceSubject, ceTime string
+		err               error
+	)
+	publish := msg.PublishTime.AsTime()
+	ceTime = publish.UTC().Format(time.RFC3339Nano)
+	switch rt.Kind {
+	case PubSubEvent:
+		ceType = events.TypePubSubPublished
+		ceSource = "//pubsub.googleapis.com/projects/" + r.Project + "/topics/" + rt.Topic
+		body, err = json.Marshal(events.MessagePublishedData{
+			Message: events.PubSubMessage{Data: msg.Data, Attributes: msg.Attributes, MessageID: msg.MessageId,
+				PublishTime: publish, OrderingKey: msg.OrderingKey},
+			Subscription: r.subName(rt.Subscription),
+		})
+	case StorageEvent:
+		if t := msg.Attributes["eventType"]; t != "OBJECT_FINALIZE" {
+			return nil // only finalize is routed; other notifications are acknowledged
+		}
+		ceType = events.TypeObjectFinalized
+		ceSource = "//storage.googleapis.com/projects/_/buckets/" + msg.Attributes["bucketId"]
+		ceSubject = "objects/" + msg.Attributes["objectId"]
+		body = msg.Data
+	}
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.FunctionsURL+"/"+rt.Entry, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("ce-specversion", "1.0")
+	req.Header.Set("ce-id", msg.MessageId)
+	req.Header.Set("ce-type", ceType)
+	req.Header.Set("ce-source", ceSource)
+	req.Header.Set("ce-time", ceTime)
+	if ceSubject != "" {
+		req.Header.Set("ce-subject", ceSubject)
+	}
+	return r.do(req)
+}
+
+func (r *Router) do(req *http.Request) error {
+	hc := r.HTTP
+	if hc == nil {
+		hc = http.DefaultClient // no timeout: functions run as long as they need
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s: %s", req.URL.Path, resp.Status, bytes.TrimSpace(b))
+	}
+	return nil
+}
+
+// Fire calls a schedule's entry point now, as Cloud Scheduler's "force run"
+// does. body is sent as is (nil for an empty JSON object).
+func (r *Router) Fire(ctx context.Context, s Schedule, body []byte) error {
+	if body == nil {
+		body = []byte("{}")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.FunctionsURL+"/"+s.Entry, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if s.CloudEvent {
+		req.Header.Set("ce-specversion", "1.0")
+		req.Header.Set("ce-id", fmt.Sprintf("schedule-%s-%d", s.Name, time.Now().UnixNano()))
+		req.Header.Set("ce-type", events.TypeScheduleFired)
+		req.Header.Set("ce-source", "//cloudscheduler.googleapis.com/projects/"+r.Project+"/locations/local/jobs/"+s.Name)
+	}
+	r.inflight.Add(1)
+	defer func() { r.inflight.Add(-1); r.touch() }()
+	return r.do(req)
+}
+
+// Schedules returns the registered timers.
+func (r *Router) Schedules() []Schedule { return r.schedules }
+
+func (r *Router) scheduleLoop(ctx context.Context) {
+	next := make([]time.Time, len(r.schedules))
+	for i, s := range r.schedules {
+		next[i] = s.Cron.Next(r.Now().UTC())
+	}
+	for ctx.Err() == nil {
+		sleep(ctx, time.Second)
+		now := r.Now().UTC()
+		for i, s := range r.schedules {
+			if now.Before(next[i]) {
+				continue
+			}
+			next[i] = s.Cron.Next(now)
+			go func() {
+				if err := r.Fire(ctx, s, nil); err != nil && ctx.Err() == nil {
+					r.Log.Error("router: scheduled run failed", "schedule", s.Name, "error", err.Error())
+				}
+			}()
+		}
+	}
+}
+
+// Stats returns a copy of the delivery counters per entry point.
+func (r *Router) Stats() map[string]Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]Stats{}
+	for k, v := range r.stats {
+		out[k] = *v
+	}
+	return out
+}
+
+// ErrNotIdle is returned by WaitIdle when ctx ends first.
+var ErrNotIdle = errors.New("router: still delivering")
+
+// WaitIdle returns once nothing is in flight, no message is waiting for a
+// retry, and no pull has returned a message for quiet.
+func (r *Router) WaitIdle(ctx context.Context, quiet time.Duration) error {
+	for {
+		r.mu.Lock()
+		pending := len(r.attempts)
+		r.mu.Unlock()
+		last := time.Unix(0, r.lastActivity.Load())
+		if r.inflight.Load() == 0 && pending == 0 && time.Since(last) >= quiet {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %d in flight, %d waiting for retry", ErrNotIdle, r.inflight.Load(), pending)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
