@@ -351,6 +351,15 @@ func (pr *printer) arg(a expr) string {
 	return pr.expr(a)
 }
 
+// raise renders a BigQuery runtime error with the given SQL string expression as message; inside
+// SAFE. calls, where DuckDB's try() cannot wrap error(), it is NULL instead.
+func (pr *printer) raise(msg string) string {
+	if pr.safe > 0 {
+		return "NULL"
+	}
+	return "error(" + msg + ")"
+}
+
 // argsPart checks the argument count and renders the arguments before index part (a date part keyword).
 func (pr *printer) argsPart(f *funcExpr, min, max, part int) []string {
 	if len(f.args) < min || (max >= 0 && len(f.args) > max) {
@@ -464,8 +473,12 @@ func (pr *printer) call(f *funcExpr) string {
 	if f.having != nil && name != "ANY_VALUE" {
 		pr.unsupported(f.at, "HAVING MAX/MIN in aggregate "+name)
 	}
+	if f.safe {
+		pr.safe++
+	}
 	s := pr.call1(f, name)
 	if f.safe {
+		pr.safe--
 		switch name {
 		case "PARSE_DATE", "PARSE_TIMESTAMP", "PARSE_DATETIME", "PARSE_TIME":
 			return strings.Replace(s, "strptime(", "try_strptime(", 1)
@@ -548,7 +561,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "SUBSTR", "SUBSTRING":
 		a := pr.args(f, 2, 3)
 		if len(a) == 3 {
-			return "CASE WHEN " + a[2] + " < 0 THEN error('Third argument in SUBSTR() cannot be negative') ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
+			return "CASE WHEN " + a[2] + " < 0 THEN " + pr.raise("'Third argument in SUBSTR() cannot be negative'") + " ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
 		}
 		return "substr(" + a[0] + ", " + a[1] + ")"
 	case "LPAD", "RPAD":
@@ -683,7 +696,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if len(a) == 2 {
 			a = append(a, "1")
 		}
-		return nullIfAny(a, "(CASE WHEN "+a[2]+" = 0 THEN error('Sequence step cannot be 0.') ELSE generate_series("+a[0]+", "+a[1]+", "+a[2]+") END)")
+		return nullIfAny(a, "(CASE WHEN "+a[2]+" = 0 THEN "+pr.raise("'Sequence step cannot be 0.'")+" ELSE generate_series("+a[0]+", "+a[1]+", "+a[2]+") END)")
 	case "GENERATE_DATE_ARRAY":
 		a := pr.args(f, 2, 3)
 		step := "INTERVAL 1 DAY"

@@ -14,6 +14,7 @@ type printer struct {
 	udfs    map[string]bool // temp functions created in this script
 	windows []map[string]*windowSpec
 	uid     int
+	safe    int                 // depth of SAFE. calls being rendered
 	aliases []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
 }
 
@@ -682,7 +683,7 @@ func (pr *printer) nonZero(r string) string {
 			return r
 		}
 	}
-	return "(CASE WHEN " + r + " = 0 THEN error('division by zero') ELSE " + r + " END)"
+	return "(CASE WHEN " + r + " = 0 THEN " + pr.raise("'division by zero'") + " ELSE " + r + " END)"
 }
 
 func (pr *printer) literal(x *litExpr) string {
@@ -788,7 +789,7 @@ func (pr *printer) index(x *indexExpr) string {
 	// BigQuery: out-of-range OFFSET/ORDINAL is an error, SAFE_ variants give NULL; negative indexes never count from the end.
 	outOfRange := "NULL"
 	if !safe {
-		outOfRange = "error('Array index ' || " + idx + " || ' is out of bounds')"
+		outOfRange = pr.raise("'Array index ' || " + idx + " || ' is out of bounds'")
 	}
 	if lit, ok := x.idx.(*litExpr); ok && lit.kind == "INT" {
 		n, _ := strconv.ParseInt(lit.val, 10, 64)

@@ -331,26 +331,11 @@ func (p *parser) parseMerge(pr *printer) Statement {
 			}
 			var cols []string
 			if p.acceptKw("ROW") {
-				if pr.opts.TableColumns == nil {
-					p.fail(wt, "Unsupported feature: MERGE ... INSERT ROW (target columns unknown)")
+				// INSERT ROW inserts all source columns, by position, into the target's columns.
+				if p.mergeSrc == nil {
+					p.fail(wt, "Unsupported feature: MERGE ... INSERT ROW with a source whose columns are unknown (use INSERT (cols) VALUES (...))")
 				}
-				names, ok := pr.opts.TableColumns(ds, tbl)
-				if !ok {
-					p.fail(nt, "Not found: Table %s.%s", ds, tbl)
-				}
-				// INSERT ROW inserts all source columns in target column order, matched by position.
-				var vals []string
-				for _, n := range names {
-					cols = append(cols, qid(n))
-				}
-				srcCols := p.mergeSourceCols(pr, wt)
-				if len(srcCols) != len(names) {
-					p.fail(wt, "Unsupported feature: MERGE ... INSERT ROW with a source of %d columns into %d target columns", len(srcCols), len(names))
-				}
-				for _, c := range srcCols {
-					vals = append(vals, c)
-				}
-				clause += " THEN INSERT (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+				clause += " THEN INSERT VALUES (" + strings.Join(p.mergeSrc, ", ") + ")"
 				break
 			}
 			if p.isOp("(") {
@@ -390,14 +375,6 @@ func (p *parser) parseMerge(pr *printer) Statement {
 	}
 	s.SQL = sql
 	return s
-}
-
-// mergeSourceCols is set while parsing MERGE to the source's column expressions (for INSERT ROW).
-func (p *parser) mergeSourceCols(pr *printer, t token) []string {
-	if p.mergeSrc == nil {
-		p.fail(t, "Unsupported feature: MERGE ... INSERT ROW with a source whose columns are unknown")
-	}
-	return p.mergeSrc
 }
 
 func (p *parser) parseAlter(pr *printer) []Statement {

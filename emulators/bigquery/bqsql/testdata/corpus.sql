@@ -852,8 +852,366 @@ SELECT TIMESTAMP '2024-03-13 00:00:00' + INTERVAL 2 HOUR, DATE '2024-03-13' - IN
 -- expect
 [["2024-03-13 02:00:00+00", "2024-03-12T00:00:00"]]
 
--- name: params_named
+-- name: dml_insert_select_update_delete
+-- setup
+CREATE TABLE ds.t (id INT64, status STRING, amount NUMERIC);
+INSERT INTO ds.t (id, status, amount) VALUES (1, 'new', 10), (2, 'new', 20), (3, 'old', 5);
+UPDATE ds.t SET status = 'done', amount = amount * 2 WHERE id = 1;
+DELETE FROM ds.t WHERE status = 'old';
+INSERT ds.t (id, status) SELECT 4, 'copied';
 -- query
-SELECT 1
+SELECT id, status, amount FROM ds.t ORDER BY id
+-- expect
+[[1, "done", 20], [2, "new", 20], [4, "copied", null]]
+
+-- name: dml_update_with_alias_and_from
+-- setup
+CREATE TABLE ds.users (id INT64, plan STRING);
+CREATE TABLE ds.changes (id INT64, new_plan STRING);
+INSERT INTO ds.users VALUES (1, 'free'), (2, 'free');
+INSERT INTO ds.changes VALUES (2, 'pro');
+UPDATE ds.users u SET u.plan = c.new_plan FROM ds.changes c WHERE u.id = c.id;
+-- query
+SELECT id, plan FROM ds.users ORDER BY id
+-- expect
+[[1, "free"], [2, "pro"]]
+
+-- name: dml_delete_without_from_keyword
+-- setup
+CREATE TABLE ds.t (id INT64);
+INSERT INTO ds.t VALUES (1), (2), (3);
+DELETE ds.t WHERE id > 1;
+-- query
+SELECT COUNT(*) FROM ds.t
 -- expect
 [[1]]
+
+-- name: dml_truncate
+-- setup
+CREATE TABLE ds.t (id INT64);
+INSERT INTO ds.t VALUES (1), (2);
+TRUNCATE TABLE ds.t;
+-- query
+SELECT COUNT(*) FROM ds.t
+-- expect
+[[0]]
+
+-- name: merge_upsert_subquery_source
+-- setup
+CREATE TABLE ds.dim_users (user_id STRING, email STRING, updated_at TIMESTAMP);
+INSERT INTO ds.dim_users VALUES ('u1', 'a@x', TIMESTAMP '2024-01-01'), ('u2', 'b@x', TIMESTAMP '2024-01-01');
+CREATE TABLE ds.stg_users (user_id STRING, email STRING, updated_at TIMESTAMP);
+INSERT INTO ds.stg_users VALUES ('u2', 'b2@x', TIMESTAMP '2024-02-01'), ('u2', 'b1@x', TIMESTAMP '2024-01-15'), ('u3', 'c@x', TIMESTAMP '2024-02-01');
+MERGE ds.dim_users T
+USING (
+  SELECT * FROM ds.stg_users WHERE TRUE
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY updated_at DESC) = 1
+) S
+ON T.user_id = S.user_id
+WHEN MATCHED AND S.updated_at > T.updated_at THEN
+  UPDATE SET email = S.email, updated_at = S.updated_at
+WHEN NOT MATCHED THEN
+  INSERT (user_id, email, updated_at) VALUES (S.user_id, S.email, S.updated_at);
+-- query
+SELECT user_id, email, updated_at FROM ds.dim_users ORDER BY user_id
+-- expect
+[["u1", "a@x", "2024-01-01 00:00:00+00"], ["u2", "b2@x", "2024-02-01 00:00:00+00"], ["u3", "c@x", "2024-02-01 00:00:00+00"]]
+
+-- name: merge_delete_and_not_matched_by_source
+-- setup
+CREATE TABLE ds.target (id INT64, v STRING);
+INSERT INTO ds.target VALUES (1, 'keep'), (2, 'remove-me'), (3, 'orphan');
+CREATE TABLE ds.source (id INT64, v STRING, deleted BOOL);
+INSERT INTO ds.source VALUES (1, 'kept', FALSE), (2, NULL, TRUE), (4, 'new', FALSE);
+MERGE INTO ds.target t USING ds.source s ON t.id = s.id
+WHEN MATCHED AND s.deleted THEN DELETE
+WHEN MATCHED THEN UPDATE SET v = s.v
+WHEN NOT MATCHED BY TARGET THEN INSERT (id, v) VALUES (s.id, s.v)
+WHEN NOT MATCHED BY SOURCE THEN UPDATE SET v = 'orphaned';
+-- query
+SELECT id, v FROM ds.target ORDER BY id
+-- expect
+[[1, "kept"], [3, "orphaned"], [4, "new"]]
+
+-- name: merge_insert_row
+-- setup
+CREATE TABLE ds.target (id INT64, v STRING);
+INSERT INTO ds.target VALUES (1, 'a');
+MERGE ds.target t USING (SELECT 2 AS id, 'b' AS v) s ON t.id = s.id
+WHEN NOT MATCHED THEN INSERT ROW;
+-- query
+SELECT id, v FROM ds.target ORDER BY id
+-- expect
+[[1, "a"], [2, "b"]]
+
+-- name: merge_not_matched_by_source_delete
+-- setup
+CREATE TABLE ds.target (id INT64);
+INSERT INTO ds.target VALUES (1), (2);
+MERGE ds.target t USING (SELECT 1 AS id) s ON t.id = s.id
+WHEN NOT MATCHED BY SOURCE THEN DELETE;
+-- query
+SELECT id FROM ds.target
+-- expect
+[[1]]
+
+-- name: ddl_create_table_as_select_partition_cluster
+-- setup
+CREATE OR REPLACE TABLE ds.daily
+PARTITION BY day
+CLUSTER BY country
+OPTIONS (description = 'daily metrics')
+AS SELECT DATE '2024-03-13' AS day, 'DE' AS country, 3 AS n;
+-- query
+SELECT day, country, n FROM ds.daily
+-- expect
+[["2024-03-13", "DE", 3]]
+
+-- name: ddl_create_table_columns_options
+-- setup
+CREATE TABLE IF NOT EXISTS ds.typed (
+  id INT64 NOT NULL OPTIONS (description = 'key'),
+  price NUMERIC(10, 2),
+  ratio BIGNUMERIC,
+  ts TIMESTAMP,
+  dt DATETIME,
+  payload JSON,
+  tags ARRAY<STRING>,
+  addr STRUCT<city STRING, zip STRING>
+) PARTITION BY DATE(ts) CLUSTER BY id;
+CREATE TABLE IF NOT EXISTS ds.typed (id INT64);
+INSERT INTO ds.typed (id, price, ratio, ts, dt, payload, tags, addr) VALUES
+  (1, 9.99, 1.5, TIMESTAMP '2024-03-13 10:00:00', DATETIME '2024-03-13 10:00:00', JSON '{"a": 1}', ['x'], STRUCT('Berlin', '10115'));
+-- query
+SELECT id, price, ratio, ts, dt, tags, addr.city, JSON_VALUE(payload, '$.a') FROM ds.typed
+-- expect
+[[1, 9.99, 1.5, "2024-03-13 10:00:00+00", "2024-03-13T10:00:00", ["x"], "Berlin", "1"]]
+
+-- name: ddl_create_or_replace_table_replaces
+-- setup
+CREATE TABLE ds.t AS SELECT 1 AS a;
+CREATE OR REPLACE TABLE ds.t AS SELECT 2 AS a, 'x' AS b;
+-- query
+SELECT a, b FROM ds.t
+-- expect
+[[2, "x"]]
+
+-- name: ddl_view
+-- setup
+CREATE TABLE ds.base (id INT64, v STRING);
+INSERT INTO ds.base VALUES (1, 'a'), (2, 'b');
+CREATE OR REPLACE VIEW ds.v_base AS SELECT id, UPPER(v) AS v FROM ds.base WHERE id > 1;
+-- query
+SELECT * FROM ds.v_base
+-- expect
+[[2, "B"]]
+
+-- name: ddl_alter_add_column
+-- setup
+CREATE TABLE ds.t (id INT64);
+INSERT INTO ds.t VALUES (1);
+ALTER TABLE ds.t ADD COLUMN IF NOT EXISTS note STRING, ADD COLUMN score FLOAT64;
+ALTER TABLE ds.t ADD COLUMN IF NOT EXISTS note STRING;
+ALTER TABLE ds.t SET OPTIONS (description = 'x');
+UPDATE ds.t SET note = 'hi' WHERE TRUE;
+-- query
+SELECT id, note, score FROM ds.t
+-- expect
+[[1, "hi", null]]
+
+-- name: ddl_drop_if_exists
+-- setup
+CREATE TABLE ds.t (id INT64);
+DROP TABLE ds.t;
+DROP TABLE IF EXISTS ds.t;
+DROP VIEW IF EXISTS ds.nope;
+CREATE TABLE ds.t (x STRING);
+-- query
+SELECT COUNT(*) FROM ds.t
+-- expect
+[[0]]
+
+-- name: ddl_create_schema
+-- setup
+CREATE SCHEMA IF NOT EXISTS staging OPTIONS (location = 'US');
+CREATE TABLE staging.t AS SELECT 1 AS x;
+-- query
+SELECT x FROM staging.t
+-- expect
+[[1]]
+
+-- name: temp_table_in_script
+-- query
+CREATE TEMP TABLE tmp AS SELECT x FROM UNNEST([1, 2, 3]) AS x;
+SELECT SUM(x) FROM tmp
+-- expect
+[[6]]
+
+-- name: temp_function_sql
+-- query
+CREATE TEMP FUNCTION add_tax(amount FLOAT64, rate FLOAT64) RETURNS FLOAT64 AS (amount * (1 + rate));
+CREATE TEMP FUNCTION clean_email(e STRING) AS (LOWER(TRIM(e)));
+SELECT add_tax(100, 0.2), clean_email('  Bob@X.com ')
+-- expect
+[[120.0, "bob@x.com"]]
+
+-- name: temp_function_any_type
+-- query
+CREATE TEMP FUNCTION first_or_null(arr ANY TYPE) AS (arr[SAFE_OFFSET(0)]);
+SELECT first_or_null([5, 6]), first_or_null(CAST([] AS ARRAY<INT64>))
+-- expect
+[[5, null]]
+
+-- name: script_multiple_statements
+-- query
+CREATE TABLE ds.s (x INT64);
+INSERT INTO ds.s VALUES (1), (2);
+INSERT INTO ds.s SELECT x + 10 FROM ds.s;
+SELECT ARRAY_AGG(x ORDER BY x) FROM ds.s;
+-- expect
+[[[1, 2, 11, 12]]]
+
+-- name: comments_and_strings
+-- query
+SELECT 'it\'s' AS a, "dq" AS b, '''tri
+ple''' AS c, r'\d' AS d, 'tab\tx' AS e -- trailing comment
+# hash comment
+/* block */
+-- expect
+[["it's", "dq", "tri\nple", "\\d", "tab\tx"]]
+
+-- name: bytes_literal_and_functions
+-- query
+SELECT b'abc', TO_BASE64(b'\xff\x00'), FROM_BASE64('YWJj'), BYTE_LENGTH('abc'), CAST('xyz' AS BYTES)
+-- expect
+[["YWJj", "/wA=", "YWJj", 3, "eHl6"]]
+
+-- name: generate_uuid_shape
+-- query
+SELECT LENGTH(GENERATE_UUID()), REGEXP_CONTAINS(GENERATE_UUID(), r'^[0-9a-f-]{36}$')
+-- expect
+[[36, true]]
+
+-- name: anonymous_column_names
+-- query
+SELECT f0_, f1_ FROM (SELECT 1 + 1, 'x' AS named, UPPER('y'))
+-- expect
+[[2, "Y"]]
+
+-- name: group_by_rollup
+-- query
+SELECT g, SUM(x) FROM UNNEST([STRUCT('a' AS g, 1 AS x), STRUCT('a', 2), STRUCT('b', 5)]) GROUP BY ROLLUP (g) ORDER BY g
+-- expect
+[[null, 8], ["a", 3], ["b", 5]]
+
+-- name: select_distinct
+-- query
+SELECT DISTINCT x FROM UNNEST([1, 1, 2]) AS x ORDER BY x
+-- expect
+[[1], [2]]
+
+-- name: having_without_group_by_alias
+-- query
+SELECT user_type, COUNT(*) AS c FROM UNNEST(['a', 'b', 'a']) AS user_type GROUP BY user_type HAVING c > 1
+-- expect
+[["a", 2]]
+
+-- name: countif_ratio_safe_divide
+-- query
+SELECT ROUND(SAFE_DIVIDE(COUNTIF(converted), COUNT(*)), 4) FROM UNNEST([TRUE, FALSE, FALSE]) AS converted
+-- expect
+[[0.3333]]
+
+-- name: percentile_cont_window
+-- query
+SELECT DISTINCT PERCENTILE_CONT(x, 0.5) OVER () FROM UNNEST([1, 2, 3, 10]) AS x
+-- expect
+[[2.5]]
+
+-- name: max_by_min_by
+-- query
+SELECT MAX_BY(name, score), MIN_BY(name, score) FROM UNNEST([STRUCT('a' AS name, 1 AS score), STRUCT('b', 3), STRUCT('c', 2)])
+-- expect
+[["b", "a"]]
+
+-- name: any_value_having_max
+-- query
+SELECT ANY_VALUE(name HAVING MAX score) FROM UNNEST([STRUCT('a' AS name, 1 AS score), STRUCT('b', 3)])
+-- expect
+[["b"]]
+
+-- name: null_handling_aggregates_empty
+-- query
+SELECT COUNT(*), SUM(x), MAX(x), STRING_AGG(CAST(x AS STRING)) FROM UNNEST(CAST([] AS ARRAY<INT64>)) AS x
+-- expect
+[[0, null, null, null]]
+
+-- name: null_comparison_semantics
+-- query
+SELECT NULL = NULL, NULL <> 1, NOT CAST(NULL AS BOOL), TRUE OR NULL, FALSE AND NULL
+-- expect
+[[null, null, null, true, false]]
+
+-- name: coalesce_types_mixed
+-- query
+SELECT COALESCE(NULL, 1.5, 2), IFNULL(CAST(NULL AS STRING), '')
+-- expect
+[[1.5, ""]]
+
+-- name: safe_prefix_generic
+-- query
+SELECT SAFE.SUBSTR('abc', 1, -1), SAFE.LOG(-1, 10), SAFE_CAST('1.5' AS FLOAT64)
+-- expect
+[[null, null, 1.5]]
+
+-- name: struct_in_group_by_and_output_array_of_struct
+-- query
+SELECT g, ARRAY_AGG(STRUCT(x AS v) ORDER BY x) AS items FROM UNNEST([STRUCT('a' AS g, 2 AS x), STRUCT('a', 1)]) GROUP BY g
+-- expect
+[["a", [{"v": 1}, {"v": 2}]]]
+
+-- name: unnest_offset_with_struct_array
+-- query
+SELECT s.k, pos FROM UNNEST([STRUCT('p' AS k), STRUCT('q' AS k)]) AS s WITH OFFSET pos ORDER BY pos
+-- expect
+[["p", 0], ["q", 1]]
+
+-- name: funnel_with_countif_by_day
+-- setup
+CREATE TABLE ds.events (user_id STRING, event STRING, ts TIMESTAMP);
+INSERT INTO ds.events VALUES
+  ('u1', 'view', TIMESTAMP '2024-03-13 10:00:00'), ('u1', 'cart', TIMESTAMP '2024-03-13 10:05:00'),
+  ('u1', 'buy', TIMESTAMP '2024-03-13 10:09:00'), ('u2', 'view', TIMESTAMP '2024-03-13 23:30:00'),
+  ('u2', 'view', TIMESTAMP '2024-03-14 00:30:00');
+-- query
+SELECT DATE(ts) AS day, COUNT(DISTINCT user_id) AS users, COUNTIF(event = 'buy') AS buys
+FROM ds.events GROUP BY day ORDER BY day
+-- expect
+[["2024-03-13", 2, 1], ["2024-03-14", 1, 0]]
+
+-- name: daily_metrics_date_trunc_week
+-- setup
+CREATE TABLE ds.orders (id INT64, created_at TIMESTAMP, amount FLOAT64);
+INSERT INTO ds.orders VALUES (1, TIMESTAMP '2024-03-10 01:00:00', 10), (2, TIMESTAMP '2024-03-16 23:00:00', 5), (3, TIMESTAMP '2024-03-17 00:00:00', 7);
+-- query
+SELECT DATE_TRUNC(DATE(created_at), WEEK) AS week, SUM(amount) FROM ds.orders GROUP BY week ORDER BY week
+-- expect
+[["2024-03-10", 15.0], ["2024-03-17", 7.0]]
+
+-- name: ga4_style_parse_date_and_micros
+-- setup
+CREATE TABLE ds.events_raw (event_date STRING, event_timestamp INT64, event_params ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64>>>);
+INSERT INTO ds.events_raw VALUES ('20240313', 1710326712000000, [STRUCT('page', STRUCT('/home', NULL)), STRUCT('n', STRUCT(NULL, 3))]);
+-- query
+SELECT PARSE_DATE('%Y%m%d', event_date), TIMESTAMP_MICROS(event_timestamp),
+  (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page'),
+  (SELECT ep.value.int_value FROM UNNEST(event_params) AS ep WHERE ep.key = 'n')
+FROM ds.events_raw
+-- expect
+[["2024-03-13", "2024-03-13 10:45:12+00", "/home", 3]]
+
+-- name: surrogate_key_sha256
+-- query
+SELECT TO_HEX(SHA256(CONCAT('u1', '|', '2024-03-13')))
+-- expect
+[["432f118007995e14bb16b7423ee53fc9f8ec07f4f7906ae45ba4432500c144d2"]]
