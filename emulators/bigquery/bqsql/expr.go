@@ -386,7 +386,7 @@ func (p *parser) parsePrimary() expr {
 		parts := []string{}
 		p.next()
 		parts = append(parts, strings.Split(t.val, ".")...)
-		for p.isOp(".") && (p.peekN(1).kind == tIdent || p.peekN(1).kind == tQIdent) && p.peekN(2).kind == tOp && p.peekN(2).val == "(" {
+		for p.isOp(".") && (p.peekN(1).kind == tIdent || p.peekN(1).kind == tQIdent || p.peekN(1).kind == tKeyword) && p.peekN(2).kind == tOp && p.peekN(2).val == "(" {
 			p.next()
 			parts = append(parts, p.next().val)
 		}

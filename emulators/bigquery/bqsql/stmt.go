@@ -319,6 +319,7 @@ func (p *parser) parseMerge(pr *printer) Statement {
 			clause += " AND " + pr.expr(p.parseExpr())
 		}
 		p.expectKw("THEN")
+		actTok := p.peek()
 		switch {
 		case p.acceptKw("DELETE"):
 			clause += " THEN DELETE"
@@ -333,7 +334,7 @@ func (p *parser) parseMerge(pr *printer) Statement {
 			if p.acceptKw("ROW") {
 				// INSERT ROW inserts all source columns, by position, into the target's columns.
 				if p.mergeSrc == nil {
-					p.fail(wt, "Unsupported feature: MERGE ... INSERT ROW with a source whose columns are unknown (use INSERT (cols) VALUES (...))")
+					p.fail(actTok, "Unsupported feature: MERGE ... INSERT ROW with a source whose columns are unknown (use INSERT (cols) VALUES (...))")
 				}
 				clause += " THEN INSERT VALUES (" + strings.Join(p.mergeSrc, ", ") + ")"
 				break

@@ -1,0 +1,1 @@
+SELECT * EXCLUDE ("rn") FROM (SELECT "u".*, row_number() OVER (PARTITION BY "user_id" ORDER BY "updated_at" DESC NULLS LAST) AS "rn" FROM "raw"."users" AS "u" WHERE (CAST("updated_at" AS DATE) <= CAST('2026-11-01' AS DATE))) WHERE ("rn" = CAST(1 AS BIGINT));
