@@ -1,0 +1,278 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+	"cloud.google.com/go/pubsub/v2"
+	"google.golang.org/api/iterator"
+	"google.golang.org/grpc/codes"
+
+	"github.com/sluice-data/sluice/emulators/fault"
+	"github.com/sluice-data/sluice/emulators/stack"
+	"github.com/sluice-data/sluice/functions/export"
+	"github.com/sluice-data/sluice/internal/demo"
+	"github.com/sluice-data/sluice/internal/sample"
+	"github.com/sluice-data/sluice/shared/logging"
+)
+
+// One stack per test binary: the functions read their endpoints from the
+// process environment, as they do in the cloud.
+var st *stack.Stack
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("skipping end-to-end tests in -short mode")
+		os.Exit(0)
+	}
+	logging.Output = &bytes.Buffer{} // keep function logs out of test output
+	var err error
+	st, err = stack.Start(context.Background(), stack.Options{MaxAttempts: 8})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start stack:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	st.Close()
+	os.Exit(code)
+}
+
+// TestPipelineEndToEnd drives the example pipeline through every stage with
+// the real client libraries and checks the data each stage holds. The
+// subtests run in order on the same data.
+func TestPipelineEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	sum, data, err := demo.Run(ctx, st, demo.Options{Events: 2000, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := st.Clients
+
+	t.Run("every record is in raw or in rejects", func(t *testing.T) {
+		bySource := map[string]int64{}
+		for k, n := range sum.RejectsByReason {
+			src, _, _ := strings.Cut(k, "/")
+			bySource[src] += n
+		}
+		sentOrders := 0
+		for _, f := range data.Files {
+			sentOrders += f.Lines
+		}
+		for src, sent := range map[string]int{"events": len(data.Events), "orders": sentOrders} {
+			if got := sum.RawRows[src] + bySource[src]; got != int64(sent) {
+				t.Errorf("%s: raw %d + rejects %d = %d, sent %d", src, sum.RawRows[src], bySource[src], got, sent)
+			}
+			if got, want := sum.RawRows[src], int64(data.Good[src]); got != want {
+				t.Errorf("%s: raw rows = %d, want %d good records", src, got, want)
+			}
+		}
+	})
+
+	t.Run("malformed records are rejected with their reason and bytes", func(t *testing.T) {
+		rows := query(t, fmt.Sprintf("SELECT source, reason, detail, payload FROM `%s.%s.rejects`", c.Env.Project, c.Names.Ops))
+		type key struct{ source, reason, payload string }
+		got := map[key]string{}
+		for _, r := range rows {
+			got[key{r[0].(string), r[1].(string), string(r[3].([]byte))}] = r[2].(string)
+		}
+		if len(rows) != len(data.Malformed) {
+			t.Errorf("rejects = %d rows, want %d", len(rows), len(data.Malformed))
+		}
+		for _, m := range data.Malformed {
+			detail, ok := got[key{m.Source, m.Reason, string(m.Payload)}]
+			if !ok {
+				t.Errorf("malformed %s record not in rejects with reason %s: %s", m.Source, m.Reason, m.Payload)
+				continue
+			}
+			if detail == "" {
+				t.Errorf("reject %s has no detail", m.Payload)
+			}
+		}
+		// The wrong type names the field and the value.
+		for k, d := range got {
+			if k.reason == "schema_mismatch" && strings.Contains(k.payload, `"abc"`) && !strings.Contains(d, `field amount: want FLOAT64, got string "abc"`) {
+				t.Errorf("detail = %q, want it to name field amount and the value", d)
+			}
+		}
+	})
+
+	t.Run("no personal data is published", func(t *testing.T) {
+		var text strings.Builder
+		for _, tbl := range st.Pipeline.Mask.Tables {
+			for _, r := range query(t, fmt.Sprintf("SELECT * FROM `%s.%s.%s`", c.Env.Project, c.Names.Published, tbl.Name)) {
+				for _, v := range r {
+					fmt.Fprintf(&text, "%v\x00", v)
+				}
+			}
+		}
+		all := text.String()
+		if len(all) < 1000 {
+			t.Fatalf("published holds only %d bytes of text; the test would prove nothing", len(all))
+		}
+		leaked := 0
+		for _, p := range data.Personal {
+			if strings.Contains(all, p) {
+				leaked++
+				if leaked < 5 {
+					t.Errorf("personal value %q appears in published", p)
+				}
+			}
+		}
+		if leaked > 0 {
+			t.Errorf("%d of %d personal values appear in published", leaked, len(data.Personal))
+		}
+		if strings.Contains(all, "4111 1111 1111 1111") {
+			t.Error("the card number inside support messages appears in published")
+		}
+	})
+
+	t.Run("columns are masked as the policy says", func(t *testing.T) {
+		rows := query(t, fmt.Sprintf("SELECT phone, message FROM `%s.%s.events` WHERE event_type = 'support_message' AND message LIKE '%%call me%%' LIMIT 5", c.Env.Project, c.Names.Published))
+		if len(rows) == 0 {
+			t.Fatal("no support messages asking for a call in published.events")
+		}
+		for _, r := range rows {
+			phone, msg := r[0].(string), r[1].(string)
+			if !strings.HasPrefix(phone, "*") || strings.Trim(phone[len(phone)-4:], "0123456789") != "" {
+				t.Errorf("phone = %q, want all but the last 4 characters masked", phone)
+			}
+			if !strings.Contains(msg, "[PHONE_NUMBER]") {
+				t.Errorf("message = %q, want the phone number replaced by [PHONE_NUMBER]", msg)
+			}
+		}
+		// ip is dropped.
+		md, err := c.BigQuery.Dataset(c.Names.Published).Table("users").Metadata(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range md.Schema {
+			if f.Name == "ip" {
+				t.Error("published.users has an ip column; the policy drops it")
+			}
+		}
+	})
+
+	t.Run("tokens are stable so published tables still join", func(t *testing.T) {
+		rows := query(t, fmt.Sprintf(`SELECT COUNT(*) AS n, COUNTIF(u.email = e.email) AS same
+			FROM `+"`%[1]s.%[2]s.users`"+` AS u JOIN `+"`%[1]s.%[2]s.events`"+` AS e USING (user_id)
+			WHERE e.event_type = 'signup'`, c.Env.Project, c.Names.Published))
+		n, same := rows[0][0].(int64), rows[0][1].(int64)
+		if n == 0 || n != same {
+			t.Errorf("signup events joined to users: %d rows, %d with the same email token", n, same)
+		}
+	})
+
+	t.Run("the export file equals a query on published", func(t *testing.T) {
+		if len(sum.Exports) != 1 {
+			t.Fatalf("exports = %v, want one file", sum.Exports)
+		}
+		b, err := os.ReadFile(sum.Exports[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := query(t, fmt.Sprintf("SELECT day, channel, purchases, revenue FROM `%s.%s.daily_metrics` ORDER BY day, channel", c.Env.Project, c.Names.Published))
+		if len(recs) != len(want)+1 {
+			t.Fatalf("export has %d lines, want header + %d rows", len(recs), len(want))
+		}
+		if strings.Join(recs[0], ",") != "day,channel,purchases,revenue" {
+			t.Errorf("header = %v", recs[0])
+		}
+		for i, r := range want {
+			for j, v := range r {
+				if got, w := recs[i+1][j], export.CSVValue(v); got != w {
+					t.Errorf("row %d col %d = %q, want %q", i, j, got, w)
+				}
+			}
+		}
+	})
+}
+
+// TestNothingPublishedWhileDLPFails makes DLP fail, sends a new event with
+// a new email, runs the transform, and checks the event reaches curated but
+// not published; when DLP recovers, the retried mask run publishes it masked.
+func TestNothingPublishedWhileDLPFails(t *testing.T) {
+	ctx := context.Background()
+	c := st.Clients
+	st.DLP.Faults().SetMethod("DeidentifyContent", fault.Rule{FailRate: 1, Code: int(codes.Unavailable)})
+	defer st.DLP.Faults().Reset()
+
+	email := fmt.Sprintf("dlp.outage.%d@example.com", time.Now().UnixNano())
+	ev, _ := json.Marshal(sample.Event{EventID: "outage-1", UserID: "u-outage", EventType: "signup",
+		EventTime: "2026-11-07T12:00:00Z", Email: email, Phone: "+1 415-555-0199", IP: "10.1.2.3", Country: "DE", Channel: "email", Variant: "control"})
+	pub := c.PubSub.Publisher("events")
+	if _, err := pub.Publish(ctx, &pubsub.Message{Data: ev}).Get(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pub.Stop()
+	waitFor(t, "the event in raw", func() bool {
+		return len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Raw))) == 1
+	})
+	before := st.Router.Stats()["Mask"].Failed
+	body, _ := json.Marshal(map[string]string{"run_id": "outage_run", "run_date": "2026-11-08"})
+	if err := st.Router.Fire(ctx, st.Schedule(stack.TransformSchedule), body); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a failed mask delivery", func() bool { return st.Router.Stats()["Mask"].Failed > before })
+	if n := len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Curated))); n != 1 {
+		t.Fatalf("curated has %d rows of the new event, want 1", n)
+	}
+	if n := len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))); n != 0 {
+		t.Fatalf("published has the new event while DLP is down")
+	}
+	st.DLP.Faults().Reset()
+	waitFor(t, "the retried mask run to publish the event", func() bool {
+		return len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))) == 1
+	})
+	rows := query(t, fmt.Sprintf("SELECT email, phone FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))
+	if got := fmt.Sprint(rows[0]); strings.Contains(got, email) || strings.Contains(got, "555-0199") && !strings.Contains(got, "*") {
+		t.Errorf("published row = %s, want email tokenised and phone masked", got)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func query(t *testing.T, sql string) [][]bigquery.Value {
+	t.Helper()
+	it, err := st.Clients.BigQuery.Query(sql).Read(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	var out [][]bigquery.Value
+	for {
+		var row []bigquery.Value
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, row)
+	}
+	return out
+}
