@@ -301,7 +301,7 @@ func (h *hotword) adjust(l dlppb.Likelihood) dlppb.Likelihood {
 
 // scanText returns the reportable spans found in text, sorted by position.
 func (in *inspector) scanText(text string) []span {
-	all := make([]span, 0, 4+len(text)/128)
+	all := make([]span, 0, 4+len(text)/48)
 	if in.scan != 0 {
 		all = runBuiltins(text, in.scan, all)
 	}

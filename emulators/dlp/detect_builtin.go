@@ -257,10 +257,7 @@ func runBuiltins(text string, set typeSet, out []span) []span {
 	if set&(1<<bMAC|1<<bIP) != 0 {
 		out = findColonHex(text, set, out)
 	}
-	if set&(1<<bPhone|1<<bCard|1<<bSSN|1<<bIP|1<<bDate|1<<bDOB|1<<bAge|1<<bIMEI|1<<bITIN|1<<bEIN|1<<bPassport) != 0 {
-		out = findNumeric(text, set, out)
-	}
-	if set&(1<<bIBAN|1<<bSWIFT|1<<bDomain|1<<bDate|1<<bDOB|1<<bPerson|1<<bStreet|1<<bVIN|1<<bPassport) != 0 {
+	if set&(numericTypes|1<<bIBAN|1<<bSWIFT|1<<bDomain|1<<bPerson|1<<bStreet|1<<bVIN) != 0 {
 		out = findWords(text, set, out)
 	}
 	return out

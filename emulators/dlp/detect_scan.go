@@ -16,63 +16,49 @@ func isSep(c byte) bool {
 // findNumeric walks the text once, gathering chains of digit groups joined
 // by short separators, and evaluates every detector that is built from
 // digits on the sub-chains.
-func findNumeric(text string, set typeSet, out []span) []span {
+const numericTypes typeSet = 1<<bPhone | 1<<bCard | 1<<bSSN | 1<<bIP | 1<<bDate | 1<<bDOB | 1<<bAge | 1<<bIMEI | 1<<bITIN | 1<<bEIN | 1<<bPassport
+
+// numericAt gathers the chain of digit groups joined by short separators
+// that starts at i, evaluates every detector built from digits on its
+// sub-chains, and returns the end of the chain.
+func numericAt(text string, i int, set typeSet, out []span) ([]span, int) {
 	var gs [24]grp
-	base := len(out)
-	for i := 0; i < len(text); {
-		c := text[i]
-		if class[c]&cDigit == 0 {
-			i++
-			continue
+	n := 0
+	p := i
+	for {
+		s := p
+		for p < len(text) && class[text[p]]&cDigit != 0 {
+			p++
 		}
-		if i > 0 && (isAlpha(text[i-1]) || text[i-1] == '_') {
-			for i < len(text) && isAlnum(text[i]) {
-				i++
-			}
-			continue
-		}
-		n := 0
-		p := i
-		for {
-			s := p
-			for p < len(text) && isDigit(text[p]) {
-				p++
-			}
-			gs[n] = grp{s, p}
-			n++
-			if n == len(gs) {
-				break
-			}
-			q := p
-			for q < len(text) && q-p < 2 && isSep(text[q]) {
-				q++
-			}
-			if q > p && q < len(text) && isDigit(text[q]) {
-				p = q
-				continue
-			}
+		gs[n] = grp{s, p}
+		n++
+		if n == len(gs) {
 			break
 		}
-		dirty := p < len(text) && (isAlpha(text[p]) || text[p] == '_') && !(text[p] == 'T' && p+1 < len(text) && isDigit(text[p+1]))
-		cb := len(out)
-		if n == 1 && p-i < 6 {
-			// A short lone number: only AGE can match.
-			if set.has(bAge) && !dirty && p-i <= 3 {
-				if v := atoi(text[i:p]); v >= 1 && v <= 125 && ageContext(text, i, p) {
-					out = append(out, span{i, p, "AGE", vLikely})
-				}
-			}
-		} else {
-			out = evalChain(text, gs[:n], dirty, set, out)
-			out = dedupe(out, cb)
+		q := p
+		for q < len(text) && q-p < 2 && isSep(text[q]) {
+			q++
 		}
-		i = p
-		for i < len(text) && isAlnum(text[i]) {
-			i++
+		if q > p && q < len(text) && isDigit(text[q]) {
+			p = q
+			continue
 		}
+		break
 	}
-	_ = base
-	return out
+	dirty := p < len(text) && (isAlpha(text[p]) || text[p] == '_') && !(text[p] == 'T' && p+1 < len(text) && isDigit(text[p+1]))
+	cb := len(out)
+	if n == 1 && p-i < 6 {
+		// A short lone number: only AGE can match.
+		if set.has(bAge) && !dirty && p-i <= 3 {
+			if v := atoi(text[i:p]); v >= 1 && v <= 125 && ageContext(text, i, p) {
+				out = append(out, span{i, p, "AGE", vLikely})
+			}
+		}
+	} else {
+		out = evalChain(text, gs[:n], dirty, set, out)
+		out = dedupe(out, cb)
+	}
+	return out, p
 }
 
 // dedupe drops spans that lie inside another span of the same infoType.

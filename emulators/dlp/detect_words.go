@@ -101,8 +101,10 @@ func tokenAt(text string, p int) (int, int) {
 	return p, e
 }
 
+// findWords walks the alphanumeric tokens of text once, running the
+// word-shaped detectors and, at digit tokens, the numeric chain detectors.
 func findWords(text string, set typeSet, out []span) []span {
-	skip := 0
+	skip, numEnd := 0, 0
 	for i := 0; i < len(text); {
 		c := text[i]
 		if class[c]&(cDigit|cUpper|cLower) == 0 {
@@ -114,6 +116,9 @@ func findWords(text string, set typeSet, out []span) []span {
 			i++
 		}
 		e := i
+		if s >= numEnd && isDigit(c) && set&numericTypes != 0 && (s == 0 || text[s-1] != '_') {
+			out, numEnd = numericAt(text, s, set, out)
+		}
 		if s < skip {
 			continue
 		}
