@@ -1,6 +1,3 @@
-// Package bqsql translates BigQuery Standard SQL into DuckDB SQL for the local
-// BigQuery emulator. PLACEHOLDER: this first version passes text through
-// almost unchanged; the real parser replaces it.
 package bqsql
 
 import (

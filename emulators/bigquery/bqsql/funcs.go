@@ -745,11 +745,15 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if f.distinct && len(f.orderBy) > 0 {
 			pr.unsupported(f.at, "STRING_AGG with DISTINCT and ORDER BY")
 		}
-		s := pr.agg(f, "string_agg", a, "")
 		if f.limit != nil {
-			pr.unsupported(f.at, "LIMIT in STRING_AGG")
+			if f.distinct {
+				pr.unsupported(f.at, "STRING_AGG with DISTINCT and LIMIT")
+			}
+			// STRING_AGG(x, sep ORDER BY y LIMIT n): first n non-NULL values, joined
+			list := pr.agg(f, "array_agg", a[:1], a[0]+" IS NOT NULL")
+			return "array_to_string(list_slice(" + list + ", 1, " + pr.expr(f.limit) + "), " + a[1] + ")"
 		}
-		return s
+		return pr.agg(f, "string_agg", a, "")
 	case "APPROX_COUNT_DISTINCT":
 		a := pr.args(f, 1, 1)
 		f2 := *f

@@ -1,0 +1,92 @@
+// Package bqsql translates BigQuery Standard SQL (GoogleSQL) into DuckDB SQL for the local BigQuery
+// emulator. It is a hand-written lexer and recursive-descent parser producing an AST, and a printer
+// that emits DuckDB 1.5 SQL; no regular expressions rewrite SQL text.
+//
+// # Conventions
+//
+// A BigQuery dataset is a DuckDB schema: `project.dataset.table`, `dataset.table`, their backticked
+// forms and `p`.`d`.`t` all become "dataset"."table" (the project is dropped). A bare table name that is
+// not a CTE or script temp table uses Options.DefaultDataset, else the statement is refused as BigQuery
+// does. Query parameters (@name and positional ?) are inlined as typed literals (DATE → CAST('…' AS
+// DATE), TIMESTAMP → CAST('…' AS TIMESTAMPTZ), NULL → CAST(NULL AS type), arrays, structs); unknown
+// parameters are errors. Types: STRING VARCHAR, BYTES BLOB, INT64 BIGINT, FLOAT64 DOUBLE, NUMERIC and
+// BIGNUMERIC DECIMAL(38,9) (BIGNUMERIC loses range and scale: documented deviation), BOOL BOOLEAN,
+// TIMESTAMP TIMESTAMPTZ, DATETIME TIMESTAMP, DATE, TIME, JSON, STRUCT<a T> STRUCT(a T), ARRAY<T> T[].
+// The DuckDB connection must run SET TimeZone='UTC'. Integer literals are emitted as BIGINT, float
+// literals as DOUBLE. Unnamed select expressions get BigQuery's names f0_, f1_, ...
+//
+// # Supported
+//
+// Queries: WITH (non-recursive), SELECT [DISTINCT] [AS STRUCT | AS VALUE], * EXCEPT(...) / REPLACE(...)
+// (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING, comma joins,
+// subqueries, UNNEST(arr) [AS x] [WITH OFFSET [AS o]] (0-based offsets; the element alias binds before
+// same-named table columns, as in BigQuery), correlated paths FROM t, t.arr AS x, WHERE, GROUP BY
+// (positions, ROLLUP), HAVING, QUALIFY, WINDOW, ORDER BY (BigQuery NULL ordering: first in ASC, last in
+// DESC), LIMIT/OFFSET, UNION ALL/DISTINCT, INTERSECT DISTINCT, EXCEPT DISTINCT.
+//
+// Expressions: arithmetic (/ always FLOAT64 and division by zero is an error), ||, bitwise operators
+// (^ is XOR), comparisons, [NOT] LIKE (backslash escapes, LIKE ANY/ALL), [NOT] BETWEEN, [NOT] IN
+// (list, subquery, UNNEST), IS [NOT] NULL/TRUE/FALSE, IS [NOT] DISTINCT FROM, EXISTS, scalar and ARRAY
+// subqueries, CASE, CAST/SAFE_CAST (→ TRY_CAST; FLOAT64→INT64 rounds half away from zero), EXTRACT
+// (DAYOFWEEK Sunday=1, WEEK Sunday-based, WEEK(MONDAY), ISOWEEK, ISOYEAR, DATE, TIME, DATETIME,
+// MILLISECOND/MICROSECOND within the second, AT TIME ZONE), INTERVAL n unit, typed literals (DATE,
+// TIMESTAMP, DATETIME, TIME, NUMERIC, BIGNUMERIC, JSON), string literals (quotes, triple quotes, raw,
+// escapes), bytes literals, STRUCT(...) / STRUCT<...>(...) / tuples, ARRAY literals [...] and
+// ARRAY<T>[...] (struct elements take the first element's field names, by position),
+// arr[OFFSET(n)] / [SAFE_OFFSET(n)] / [ORDINAL(n)] / [SAFE_ORDINAL(n)] / [n] (out of range is an error
+// unless SAFE_), field access, the SAFE. prefix (→ try(...), or try_strptime for PARSE_*).
+//
+// Functions: aggregates COUNT (DISTINCT, *), COUNTIF, SUM, AVG, MIN, MAX, ANY_VALUE (HAVING MAX/MIN),
+// LOGICAL_OR/AND, BIT_AND/OR/XOR, STDDEV/VARIANCE family, CORR/COVAR, MAX_BY/MIN_BY,
+// APPROX_COUNT_DISTINCT (exact), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
+// (DISTINCT, IGNORE NULLS, ORDER BY, LIMIT → list_slice; a NULL element raises BigQuery's error),
+// ARRAY_CONCAT_AGG; analytic ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG,
+// LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC, any aggregate with
+// OVER (PARTITION BY, ORDER BY, ROWS/RANGE frames, named windows). Conditionals IF, IFNULL, COALESCE,
+// NULLIF, GREATEST/LEAST (NULL if any argument is NULL), SAFE_DIVIDE, SAFE_ADD/SUBTRACT/MULTIPLY/NEGATE,
+// DIV, MOD, IEEE_DIVIDE. Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
+// trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||), LOWER, UPPER, LENGTH,
+// BYTE_LENGTH, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, LEFT, RIGHT, LPAD/RPAD, REPLACE, REPEAT, REVERSE,
+// STARTS_WITH, ENDS_WITH, STRPOS, INSTR (2 args), SPLIT (SPLIT('') = ['']), FORMAT (printf), ASCII,
+// CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
+// REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
+// sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
+// JSON_QUERY/JSON_EXTRACT, JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY, JSON_VALUE_ARRAY/
+// JSON_EXTRACT_STRING_ARRAY, TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
+// (null text), ARRAY_CONCAT (NULL if any argument is NULL), ARRAY_REVERSE, GENERATE_ARRAY,
+// GENERATE_DATE_ARRAY, GENERATE_TIMESTAMP_ARRAY. Date and time: CURRENT_DATE/TIMESTAMP/DATETIME (from
+// Options.Now when set), DATE(ts), DATE(ts, tz), DATE(y, m, d), DATETIME(...), TIME(...),
+// TIMESTAMP(x [, tz]), DATE_TRUNC (returns DATE; WEEK is Sunday-based, WEEK(<day>), ISOWEEK, ISOYEAR),
+// DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
+// _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
+// (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
+// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone),
+// TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
+// LAST_DAY.
+//
+// Statements: CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] with a column list (NOT NULL, DEFAULT,
+// OPTIONS) or AS SELECT, with PARTITION BY / CLUSTER BY / OPTIONS recorded in Statement; CREATE [OR
+// REPLACE] VIEW (MATERIALIZED VIEW becomes a plain view); CREATE SCHEMA; ALTER TABLE ADD COLUMN [IF NOT
+// EXISTS] (several per statement), DROP COLUMN, RENAME TO, RENAME COLUMN, ALTER COLUMN DROP NOT
+// NULL / SET DATA TYPE, SET OPTIONS (metadata only); DROP TABLE/VIEW/SCHEMA [IF EXISTS];
+// INSERT [INTO] t [(cols)] VALUES/SELECT; UPDATE ... SET ... [FROM ...] WHERE; DELETE [FROM] ... WHERE;
+// TRUNCATE TABLE; MERGE with table or subquery sources, WHEN MATCHED [AND c] THEN UPDATE/DELETE, WHEN
+// NOT MATCHED [BY TARGET] THEN INSERT (cols) VALUES (...) or INSERT ROW (when the source's columns are
+// known: a subquery with named columns, or a table and Options.TableColumns), WHEN NOT MATCHED BY
+// SOURCE; CREATE TEMP FUNCTION with a SQL body (→ DuckDB TEMP MACRO; RETURNS casts the result);
+// scripts of several statements separated by ";".
+//
+// # Refused
+//
+// Anything else is an *Error naming the construct and its position ("Unsupported feature: …",
+// "Unsupported statement: …", "Function not found or unsupported: …"), never a silently different
+// answer. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
+// NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_QUANTILES/TOP_*, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
+// INITCAP, TRANSLATE, NORMALIZE, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
+// UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
+// EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %E*S / %Ez
+// / %Z and other unknown format elements, REGEXP_EXTRACT with a non-literal pattern, JavaScript and
+// persistent UDFs, DECLARE/SET/BEGIN/IF/LOOP and other scripting, EXPORT DATA, LOAD DATA, CREATE
+// TABLE LIKE/COPY/CLONE, table constraints, system variables (@@…). Syntax errors use BigQuery's
+// wording: `Syntax error: Expected ")" but got keyword FROM at [3:5]`.
+package bqsql
