@@ -67,6 +67,27 @@ func inLower(m map[string]bool, w string) bool {
 	return m[string(buf[:len(w)])]
 }
 
+const (
+	flagGiven = 1 << iota
+	flagMonth
+	flagTitle
+)
+
+// capFlags classifies capitalised words with one map lookup.
+var capFlags = map[string]uint8{}
+
+func init() {
+	for n := range firstNames {
+		capFlags[n] |= flagGiven
+	}
+	for m := range months {
+		capFlags[strings.ToUpper(m[:1])+m[1:]] |= flagMonth
+	}
+	for _, t := range []string{"Mr", "Mrs", "Ms", "Dr", "Miss", "Prof"} {
+		capFlags[t] |= flagTitle
+	}
+}
+
 func monthOK(w string) bool {
 	if len(w) < 3 || len(w) > 9 {
 		return false
@@ -228,11 +249,18 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 			return out
 		}
 	}
-	if set.has(bPerson) {
+	var fl uint8
+	if n >= 2 && n <= 12 {
+		fl = capFlags[t]
+	}
+	if fl == 0 {
+		return out
+	}
+	if set.has(bPerson) && fl&(flagGiven|flagTitle) != 0 {
 		out = personName(text, s, e, t, out, skip)
 	}
 	if set&(1<<bDate|1<<bDOB) != 0 && e-s >= 3 {
-		if monthOK(t) {
+		if fl&flagMonth != 0 {
 			// Month D, YYYY
 			p := e
 			if p < len(text) && text[p] == '.' {
@@ -270,8 +298,8 @@ func allDigits(t string) bool {
 }
 
 func personName(text string, s, e int, t string, out []span, skip *int) []span {
-	given := firstNames[t]
-	title := t == "Mr" || t == "Mrs" || t == "Ms" || t == "Dr" || t == "Miss" || t == "Prof"
+	given := capFlags[t]&flagGiven != 0
+	title := capFlags[t]&flagTitle != 0
 	if !given && !title {
 		return out
 	}
@@ -357,7 +385,7 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 	}
 	if set&(1<<bDate|1<<bDOB) != 0 && n <= 2 && e+1 < len(text) && text[e] == ' ' {
 		ms, me := tokenAt(text, e+1)
-		if me > ms && isUpper(text[ms]) && monthOK(text[ms:me]) && me+1 < len(text) && text[me] == ' ' {
+		if me > ms && isUpper(text[ms]) && capFlags[text[ms:me]]&flagMonth != 0 && me+1 < len(text) && text[me] == ' ' {
 			ys, ye := tokenAt(text, me+1)
 			if ye-ys == 4 && allDigits(text[ys:ye]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && atoi(t) >= 1 && atoi(t) <= 31 {
 				out = emitDate(text, s, ye, set, out)
