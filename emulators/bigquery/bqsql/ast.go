@@ -218,17 +218,18 @@ type setOp struct {
 
 type selectStmt struct {
 	at
-	distinct bool
-	asStruct bool
-	asValue  bool
-	items    []selItem
-	from     []fromItem // comma-separated
-	where    expr
-	groupBy  []expr
-	rollup   bool
-	having   expr
-	qualify  expr
-	windows  map[string]*windowSpec
+	distinct   bool
+	asStruct   bool
+	asValue    bool
+	items      []selItem
+	from       []fromItem // comma-separated
+	where      expr
+	groupBy    []expr
+	rollup     bool
+	groupByAll bool
+	having     expr
+	qualify    expr
+	windows    map[string]*windowSpec
 }
 
 type selItem struct {

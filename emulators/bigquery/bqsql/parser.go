@@ -274,7 +274,9 @@ func (p *parser) parseSelect() *selectStmt {
 	if p.isKw("GROUP") {
 		p.next()
 		p.expectKw("BY")
-		if p.acceptKw("ROLLUP") {
+		if p.acceptKw("ALL") {
+			s.groupByAll = true
+		} else if p.acceptKw("ROLLUP") {
 			s.rollup = true
 			p.expectOp("(")
 			s.groupBy = p.exprList()

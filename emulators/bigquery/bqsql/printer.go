@@ -300,6 +300,9 @@ func (pr *printer) selectStmt(s *selectStmt) string {
 	if s.where != nil {
 		b.WriteString(" WHERE " + pr.expr(s.where))
 	}
+	if s.groupByAll {
+		b.WriteString(" GROUP BY ALL")
+	}
 	if len(s.groupBy) > 0 {
 		var parts []string
 		for _, g := range s.groupBy {

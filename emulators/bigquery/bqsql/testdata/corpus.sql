@@ -1215,3 +1215,248 @@ FROM ds.events_raw
 SELECT TO_HEX(SHA256(CONCAT('u1', '|', '2024-03-13')))
 -- expect
 [["432f118007995e14bb16b7423ee53fc9f8ec07f4f7906ae45ba4432500c144d2"]]
+
+-- name: pipeline_model_events
+-- setup
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS curated;
+CREATE TABLE raw.events (event_id STRING, user_id STRING, event_type STRING, event_time TIMESTAMP, email STRING, phone STRING, ip STRING, country STRING, channel STRING, variant STRING, amount FLOAT64, message STRING, _ingested_at TIMESTAMP);
+INSERT INTO raw.events VALUES
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'first', TIMESTAMP '2024-03-01 10:01:00'),
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'redelivered', TIMESTAMP '2024-03-01 10:05:00'),
+  ('e2', 'u1', 'purchase', TIMESTAMP '2024-03-01 12:00:00', NULL, NULL, NULL, 'DE', 'ads', 'A', 10.25, NULL, TIMESTAMP '2024-03-01 12:00:01'),
+  ('e3', 'u2', 'signup', TIMESTAMP '2024-03-02 09:00:00', 'b@x', 'p2', 'i2', 'FR', 'organic', 'B', NULL, NULL, TIMESTAMP '2024-03-02 09:00:01'),
+  ('e4', 'u2', 'purchase', TIMESTAMP '2024-03-02 10:00:00', NULL, NULL, NULL, 'FR', 'organic', 'B', 5.5, NULL, TIMESTAMP '2024-03-02 10:00:01'),
+  ('e5', NULL, 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01'),
+  (NULL, 'u3', 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01');
+-- query
+SELECT event_id, message FROM (
+-- Raw events, one row per event id (at-least-once delivery can land twice).
+SELECT
+  event_id,
+  user_id,
+  event_type,
+  event_time,
+  email,
+  phone,
+  ip,
+  country,
+  channel,
+  variant,
+  amount,
+  message,
+  _ingested_at
+FROM `my-proj.raw.events`
+WHERE event_id IS NOT NULL
+QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY _ingested_at DESC) = 1
+) ORDER BY event_id
+-- expect
+[["e1", "redelivered"], ["e2", null], ["e3", null], ["e4", null], ["e5", null]]
+
+-- name: pipeline_model_users
+-- setup
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS curated;
+CREATE TABLE raw.events (event_id STRING, user_id STRING, event_type STRING, event_time TIMESTAMP, email STRING, phone STRING, ip STRING, country STRING, channel STRING, variant STRING, amount FLOAT64, message STRING, _ingested_at TIMESTAMP);
+INSERT INTO raw.events VALUES
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'first', TIMESTAMP '2024-03-01 10:01:00'),
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'redelivered', TIMESTAMP '2024-03-01 10:05:00'),
+  ('e2', 'u1', 'purchase', TIMESTAMP '2024-03-01 12:00:00', NULL, NULL, NULL, 'DE', 'ads', 'A', 10.25, NULL, TIMESTAMP '2024-03-01 12:00:01'),
+  ('e3', 'u2', 'signup', TIMESTAMP '2024-03-02 09:00:00', 'b@x', 'p2', 'i2', 'FR', 'organic', 'B', NULL, NULL, TIMESTAMP '2024-03-02 09:00:01'),
+  ('e4', 'u2', 'purchase', TIMESTAMP '2024-03-02 10:00:00', NULL, NULL, NULL, 'FR', 'organic', 'B', 5.5, NULL, TIMESTAMP '2024-03-02 10:00:01'),
+  ('e5', NULL, 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01'),
+  (NULL, 'u3', 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01');
+CREATE OR REPLACE TABLE curated.events AS
+-- Raw events, one row per event id (at-least-once delivery can land twice).
+SELECT
+  event_id,
+  user_id,
+  event_type,
+  event_time,
+  email,
+  phone,
+  ip,
+  country,
+  channel,
+  variant,
+  amount,
+  message,
+  _ingested_at
+FROM `my-proj.raw.events`
+WHERE event_id IS NOT NULL
+QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY _ingested_at DESC) = 1;
+-- query
+SELECT user_id, signup_time, first_seen, last_seen, country, channel, email, purchases, revenue FROM (
+-- One row per user: first-touch attributes from the signup, activity and revenue.
+WITH e AS (
+  SELECT * FROM `my-proj.curated.events` WHERE user_id IS NOT NULL
+),
+signup AS (
+  SELECT
+    user_id,
+    event_time AS signup_time,
+    country,
+    channel,
+    variant,
+    email,
+    phone,
+    ip
+  FROM e
+  WHERE event_type = 'signup'
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time) = 1
+),
+activity AS (
+  SELECT
+    user_id,
+    MIN(event_time) AS first_seen,
+    MAX(event_time) AS last_seen,
+    COUNTIF(event_type = 'purchase') AS purchases,
+    ROUND(SUM(IF(event_type = 'purchase', amount, 0)), 2) AS revenue
+  FROM e
+  GROUP BY user_id
+)
+SELECT
+  a.user_id,
+  s.signup_time,
+  a.first_seen,
+  a.last_seen,
+  s.country,
+  s.channel,
+  s.variant,
+  s.email,
+  s.phone,
+  s.ip,
+  a.purchases,
+  a.revenue
+FROM activity AS a
+LEFT JOIN signup AS s USING (user_id)
+) ORDER BY user_id
+-- expect
+[["u1", "2024-03-01 10:00:00+00", "2024-03-01 10:00:00+00", "2024-03-01 12:00:00+00", "DE", "ads", "a@x", 1, 10.25], ["u2", "2024-03-02 09:00:00+00", "2024-03-02 09:00:00+00", "2024-03-02 10:00:00+00", "FR", "organic", "b@x", 1, 5.5]]
+
+-- name: pipeline_model_daily_metrics
+-- setup
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS curated;
+CREATE TABLE raw.events (event_id STRING, user_id STRING, event_type STRING, event_time TIMESTAMP, email STRING, phone STRING, ip STRING, country STRING, channel STRING, variant STRING, amount FLOAT64, message STRING, _ingested_at TIMESTAMP);
+INSERT INTO raw.events VALUES
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'first', TIMESTAMP '2024-03-01 10:01:00'),
+  ('e1', 'u1', 'signup', TIMESTAMP '2024-03-01 10:00:00', 'a@x', 'p1', 'i1', 'DE', 'ads', 'A', NULL, 'redelivered', TIMESTAMP '2024-03-01 10:05:00'),
+  ('e2', 'u1', 'purchase', TIMESTAMP '2024-03-01 12:00:00', NULL, NULL, NULL, 'DE', 'ads', 'A', 10.25, NULL, TIMESTAMP '2024-03-01 12:00:01'),
+  ('e3', 'u2', 'signup', TIMESTAMP '2024-03-02 09:00:00', 'b@x', 'p2', 'i2', 'FR', 'organic', 'B', NULL, NULL, TIMESTAMP '2024-03-02 09:00:01'),
+  ('e4', 'u2', 'purchase', TIMESTAMP '2024-03-02 10:00:00', NULL, NULL, NULL, 'FR', 'organic', 'B', 5.5, NULL, TIMESTAMP '2024-03-02 10:00:01'),
+  ('e5', NULL, 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01'),
+  (NULL, 'u3', 'page_view', TIMESTAMP '2024-03-02 11:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TIMESTAMP '2024-03-02 11:00:01');
+CREATE OR REPLACE TABLE curated.events AS
+-- Raw events, one row per event id (at-least-once delivery can land twice).
+SELECT
+  event_id,
+  user_id,
+  event_type,
+  event_time,
+  email,
+  phone,
+  ip,
+  country,
+  channel,
+  variant,
+  amount,
+  message,
+  _ingested_at
+FROM `my-proj.raw.events`
+WHERE event_id IS NOT NULL
+QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY _ingested_at DESC) = 1;
+CREATE OR REPLACE TABLE curated.users AS
+-- One row per user: first-touch attributes from the signup, activity and revenue.
+WITH e AS (
+  SELECT * FROM `my-proj.curated.events` WHERE user_id IS NOT NULL
+),
+signup AS (
+  SELECT
+    user_id,
+    event_time AS signup_time,
+    country,
+    channel,
+    variant,
+    email,
+    phone,
+    ip
+  FROM e
+  WHERE event_type = 'signup'
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time) = 1
+),
+activity AS (
+  SELECT
+    user_id,
+    MIN(event_time) AS first_seen,
+    MAX(event_time) AS last_seen,
+    COUNTIF(event_type = 'purchase') AS purchases,
+    ROUND(SUM(IF(event_type = 'purchase', amount, 0)), 2) AS revenue
+  FROM e
+  GROUP BY user_id
+)
+SELECT
+  a.user_id,
+  s.signup_time,
+  a.first_seen,
+  a.last_seen,
+  s.country,
+  s.channel,
+  s.variant,
+  s.email,
+  s.phone,
+  s.ip,
+  a.purchases,
+  a.revenue
+FROM activity AS a
+LEFT JOIN signup AS s USING (user_id);
+-- query
+SELECT * FROM (
+-- Daily active users, signups, purchases and revenue per acquisition channel.
+WITH e AS (
+  SELECT
+    ev.user_id,
+    ev.event_type,
+    ev.amount,
+    DATE(ev.event_time) AS day,
+    IFNULL(u.channel, 'unknown') AS channel
+  FROM `my-proj.curated.events` AS ev
+  LEFT JOIN `my-proj.curated.users` AS u USING (user_id)
+)
+SELECT
+  day,
+  channel,
+  COUNT(DISTINCT user_id) AS active_users,
+  COUNTIF(event_type = 'signup') AS signups,
+  COUNTIF(event_type = 'purchase') AS purchases,
+  ROUND(SUM(IF(event_type = 'purchase', amount, 0)), 2) AS revenue
+FROM e
+GROUP BY day, channel
+) ORDER BY day, channel
+-- expect
+[["2024-03-01", "ads", 1, 1, 1, 10.25], ["2024-03-02", "organic", 1, 1, 1, 5.5], ["2024-03-02", "unknown", 0, 0, 0, 0.0]]
+
+-- name: pipeline_model_orders
+-- setup
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE TABLE raw.orders (order_id STRING, user_id STRING, status STRING, total NUMERIC, currency STRING, updated_at TIMESTAMP, _ingested_at TIMESTAMP);
+INSERT INTO raw.orders VALUES
+  ('o1', 'u1', 'created', 10.5, 'EUR', TIMESTAMP '2024-03-01 10:00:00', TIMESTAMP '2024-03-01 10:00:01'),
+  ('o1', 'u1', 'paid', 10.5, 'EUR', TIMESTAMP '2024-03-01 11:00:00', TIMESTAMP '2024-03-01 11:00:01'),
+  ('o1', 'u1', 'paid-late-copy', 10.5, 'EUR', TIMESTAMP '2024-03-01 11:00:00', TIMESTAMP '2024-03-01 11:30:00'),
+  ('o2', 'u2', 'created', 3, 'USD', TIMESTAMP '2024-03-02 09:00:00', TIMESTAMP '2024-03-02 09:00:01');
+-- query
+SELECT order_id, status, total FROM (
+-- Current state per order: the snapshot with the latest updated_at wins.
+SELECT
+  order_id,
+  user_id,
+  status,
+  total,
+  currency,
+  updated_at
+FROM `my-proj.raw.orders`
+QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC, _ingested_at DESC) = 1
+) ORDER BY order_id
+-- expect
+[["o1", "paid-late-copy", 10.5], ["o2", "created", 3]]
