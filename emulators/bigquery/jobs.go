@@ -250,6 +250,9 @@ func (s *Server) finishJob(ctx context.Context, job *bq.Job, runErr error) {
 		ep := &bq.ErrorProto{Reason: ae.Reason, Message: ae.Message, Location: ae.Location}
 		job.Status.ErrorResult = ep
 		job.Status.Errors = []*bq.ErrorProto{ep}
+		for _, x := range ae.Extra {
+			job.Status.Errors = append(job.Status.Errors, &bq.ErrorProto{Reason: x.Reason, Message: x.Message, Location: x.Location})
+		}
 	}
 	job.Statistics.EndTime = nowMillis()
 	s.decorateJob(job)
@@ -438,7 +441,13 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) (any, e
 	if job.Status.ErrorResult != nil {
 		e := job.Status.ErrorResult
 		code := reasonCode(e.Reason)
-		return nil, &apiError{Code: code, Reason: e.Reason, Message: e.Message, Location: e.Location}
+		ae := &apiError{Code: code, Reason: e.Reason, Message: e.Message, Location: e.Location}
+		for _, x := range job.Status.Errors {
+			if x != e && x.Location == "duckdb" {
+				ae.Extra = append(ae.Extra, errorItem{Reason: x.Reason, Message: x.Message, Location: x.Location})
+			}
+		}
+		return nil, ae
 	}
 	q := r.URL.Query()
 	start, max, err := pageArgs(q.Get("startIndex"), q.Get("pageToken"), q.Get("maxResults"))
@@ -532,7 +541,13 @@ var anonSeq = make(chan struct{}, 1)
 
 // runQueryJob translates and runs the script of a query job, filling the
 // job's statistics and its destination table.
-func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Param) error {
+func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Param) (err error) {
+	var translated strings.Builder
+	defer func() {
+		if err != nil {
+			err = s.apiErrorFor(err, job.JobReference.ProjectId, translated.String())
+		}
+	}()
 	cfg := job.Configuration.Query
 	dry := job.Configuration.DryRun
 	p := job.JobReference.ProjectId
@@ -553,6 +568,10 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 	}
 	if len(stmts) == 0 {
 		return invalidQuery("Query %q contains no statement", cfg.Query)
+	}
+	for _, st := range stmts {
+		translated.WriteString(st.SQL)
+		translated.WriteByte('\n')
 	}
 	stats := &bq.JobStatistics2{}
 	job.Statistics.Query = stats
@@ -582,7 +601,7 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 			if cols, err := s.describe(ctx, stmts[last].SQL); err == nil {
 				stats.Schema = &bq.TableSchema{Fields: schemaFromColumns(cols)}
 			} else {
-				return toAPIError(err)
+				return err
 			}
 		}
 		return nil
@@ -618,19 +637,19 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 		case st.Kind == bqsql.KindQuery:
 			rs, err := conn.QueryContext(ctx, st.SQL)
 			if err != nil {
-				return toAPIError(err)
+				return err
 			}
 			for rs.Next() {
 			}
 			err = rs.Err()
 			rs.Close()
 			if err != nil {
-				return toAPIError(err)
+				return err
 			}
 		default:
 			res, err := conn.ExecContext(ctx, st.SQL)
 			if err != nil {
-				return toAPIError(err)
+				return err
 			}
 			if st.Kind == bqsql.KindDML {
 				n, _ := res.RowsAffected()
@@ -752,7 +771,7 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 	if cfg.DestinationTable == nil {
 		id := job.JobReference.JobId
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE `+qualified(anonSchema, id)+` AS `+q); err != nil {
-			return nil, toAPIError(err)
+			return nil, err
 		}
 		s.pruneAnon(ctx)
 		ref := &bq.TableReference{ProjectId: p, DatasetId: anonSchema, TableId: id}
@@ -783,7 +802,7 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 			return nil, notFound("Table %s:%s.%s (a partition decorator needs an existing partitioned table)", p, dst.DatasetId, tbl)
 		}
 		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+name+` AS `+q); err != nil {
-			return nil, toAPIError(err)
+			return nil, err
 		}
 		t, err := s.syncTable(ctx, conn, p, dst.DatasetId, tbl, false)
 		if err != nil {
@@ -816,14 +835,14 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 				return nil, err
 			}
 			if _, err := conn.ExecContext(ctx, `DELETE FROM `+name+` WHERE `+cond); err != nil {
-				return nil, toAPIError(err)
+				return nil, err
 			}
 			if _, err := conn.ExecContext(ctx, insert); err != nil {
-				return nil, toAPIError(err)
+				return nil, err
 			}
 		} else {
 			if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE `+name+` AS `+q); err != nil {
-				return nil, toAPIError(err)
+				return nil, err
 			}
 			if _, err := s.syncTable(ctx, conn, p, dst.DatasetId, tbl, true); err != nil {
 				return nil, err
@@ -846,7 +865,7 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 			return nil, err
 		}
 		if _, err := conn.ExecContext(ctx, insert); err != nil {
-			return nil, invalidQuery("Cannot append query results to %s:%s.%s: %v", p, dst.DatasetId, tbl, err)
+			return nil, invalidQuery("Cannot append query results to %s:%s.%s: %v", p, dst.DatasetId, tbl, s.apiErrorFor(err, p, "").Message)
 		}
 	default:
 		return nil, invalid("Invalid writeDisposition %q", write)

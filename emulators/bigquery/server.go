@@ -199,6 +199,8 @@ type apiError struct {
 	Reason   string
 	Message  string
 	Location string
+	// Extra are further errors[] entries after the main one.
+	Extra []errorItem
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -220,7 +222,11 @@ func invalidQuery(format string, args ...any) *apiError {
 }
 
 // toAPIError turns any error into the error BigQuery would answer.
-func toAPIError(err error) *apiError {
+func toAPIError(err error) *apiError { return (*Server)(nil).apiErrorFor(err, "", "") }
+
+// apiErrorFor is toAPIError with the project and translated SQL of a query,
+// so that a DuckDB catalog error names the missing table as BigQuery does.
+func (s *Server) apiErrorFor(err error, project, sqlText string) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
@@ -231,7 +237,10 @@ func toAPIError(err error) *apiError {
 	}
 	var de *duckdb.Error
 	if errors.As(err, &de) {
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: de.Error()}
+		if s == nil {
+			s = &Server{opts: Options{Project: "local", Location: "US"}}
+		}
+		return s.duckError(de, project, sqlText)
 	}
 	return &apiError{Code: 500, Reason: "backendError", Message: err.Error()}
 }
@@ -274,7 +283,7 @@ func writeError(w http.ResponseWriter, err error) {
 	body := map[string]any{"error": map[string]any{
 		"code":    ae.Code,
 		"message": ae.Message,
-		"errors":  []errorItem{{Reason: ae.Reason, Message: ae.Message, Location: ae.Location, Domain: "global"}},
+		"errors":  append([]errorItem{{Reason: ae.Reason, Message: ae.Message, Location: ae.Location, Domain: "global"}}, ae.Extra...),
 		"status":  statusName(ae.Code),
 	}}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")

@@ -1,0 +1,85 @@
+package bigquery
+
+import (
+	"regexp"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// DuckDB's messages name DuckDB's catalog and quote the translated SQL
+// ("LINE 1: SELECT ..."); users must see BigQuery's messages instead. The
+// original first line is kept as a second errors[] entry (location
+// "duckdb") for debugging.
+
+var (
+	reMissingTable  = regexp.MustCompile(`^(?:Table|View) with name (.+?) does not exist`)
+	reMissingSchema = regexp.MustCompile(`because schema "([^"]+)" does not exist`)
+	reSchemaName    = regexp.MustCompile(`^Schema with name "?([^"!]+?)"? does not exist`)
+	reDuckPrefix    = regexp.MustCompile(`^[A-Z][A-Za-z ]* Error: `)
+	reUnknownColumn = regexp.MustCompile(`^(?:Referenced column "?([^"]+?)"? not found in FROM clause|Column "([^"]+)" referenced that exists in the SELECT clause - but this column cannot be referenced before it is defined)`)
+	reUnknownFunc   = regexp.MustCompile(`^(?:Scalar |Aggregate |Table )?Function with name "?([^"\s!]+?)"? does not exist`)
+	reDuckConvert   = regexp.MustCompile(`^Could not convert string '(.*)' to (\w+)`)
+)
+
+var duckTypeNames = map[string]string{
+	"INT8": "int64", "INT16": "int64", "INT32": "int64", "INT64": "int64", "BIGINT": "int64", "INTEGER": "int64",
+	"DOUBLE": "double", "FLOAT": "double", "DATE": "date", "TIMESTAMP": "timestamp",
+	"TIMESTAMP WITH TIME ZONE": "timestamp", "BOOL": "bool", "BOOLEAN": "bool", "TIME": "time",
+}
+
+// duckError turns a DuckDB error into BigQuery's answer. project and sqlText
+// (the translated statements that ran, may be empty) let a missing table be
+// named project:dataset.table.
+func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError {
+	orig := de.Msg
+	first := orig
+	if i := strings.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	debug := []errorItem{{Reason: "invalidQuery", Location: "duckdb", Message: first}}
+	body := reDuckPrefix.ReplaceAllString(first, "")
+	if project == "" {
+		project = s.opts.Project
+	}
+	loc := s.opts.Location
+	if de.Type == duckdb.ErrorTypeCatalog {
+		if m := reMissingSchema.FindStringSubmatch(body); m != nil {
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc, Extra: debug}
+		}
+		if m := reSchemaName.FindStringSubmatch(body); m != nil {
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc, Extra: debug}
+		}
+		if m := reMissingTable.FindStringSubmatch(body); m != nil {
+			name := strings.Trim(m[1], `"`)
+			ds := ""
+			if sqlText != "" {
+				re := regexp.MustCompile(`"((?:[^"]|"")+)"\."` + regexp.QuoteMeta(strings.ReplaceAll(name, `"`, `""`)) + `"`)
+				if mm := re.FindStringSubmatch(sqlText); mm != nil {
+					ds = strings.ReplaceAll(mm[1], `""`, `"`)
+				}
+			}
+			full := project + ":" + name
+			if ds != "" {
+				full = project + ":" + ds + "." + name
+			}
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Table " + full + " was not found in location " + loc, Extra: debug}
+		}
+		if m := reUnknownFunc.FindStringSubmatch(body); m != nil {
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Function not found: " + m[1], Extra: debug}
+		}
+	}
+	if m := reUnknownColumn.FindStringSubmatch(body); m != nil {
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unrecognized name: " + m[1] + m[2], Extra: debug}
+	}
+	if m := reDuckConvert.FindStringSubmatch(body); m != nil {
+		if t, ok := duckTypeNames[strings.ToUpper(m[2])]; ok {
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Bad " + t + " value: " + m[1], Extra: debug}
+		}
+	}
+	body = strings.TrimSuffix(strings.TrimSpace(body), "!")
+	if body == "" {
+		body = "Query error"
+	}
+	return &apiError{Code: 400, Reason: "invalidQuery", Message: body, Extra: debug}
+}
