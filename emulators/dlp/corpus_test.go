@@ -128,7 +128,10 @@ func (g *gen) phone() string {
 	case 3:
 		return "+1 " + a + " " + e + " " + x
 	case 4:
-		return "+44 20 " + g.digits(4) + " " + g.digits(4)
+		return g.pick("+44 20 "+g.digits(4)+" "+g.digits(4), "+49 30 "+g.digits(7), "+33 1 "+g.digits(2)+" "+g.digits(2)+" "+g.digits(2)+" "+g.digits(2))
+	}
+	if g.r.IntN(4) == 0 {
+		return e + "-" + x // 7-digit local number: hard, usually missed
 	}
 	return "1-" + a + "-" + e + "-" + x
 }
@@ -264,7 +267,9 @@ func (g *gen) domain() string {
 func (g *gen) date() string {
 	y, m, d := 1950+g.r.IntN(70), 1+g.r.IntN(12), 1+g.r.IntN(28)
 	months := []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-	switch g.r.IntN(4) {
+	switch g.r.IntN(5) {
+	case 4:
+		return g.pick(fmt.Sprintf("%d/%d/%02d", m, d, y%100), fmt.Sprintf("%04d.%02d.%02d", y, m, d), fmt.Sprintf("%s %d", months[m-1][:3], d))
 	case 0:
 		return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 	case 1:
@@ -300,7 +305,11 @@ func (g *gen) fragment(k int) {
 		g.w(g.pick(" expires 09/27.", ".", " on file."))
 	case 3:
 		g.w(g.pick("SSN ", "Social security number: ", "Her SSN is ", "ID "))
-		g.ent(g.ssn(true), "US_SOCIAL_SECURITY_NUMBER")
+		if g.r.IntN(8) == 0 {
+			g.ent(strings.ReplaceAll(g.ssn(true), "-", g.pick("", " ")), "US_SOCIAL_SECURITY_NUMBER")
+		} else {
+			g.ent(g.ssn(true), "US_SOCIAL_SECURITY_NUMBER")
+		}
 		g.w(".")
 	case 4:
 		g.w(g.pick("Login from ", "Host ", "Blocked IP ", "Connected via "))
@@ -371,7 +380,9 @@ func (g *gen) fragment(k int) {
 	case 13:
 		g.w(g.pick("Contact ", "Signed by ", "Dear ", "Assigned to ", "Approved: "))
 		name := g.pick(genFirst...) + " " + g.pick(genLast...)
-		if g.r.IntN(5) == 0 {
+		if g.r.IntN(10) == 0 {
+			name = strings.ToLower(name)
+		} else if g.r.IntN(5) == 0 {
 			name = g.pick("Dr. ", "Mr. ", "Ms. ") + g.pick(genLast...)
 			g.w(name[:strings.Index(name, " ")+1])
 			name = name[strings.Index(name, " ")+1:]
@@ -442,7 +453,10 @@ func (g *gen) fragment(k int) {
 	case 28:
 		g.w("Version " + strconv.Itoa(g.r.IntN(9)) + "." + strconv.Itoa(g.r.IntN(20)) + "." + strconv.Itoa(g.r.IntN(30)) + " released at " + fmt.Sprintf("%02d:%02d:%02d", g.r.IntN(24), g.r.IntN(60), g.r.IntN(60)) + ".")
 	case 29:
-		g.w("Invalid address 300.12.1.999 and date 2021-13-45 in the log.")
+		g.w(g.pick("Invalid address 300.12.1.999 and date 2021-13-45 in the log.",
+			"Case "+fmt.Sprintf("%03d-%02d-%04d", 100+g.r.IntN(500), 10+g.r.IntN(80), g.r.IntN(10000))+" was reopened.",
+			"Build 20240117.3 passed; commit 4f9c2e1 merged.",
+			"Meet at 10:30:00 in room 4-12."))
 	default:
 		g.w(g.pick(filler...))
 	}

@@ -231,7 +231,8 @@ var (
 	hwSSN      = []string{"ssn", "social security", "soc sec", "social"}
 	hwTax      = []string{"itin", "taxpayer", "tax id", "tin"}
 	hwEIN      = []string{"ein", "employer", "tax id", "fein", "federal"}
-	hwPhone    = []string{"phone", "call", "tel", "mobile", "cell", "fax", "contact", "sms", "text me"}
+	hwPhone    = []string{"phone", "call", "tel", "mobile", "cell", "fax", "contact", "sms", "text me", "ring", "dial", "whatsapp", "number"}
+	hwNotID    = []string{"case", "order", "ticket", "ref", "invoice", "tracking", "part", "model", "serial", "room", "build", "po"}
 	hwEmail    = []string{"email", "e-mail", "mail"}
 	hwIMEI     = []string{"imei", "device", "handset"}
 	hwDOB      = []string{"born", "birth", "dob", "d.o.b", "bday"}

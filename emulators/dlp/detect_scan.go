@@ -229,7 +229,13 @@ func numericDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int
 					if sep == " " {
 						lik = vPossible
 					}
-					if hot(text, s, e, 40, 0, hwSSN) {
+					// "Case 123-45-6789" is an SSN-shaped reference number
+					// unless an SSN word is nearer.
+					dPos, dNeg := hotDist(text, s, 40, hwSSN), hotDist(text, s, 12, hwNotID)
+					switch {
+					case dNeg >= 0 && (dPos < 0 || dNeg < dPos):
+						lik = vUnlikely
+					case dPos >= 0:
 						lik = vVeryLikely
 					}
 					out = append(out, span{s, e, "US_SOCIAL_SECURITY_NUMBER", lik})
@@ -281,6 +287,9 @@ func numericDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int
 				ok = validYMD(a, b, c)
 			case l0 <= 2 && l1 <= 2 && l2 == 4:
 				ok = validYMD(c, a, b) || validYMD(c, b, a)
+			case l0 <= 2 && l1 <= 2 && l2 == 2 && text[sub[0].e] == '/':
+				// m/d/yy
+				ok = validYMD(2000+c, a, b) || validYMD(1900+c, a, b)
 			}
 			if ok {
 				out = emitDate(text, s, e, set, out)
@@ -362,6 +371,9 @@ func phoneDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int, 
 			return out
 		}
 		return append(out, span{s - 1, e, "PHONE_NUMBER", vLikely})
+	case k == 2 && lens(sub, 3, 4) && d[0] >= '2' && text[sub[0].e:sub[1].s] == "-" && hot(text, s, e, 30, 0, hwPhone):
+		// 7-digit local number, only with a phone context word.
+		return append(out, span{s, e, "PHONE_NUMBER", vLikely})
 	case k == 1 && nd == 10 && d[0] >= '2' && d[3] >= '2' && likFn() == vVeryLikely:
 		return append(out, span{s, e, "PHONE_NUMBER", vLikely})
 	case k == 1 && nd >= 11 && nd <= 15 && s > 0 && text[s-1] == '+':

@@ -254,6 +254,16 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 		fl = capFlags[t]
 	}
 	if fl == 0 {
+		if set.has(bPerson) && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && !notSurname[t] && nameCue(text, s) {
+			ts, te := tokenAt(text, e+1)
+			if sur := text[ts:te]; (isCapWord(sur) || isMcName(sur)) && !notSurname[sur] && !inLower(streetSuffixes, sur) {
+				for te+1 < len(text) && (text[te] == '-' || text[te] == '\'') && isUpper(text[te+1]) {
+					_, te = tokenAt(text, te+1)
+				}
+				*skip = te
+				out = append(out, span{s, te, "PERSON_NAME", vPossible})
+			}
+		}
 		return out
 	}
 	if set.has(bPerson) && fl&(flagGiven|flagTitle) != 0 {
@@ -279,7 +289,13 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 						if ye-ys == 4 && isDigit(text[ys]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && allDigits(text[ys:ye]) {
 							out = emitDate(text, s, ye, set, out)
 							*skip = ye
+							return out
 						}
+					}
+					if t != "May" && t != "March" && (q >= len(text) || !isAlnum(text[q])) {
+						// Month and day without a year ("Mar 5").
+						out = emitDate(text, s, de, set, out)
+						*skip = de
 					}
 				}
 			}
@@ -346,6 +362,28 @@ func personName(text string, s, e int, t string, out []span, skip *int) []span {
 	}
 	*skip = te
 	return append(out, span{start, te, "PERSON_NAME", vLikely})
+}
+
+// nameCues are words that introduce a person's full name.
+var nameCues = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("dear contact by attn attention name named patient customer employee client applicant mr mrs ms dr hi hello from cc approved signed") {
+		nameCues[w] = true
+	}
+}
+
+// nameCue reports whether the word before s is a name cue.
+func nameCue(text string, s int) bool {
+	p := s
+	for p > 0 && (text[p-1] == ' ' || text[p-1] == ':' || text[p-1] == ',' || text[p-1] == '.') && s-p < 3 {
+		p--
+	}
+	q := p
+	for q > 0 && isAlpha(text[q-1]) && p-q < 12 {
+		q--
+	}
+	return q < p && inLower(nameCues, text[q:p])
 }
 
 func isMcName(t string) bool {
