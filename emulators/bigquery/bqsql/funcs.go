@@ -112,6 +112,16 @@ func (pr *printer) cast(x *castExpr) string {
 			return qblob(lit.val)
 		}
 		return "encode(" + inner + ")"
+	case "STRING":
+		if lit, ok := x.x.(*litExpr); ok && (lit.kind == "STRING" || lit.kind == "INT" || lit.kind == "BOOL" || lit.kind == "NULL") {
+			break
+		}
+		// BigQuery prints FLOAT64 10.0 as "10" and NUMERIC 10.500000000 as "10.5"; DuckDB keeps ".0" and the scale.
+		// typeof() is folded at bind time, and every branch binds for any input type.
+		s := fn + "(" + inner + " AS VARCHAR)"
+		return "(CASE WHEN typeof(" + inner + ") IN ('DOUBLE', 'FLOAT') THEN regexp_replace(" + s + ", '\\.0$', '')" +
+			" WHEN typeof(" + inner + ") LIKE 'DECIMAL%' AND contains(" + s + ", '.') THEN rtrim(rtrim(" + s + ", '0'), '.')" +
+			" ELSE " + s + " END)"
 	case "INT64", "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT":
 		// BigQuery rounds FLOAT64 halfway cases away from zero; DuckDB's DOUBLE->BIGINT rounds to even.
 		if lit, ok := x.x.(*litExpr); !ok || lit.kind == "FLOAT" || lit.kind == "NUMERIC" {

@@ -370,13 +370,14 @@ func (pr *printer) isAlias(n string) bool {
 	return false
 }
 
+// valueAlias returns the qualified name of an UNNEST alias of the innermost SELECT. Outer aliases are
+// left unqualified: a column of the inner FROM with that name must win (BigQuery scoping), and DuckDB
+// resolves the correlated reference otherwise.
 func (pr *printer) valueAlias(n string) string {
-	for i := len(pr.aliases) - 1; i >= 0; i-- {
-		if q, ok := pr.aliases[i][strings.ToLower(n)]; ok {
-			return q
-		}
+	if len(pr.aliases) == 0 {
+		return ""
 	}
-	return ""
+	return pr.aliases[len(pr.aliases)-1][strings.ToLower(n)]
 }
 
 func (pr *printer) fromList(items []fromItem) string {

@@ -1460,3 +1460,32 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC, _inge
 ) ORDER BY order_id
 -- expect
 [["o1", "paid-late-copy", 10.5], ["o2", "created", 3]]
+
+-- name: unnest_alias_inner_scope_wins
+-- setup
+CREATE TABLE ds.allowed (tag STRING);
+INSERT INTO ds.allowed VALUES ('x');
+CREATE TABLE ds.items (id INT64, tags ARRAY<STRING>);
+INSERT INTO ds.items VALUES (1, ['x', 'y']);
+-- query
+SELECT tag FROM ds.items, UNNEST(tags) AS tag WHERE tag IN (SELECT tag FROM ds.allowed)
+-- expect
+[["x"]]
+
+-- name: unnest_alias_correlated_exists
+-- query
+SELECT x FROM UNNEST([1, 2, 3]) AS x WHERE EXISTS (SELECT 1 FROM UNNEST([2, 3]) AS y WHERE y = x) ORDER BY x
+-- expect
+[[2], [3]]
+
+-- name: array_agg_window_running
+-- query
+SELECT x, ARRAY_AGG(x) OVER (ORDER BY x) FROM UNNEST([1, 2]) AS x ORDER BY x
+-- expect
+[[1, [1]], [2, [1, 2]]]
+
+-- name: cast_numbers_to_string
+-- query
+SELECT CAST(10.0 AS STRING), CAST(1.5 AS STRING), CAST(CAST(10.5 AS NUMERIC) AS STRING), CAST(NUMERIC '100' AS STRING), CAST(123456789.0 AS STRING), CAST(7 AS STRING), SAFE_CAST(0.25 AS STRING)
+-- expect
+[["10", "1.5", "10.5", "100", "123456789", "7", "0.25"]]
