@@ -69,8 +69,8 @@ func (d *deid) key(ck *dlppb.CryptoKey) ([]byte, error) {
 		return k, nil
 	case ck.GetUnwrapped() != nil:
 		k := ck.GetUnwrapped().GetKey()
-		if len(k) != 16 && len(k) != 24 && len(k) != 32 {
-			return nil, invalid("Unwrapped crypto key must be 128, 192 or 256 bits; got %d bytes.", len(k))
+		if len(k) != 16 && len(k) != 24 && len(k) != 32 && len(k) != 64 {
+			return nil, invalid("Unwrapped crypto key must be 128, 192 or 256 bits (or 64 bytes for crypto hash); got %d bytes.", len(k))
 		}
 		return k, nil
 	case ck.GetKmsWrapped() != nil:
@@ -134,6 +134,9 @@ func (d *deid) apply(pt *dlppb.PrimitiveTransformation, v *dlppb.Value, it strin
 		case *dlppb.Value_StringValue, *dlppb.Value_IntegerValue:
 		default:
 			return nil, terr("crypto hash supports only string and integer values")
+		}
+		if len(k) != 32 && len(k) != 64 {
+			return nil, invalid("Crypto hash key size must be either 32 or 64 bytes; got %d bytes.", len(k))
 		}
 		m := hmac.New(sha256.New, k)
 		m.Write([]byte(valueText(v)))
@@ -263,6 +266,25 @@ func contextBytes(ctx *dlppb.FieldId, row rowContext) []byte {
 	return nil
 }
 
+// fpeTweak encodes the context value as DLP documents for FPE: a 64-bit
+// big-endian integer followed by 0x01, or UTF-8 text followed by 0x02. No
+// context (or no such field) gives the emulator's default tweak, which is
+// empty.
+func fpeTweak(ctx *dlppb.FieldId, row rowContext) []byte {
+	if ctx.GetName() == "" || row == nil {
+		return nil
+	}
+	v, ok := row(ctx.GetName())
+	if !ok || v.GetType() == nil {
+		return nil
+	}
+	if i, ok := v.GetType().(*dlppb.Value_IntegerValue); ok {
+		b := binary.BigEndian.AppendUint64(nil, uint64(i.IntegerValue))
+		return append(b, 1)
+	}
+	return append([]byte(valueText(v)), 2)
+}
+
 func surrogateWrap(name, payload string) string {
 	if name == "" {
 		return payload
@@ -291,7 +313,8 @@ func (d *deid) deterministic(c *dlppb.CryptoDeterministicConfig, v *dlppb.Value,
 	if err != nil {
 		return nil, err
 	}
-	sk := subkey(k, "sluice-dlp-aes-siv", 2*len(k))
+	// DLP documents that the key is expanded to 64 bytes (AES-256-SIV).
+	sk := subkey(k, "sluice-dlp-aes-siv", 64)
 	ad := contextBytes(c.GetContext(), row)
 	sur := c.GetSurrogateInfoType().GetName()
 	if d.reverse {
@@ -372,6 +395,11 @@ func (d *deid) fpe(c *dlppb.CryptoReplaceFfxFpeConfig, v *dlppb.Value, row rowCo
 	if d.reverse {
 		text = surrogateStrip(sur, text)
 	}
+	for i := 0; i < len(text); i++ {
+		if text[i] >= 0x80 {
+			return nil, terr("FPE identifiers must be ASCII")
+		}
+	}
 	rs := []rune(text)
 	x := make([]uint16, len(rs))
 	for i, r := range rs {
@@ -381,7 +409,10 @@ func (d *deid) fpe(c *dlppb.CryptoReplaceFfxFpeConfig, v *dlppb.Value, row rowCo
 		}
 		x[i] = p
 	}
-	y, err := f.crypt(x, contextBytes(c.GetContext(), row), d.reverse)
+	if len(x) == 0 {
+		return v, nil // DLP skips empty identifiers
+	}
+	y, err := f.crypt(x, fpeTweak(c.GetContext(), row), d.reverse)
 	if err != nil {
 		return nil, terr("%v", err)
 	}
