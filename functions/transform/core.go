@@ -10,6 +10,7 @@ import (
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/pubsub/v2"
 
+	"github.com/sluice-data/sluice/functions/ingest"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -39,6 +40,19 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 	}
 	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Curated, "Clean entity tables built by the sluice models."); err != nil {
 		return nil, err
+	}
+	// A source that has not received data yet still has a (empty) raw
+	// table, so models that read it run instead of failing.
+	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Raw, "Landed as received, plus metadata columns."); err != nil {
+		return nil, err
+	}
+	for i := range r.Pipeline.Sources {
+		src := &r.Pipeline.Sources[i]
+		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, &bigquery.TableMetadata{
+			Description: src.Description, Schema: ingest.RawSchema(src),
+		}); err != nil {
+			return nil, err
+		}
 	}
 	params := []bigquery.QueryParameter{{Name: "run_date", Value: civilDate(runDate)}}
 	out := &events.TransformCompletedData{RunID: runID, RunDate: runDate.Format("2006-01-02")}

@@ -205,10 +205,13 @@ func TestPipelineEndToEnd(t *testing.T) {
 // TestNothingPublishedWhileDLPFails makes DLP fail, sends a new event with
 // a new email, runs the transform, and checks the event reaches curated but
 // not published; when DLP recovers, the retried mask run publishes it masked.
+//
+// The fault is INTERNAL rather than UNAVAILABLE: the DLP client retries
+// UNAVAILABLE by itself for minutes before the function sees an error.
 func TestNothingPublishedWhileDLPFails(t *testing.T) {
 	ctx := context.Background()
 	c := st.Clients
-	st.DLP.Faults().SetMethod("DeidentifyContent", fault.Rule{FailRate: 1, Code: int(codes.Unavailable)})
+	st.DLP.Faults().SetMethod("DeidentifyContent", fault.Rule{FailRate: 1, Code: int(codes.Internal)})
 	defer st.DLP.Faults().Reset()
 
 	email := fmt.Sprintf("dlp.outage.%d@example.com", time.Now().UnixNano())
@@ -220,7 +223,8 @@ func TestNothingPublishedWhileDLPFails(t *testing.T) {
 	}
 	pub.Stop()
 	waitFor(t, "the event in raw", func() bool {
-		return len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Raw))) == 1
+		rows, err := tryQuery(fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Raw))
+		return err == nil && len(rows) == 1
 	})
 	before := st.Router.Stats()["Mask"].Failed
 	body, _ := json.Marshal(map[string]string{"run_id": "outage_run", "run_date": "2026-11-08"})
@@ -231,12 +235,13 @@ func TestNothingPublishedWhileDLPFails(t *testing.T) {
 	if n := len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Curated))); n != 1 {
 		t.Fatalf("curated has %d rows of the new event, want 1", n)
 	}
-	if n := len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))); n != 0 {
+	if rows, err := tryQuery(fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published)); err == nil && len(rows) != 0 {
 		t.Fatalf("published has the new event while DLP is down")
 	}
 	st.DLP.Faults().Reset()
 	waitFor(t, "the retried mask run to publish the event", func() bool {
-		return len(query(t, fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))) == 1
+		rows, err := tryQuery(fmt.Sprintf("SELECT 1 FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))
+		return err == nil && len(rows) == 1
 	})
 	rows := query(t, fmt.Sprintf("SELECT email, phone FROM `%s.%s.events` WHERE event_id = 'outage-1'", c.Env.Project, c.Names.Published))
 	if got := fmt.Sprint(rows[0]); strings.Contains(got, email) || strings.Contains(got, "555-0199") && !strings.Contains(got, "*") {
@@ -258,21 +263,28 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 
 func query(t *testing.T, sql string) [][]bigquery.Value {
 	t.Helper()
-	it, err := st.Clients.BigQuery.Query(sql).Read(context.Background())
+	rows, err := tryQuery(sql)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+	return rows
+}
+
+func tryQuery(sql string) ([][]bigquery.Value, error) {
+	it, err := st.Clients.BigQuery.Query(sql).Read(context.Background())
+	if err != nil {
+		return nil, err
 	}
 	var out [][]bigquery.Value
 	for {
 		var row []bigquery.Value
 		err := it.Next(&row)
 		if errors.Is(err, iterator.Done) {
-			break
+			return out, nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out = append(out, row)
 	}
-	return out
 }
