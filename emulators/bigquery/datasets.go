@@ -262,7 +262,7 @@ func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request) (any, err
 	}
 	s.mu.RUnlock()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_catalog = current_database()`, id).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_catalog = current_database() AND NOT starts_with(table_name, '`+infoSchemaPrefix+`')`, id).Scan(&n); err != nil {
 		return nil, err
 	}
 	if n > 0 && r.URL.Query().Get("deleteContents") != "true" {

@@ -41,5 +41,13 @@
 //     (no SNAPSHOT/CLONE).
 //   - Views are DuckDB views of the translated SQL; materialized views and
 //     external tables are refused.
-//   - INFORMATION_SCHEMA views are not served yet.
+//   - INFORMATION_SCHEMA: TABLES and COLUMNS per dataset
+//     (dataset.INFORMATION_SCHEMA.TABLES, project.dataset.INFORMATION_SCHEMA.COLUMNS),
+//     materialised from the metadata before a query that names them; the
+//     region-qualified and project-level views are not served.
+//   - Query errors are BigQuery's: a missing table or dataset answers 404
+//     notFound ("Not found: Table p:ds.t was not found in location US"),
+//     other DuckDB errors answer invalidQuery with DuckDB's first line
+//     (without its SQL) or a BigQuery phrasing where one is known; the
+//     DuckDB text is a second errors[] entry with location "duckdb".
 package bigquery

@@ -573,6 +573,11 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 		translated.WriteString(st.SQL)
 		translated.WriteByte('\n')
 	}
+	if strings.Contains(strings.ToUpper(cfg.Query), "INFORMATION_SCHEMA") {
+		if err := s.refreshInfoSchema(ctx, p, translated.String()); err != nil {
+			return err
+		}
+	}
 	stats := &bq.JobStatistics2{}
 	job.Statistics.Query = stats
 	processed := s.estimateBytes(ctx, cfg.Query)

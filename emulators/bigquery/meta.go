@@ -194,6 +194,22 @@ func (s *Server) syncTable(ctx context.Context, conn *sql.Conn, project, dataset
 		return nil, err
 	}
 	schema := schemaFromColumns(cols)
+	if old == nil {
+		// CREATE TABLE ... (x T NOT NULL): DuckDB's NOT NULL is BigQuery's REQUIRED.
+		if rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() AND NOT is_nullable`, dataset, table); err == nil {
+			for rows.Next() {
+				var n string
+				if rows.Scan(&n) == nil {
+					for _, f := range schema {
+						if f.Name == n && f.Mode != "REPEATED" {
+							f.Mode = "REQUIRED"
+						}
+					}
+				}
+			}
+			rows.Close()
+		}
+	}
 	now := nowMillis()
 	var t *bq.Table
 	if old != nil && keepOptions {
