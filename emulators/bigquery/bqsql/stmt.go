@@ -240,8 +240,16 @@ func (p *parser) parseStatement(pr *printer) []Statement {
 		return []Statement{{Kind: KindDML, SQL: "DELETE FROM " + name, TargetDataset: ds, TargetTable: tbl, DDLOp: "TRUNCATE_TABLE"}}
 	case "MERGE":
 		return []Statement{p.parseMerge(pr)}
-	case "DECLARE", "SET", "BEGIN", "IF", "LOOP", "WHILE", "REPEAT", "FOR", "CALL", "EXECUTE", "ASSERT", "RAISE",
-		"RETURN", "BREAK", "CONTINUE", "LEAVE", "EXPORT", "LOAD", "GRANT", "REVOKE", "COMMIT", "ROLLBACK", "UNDROP":
+	case "BEGIN", "COMMIT", "ROLLBACK":
+		if w == "BEGIN" && !p.isKwN(1, "TRANSACTION") {
+			p.fail(t, "Unsupported statement: BEGIN ... END block")
+		}
+		p.next()
+		p.acceptKw("TRANSACTION")
+		op := map[string]string{"BEGIN": "BEGIN TRANSACTION", "COMMIT": "COMMIT", "ROLLBACK": "ROLLBACK"}[w]
+		return []Statement{{Kind: KindOther, SQL: op, DDLOp: strings.ReplaceAll(op, " ", "_")}}
+	case "DECLARE", "SET", "IF", "LOOP", "WHILE", "REPEAT", "FOR", "CALL", "EXECUTE", "ASSERT", "RAISE",
+		"RETURN", "BREAK", "CONTINUE", "LEAVE", "EXPORT", "LOAD", "GRANT", "REVOKE", "UNDROP":
 		p.fail(t, "Unsupported statement: %s", w)
 	}
 	p.fail(t, "Syntax error: Unexpected %s", t.describe())

@@ -238,3 +238,27 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestTableNames(t *testing.T) {
+	cases := map[string]string{
+		"SELECT * FROM `p.d.t`":                          `FROM "d"."t"`,
+		"SELECT * FROM `p`.`d`.`t`":                      `FROM "d"."t"`,
+		"SELECT * FROM `d.t`":                            `FROM "d"."t"`,
+		"SELECT * FROM d.t":                              `FROM "d"."t"`,
+		"SELECT * FROM my-proj.d.t":                      `FROM "d"."t"`,
+		"SELECT * FROM t":                                `FROM "def"."t"`,
+		"SELECT * FROM d.INFORMATION_SCHEMA.TABLES":      `FROM "d"."INFORMATION_SCHEMA.TABLES"`,
+		"SELECT * FROM `p.d.INFORMATION_SCHEMA.COLUMNS`": `FROM "d"."INFORMATION_SCHEMA.COLUMNS"`,
+		"WITH t AS (SELECT 1 AS x) SELECT * FROM t":      `FROM "t"`,
+	}
+	for in, want := range cases {
+		st, err := Translate(in, Options{DefaultDataset: "def"})
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if !strings.Contains(st[0].SQL, want) {
+			t.Errorf("%s: got %s, want %s", in, st[0].SQL, want)
+		}
+	}
+}
