@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -17,6 +18,7 @@ import (
 
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
 
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
@@ -51,7 +53,11 @@ type Lander struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 
+	// Limits bound messages, records and objects; zero fields take defaults.
+	Limits Limits
+
 	ensured sync.Map // dataset.table → *bigquery.TableMetadata
+	tables  sync.Map // source → *table
 }
 
 // Result counts what one trigger landed.
@@ -67,6 +73,92 @@ type reject struct {
 	detail  string
 	payload []byte
 	origin  string
+}
+
+// tableFor returns the raw table of a source, created or completed on first use.
+func (l *Lander) tableFor(ctx context.Context, src *config.Source) (*table, error) {
+	if t, ok := l.tables.Load(src.Name); ok {
+		return t.(*table), nil
+	}
+	md, err := l.ensureRaw(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{src: src, dataset: l.Names.Raw, inferred: len(src.Schema) == 0}
+	t.store(md)
+	actual, _ := l.tables.LoadOrStore(src.Name, t)
+	return actual.(*table), nil
+}
+
+// batch collects the rows and rejects of one trigger and writes them.
+type batch struct {
+	l       *Lander
+	t       *table
+	now     time.Time
+	rows    []*bigquery.ValuesSaver
+	recs    []rawRecord
+	rejects []reject
+	res     Result
+	// stage, when set, receives rows as NDJSON instead of insertAll.
+	stage  io.Writer
+	staged int
+	buf    []byte
+}
+
+func (b *batch) reject(reason RejectReason, detail string, payload []byte, origin string) {
+	b.rejects = append(b.rejects, reject{b.t.src.Name, reason, detail, payload, origin})
+}
+
+func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []byte, line int) error {
+	schema, row := rec.schema, rec.row
+	set := func(name string, v bigquery.Value) {
+		for i := len(schema) - 1; i >= 0; i-- {
+			if schema[i].Name == name {
+				row[i] = v
+				return
+			}
+		}
+	}
+	set(colEventID, rec.eventID)
+	set(colSource, b.t.src.Name)
+	if !rec.eventTime.IsZero() {
+		set(colEventTime, rec.eventTime)
+	}
+	set(colIngestedAt, b.now)
+	set(colOrigin, origin)
+	if b.stage != nil {
+		b.buf = appendRowJSON(b.buf[:0], schema, row)
+		b.buf = append(b.buf, '\n')
+		if _, err := b.stage.Write(b.buf); err != nil {
+			return fmt.Errorf("write staging object: %w", err)
+		}
+		b.staged++
+		if len(b.rejects) >= insertBatch {
+			return b.flush(ctx)
+		}
+		return nil
+	}
+	b.rows = append(b.rows, &bigquery.ValuesSaver{Schema: schema, InsertID: b.t.src.Name + ":" + rec.eventID, Row: row})
+	b.recs = append(b.recs, rawRecord{bytes: payload, line: line})
+	if len(b.rows) >= insertBatch {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *batch) flush(ctx context.Context) error {
+	landed, rowRejects, err := b.l.insert(ctx, b.t.src, b.rows, b.recs)
+	if err != nil {
+		return err
+	}
+	b.rejects = append(b.rejects, rowRejects...)
+	if err := b.l.writeRejects(ctx, b.rejects); err != nil {
+		return err
+	}
+	b.res.Landed += landed
+	b.res.Rejected += len(b.rejects)
+	b.rows, b.recs, b.rejects = b.rows[:0], b.recs[:0], b.rejects[:0]
+	return nil
 }
 
 // LandMessage lands the records of one Pub/Sub message. The source is chosen
@@ -87,53 +179,170 @@ func (l *Lander) LandMessage(ctx context.Context, topic string, msg events.PubSu
 		}
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource, detail, msg.Data, origin}})
 	}
-	recs := splitPayload(msg.Data)
-	if len(recs) == 0 {
-		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, ReasonEmpty, "message has no data", msg.Data, origin}})
+	return l.LandPayload(ctx, src, msg.Data, Origin{Name: origin, ID: msg.MessageID, Time: msg.PublishTime})
+}
+
+// Origin says where a payload came from: Name goes to _origin and rejects,
+// ID is the event id of records without one (suffixed #line when the
+// payload holds several), Time the event time of records without one.
+type Origin struct {
+	Name string
+	ID   string
+	Time time.Time
+}
+
+// LandPayload lands one payload (a message body, or a reject being
+// replayed) for a source.
+func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byte, o Origin) (Result, error) {
+	lim := l.Limits.withDefaults()
+	one := func(reason RejectReason, detail string) (Result, error) {
+		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, reason, detail, data, o.Name}})
 	}
-	rows := make([]*bigquery.ValuesSaver, 0, len(recs))
-	var rejects []reject
-	meta, err := l.ensureRaw(ctx, src)
+	if len(data) > lim.MaxMessageBytes {
+		return one(ReasonTooLarge, fmt.Sprintf("message is %d bytes; the limit is %d", len(data), lim.MaxMessageBytes))
+	}
+	t, err := l.tableFor(ctx, src)
 	if err != nil {
 		return Result{}, err
 	}
-	now := l.Now().UTC()
-	for _, r := range recs {
-		rec, rerr := typeRecord(src, r.bytes)
-		recOrigin := origin
-		if len(recs) > 1 {
-			recOrigin = fmt.Sprintf("%s#%d", origin, r.line)
+	b := &batch{l: l, t: t, now: l.Now().UTC()}
+	var ms []member
+	if src.Format == FormatCSV {
+		if len(bytes.TrimSpace(data)) == 0 {
+			return one(ReasonEmpty, "message has no data")
 		}
-		if rerr != nil {
-			rejects = append(rejects, reject{src.Name, rerr.reason, rerr.detail, r.bytes, recOrigin})
-			continue
+		cr, err := newCSVReader(bytes.NewReader(data))
+		if err != nil {
+			return one(ReasonInvalidCSV, "header: "+err.Error())
 		}
-		if rec.eventID == "" {
-			rec.eventID = msg.MessageID
-			if len(recs) > 1 {
-				rec.eventID = fmt.Sprintf("%s#%d", msg.MessageID, r.line)
+		n := 0
+		for {
+			row, raw, line, rerr, err := cr.next(ms)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return one(ReasonInvalidCSV, err.Error())
+			}
+			n++
+			recOrigin := fmt.Sprintf("%s#%d", o.Name, line)
+			if rerr != nil {
+				b.reject(rerr.reason, rerr.detail, raw, recOrigin)
+				continue
+			}
+			ms = row
+			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true)
+			if err != nil {
+				return Result{}, err
+			}
+			if rerr != nil {
+				b.reject(rerr.reason, rerr.detail, raw, recOrigin)
+				continue
+			}
+			l.defaults(rec, o, line, true)
+			if err := b.add(ctx, rec, recOrigin, raw, line); err != nil {
+				return Result{}, err
 			}
 		}
-		if rec.eventTime.IsZero() {
-			rec.eventTime = msg.PublishTime
+		if n == 0 {
+			return one(ReasonEmpty, "CSV has a header and no rows")
 		}
-		rows = append(rows, l.row(meta.Schema, src, rec, recOrigin, now))
+		return b.res, b.flush(ctx)
 	}
-	landed, rowRejects, err := l.insert(ctx, src, rows, recs)
-	if err != nil {
+	recs, rerr := splitPayload(data, lim.MaxDepth)
+	if rerr != nil {
+		return one(rerr.reason, "JSON array: "+rerr.detail)
+	}
+	if len(recs) == 0 {
+		return one(ReasonEmpty, "message has no data")
+	}
+	for _, r := range recs {
+		recOrigin := o.Name
+		if len(recs) > 1 {
+			recOrigin = fmt.Sprintf("%s#%d", o.Name, r.line)
+		}
+		rec, m2, rerr, err := l.prepare(ctx, t, r.bytes, ms)
+		ms = m2
+		if err != nil {
+			return Result{}, err
+		}
+		if rerr != nil {
+			b.reject(rerr.reason, rerr.detail, r.bytes, recOrigin)
+			continue
+		}
+		l.defaults(rec, o, r.line, len(recs) > 1)
+		if err := b.add(ctx, rec, recOrigin, r.bytes, r.line); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := b.flush(ctx); err != nil {
 		return Result{}, err
 	}
-	rejects = append(rejects, rowRejects...)
-	if err := l.writeRejects(ctx, rejects); err != nil {
-		return Result{}, err
+	return b.res, nil
+}
+
+func (l *Lander) defaults(rec *typed, o Origin, line int, many bool) {
+	if rec.eventID == "" {
+		rec.eventID = o.ID
+		if many {
+			rec.eventID = fmt.Sprintf("%s#%d", o.ID, line)
+		}
 	}
-	return Result{Landed: landed, Rejected: len(rejects)}, nil
+	if rec.eventTime.IsZero() {
+		rec.eventTime = o.Time
+	}
+}
+
+// errGzipBomb stops a decompression that expands beyond the limits.
+var errGzipBomb = errors.New("gzip bomb")
+
+// countReader counts bytes and remembers the source's own read error, so
+// that a failing read of the object (transient) is told apart from broken
+// data inside it (permanent).
+type countReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
+
+// bombGuard fails a decompressed stream that expands more than ratio× the
+// compressed bytes read (past the first MiB) or beyond max bytes in all.
+type bombGuard struct {
+	r          io.Reader
+	in         *countReader
+	out        int64
+	ratio, max int64
+	detail     string
+}
+
+func (g *bombGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	g.out += int64(n)
+	if g.out > g.max {
+		g.detail = fmt.Sprintf("decompressed size passed %d bytes, the limit", g.max)
+		return n, errGzipBomb
+	}
+	if g.out > 1<<20 && g.out > g.ratio*g.in.n {
+		g.detail = fmt.Sprintf("expanded %d compressed bytes to more than %d (ratio over %d×)", g.in.n, g.out, g.ratio)
+		return n, errGzipBomb
+	}
+	return n, err
 }
 
 // LandObject lands the records of one finalized object in the landing
-// bucket and archives the object. Records are inserted with ids derived from
-// bucket, object, generation and line, so a second finalize event for the
-// same generation lands nothing new.
+// bucket and archives the object. Small objects are inserted with ids
+// derived from bucket, object, generation and line; large ones are staged
+// as NDJSON and loaded by a job whose id is derived from bucket, object and
+// generation. Either way a second finalize event lands nothing new.
 func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (Result, error) {
 	origin := fmt.Sprintf("gs://%s/%s#%d", obj.Bucket, obj.Name, obj.Generation)
 	src, ok := l.Pipeline.SourceForObject(obj.Name)
@@ -141,77 +350,90 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource,
 			fmt.Sprintf("object %q is under no gcs_prefix in pipeline.yaml", obj.Name), nil, origin}})
 	}
-	meta, err := l.ensureRaw(ctx, src)
+	lim := l.Limits.withDefaults()
+	t, err := l.tableFor(ctx, src)
 	if err != nil {
 		return Result{}, err
+	}
+	objRej := func(reason RejectReason, detail string) (Result, error) {
+		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, reason, detail, nil, origin}})
+	}
+	useLoad := lim.LoadThreshold > 0 && int64(obj.Size) >= lim.LoadThreshold
+	jobID := loadJobID(obj)
+	if useLoad {
+		// A redelivered event whose load already ran lands nothing new.
+		if st, err := l.BigQuery.JobFromID(ctx, jobID); err == nil {
+			if js, err := st.Wait(ctx); err == nil && js.Err() == nil {
+				return Result{}, l.archive(ctx, src, obj)
+			}
+		}
 	}
 	o := l.Storage.Bucket(obj.Bucket).Object(obj.Name).Generation(int64(obj.Generation))
 	rc, err := o.NewReader(ctx)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		// Overwritten or deleted since the event: that generation is gone, and
 		// the newer one has its own event.
-		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, ReasonEmpty,
-			"object generation no longer exists", nil, origin}})
+		return objRej(ReasonEmpty, "object generation no longer exists")
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("storage.Object(%s).NewReader: %w", obj.Name, err)
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	if strings.HasSuffix(obj.Name, ".gz") || obj.ContentEncoding == "gzip" {
-		gz, err := gzip.NewReader(rc)
+	cr := &countReader{r: rc}
+	var r io.Reader = cr
+	var guard *bombGuard
+	if strings.HasSuffix(obj.Name, ".gz") || obj.ContentEncoding == "gzip" || rc.Attrs.ContentEncoding == "gzip" {
+		gz, err := gzip.NewReader(cr)
+		if cr.err != nil {
+			return Result{}, fmt.Errorf("read %s: %w", origin, cr.err)
+		}
+		if err == io.EOF {
+			return objRej(ReasonEmpty, "object is empty")
+		}
 		if err != nil {
-			return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, ReasonInvalidJSON,
-				"object ends in .gz but is not gzip: " + err.Error(), nil, origin}})
+			return objRej(ReasonInvalidGzip, "object is marked gzip but is not: "+err.Error())
 		}
 		defer gz.Close()
-		r = gz
+		guard = &bombGuard{r: gz, in: cr, ratio: lim.MaxGzipRatio, max: lim.MaxGzipBytes}
+		r = guard
 	}
-	now := l.Now().UTC()
-	var res Result
-	br := bufio.NewReaderSize(r, 1<<16)
-	var rows []*bigquery.ValuesSaver
-	var recs []rawRecord
-	var rejects []reject
-	flush := func() error {
-		landed, rowRejects, err := l.insert(ctx, src, rows, recs)
+	b := &batch{l: l, t: t, now: l.Now().UTC()}
+	var stageW *storage.Writer
+	stageName := "_staging/" + src.Name + "/" + jobID + ".ndjson"
+	if useLoad {
+		stageW = l.Storage.Bucket(l.Names.Archive).Object(stageName).NewWriter(ctx)
+		stageW.ChunkSize = 4 << 20
+		stageW.ContentType = "application/x-ndjson"
+		defer stageW.Close()
+		b.stage = stageW
+	}
+	// readErr classifies a read failure: the object's own read failing is
+	// worth a retry; broken or exploding data is kept as a reject.
+	readErr := func(err error, line int) (bool, error) {
+		if errors.Is(err, errGzipBomb) {
+			b.reject(ReasonGzipBomb, guard.detail, nil, origin)
+			return true, nil
+		}
+		if cr.err != nil {
+			return false, fmt.Errorf("read %s line %d: %w", origin, line, cr.err)
+		}
+		reason := ReasonInvalidJSON
+		if guard != nil {
+			reason = ReasonInvalidGzip
+		}
+		b.reject(reason, fmt.Sprintf("after line %d: %v", line, err), nil, origin)
+		return true, nil
+	}
+	total := 0
+	var ms []member
+	lineOrigin := func(line int) string { return fmt.Sprintf("%s:%d", origin, line) }
+	land := func(rec *typed, rerr *recordError, err error, raw []byte, line int) error {
 		if err != nil {
 			return err
 		}
-		rejects = append(rejects, rowRejects...)
-		if err := l.writeRejects(ctx, rejects); err != nil {
-			return err
-		}
-		res.Landed += landed
-		res.Rejected += len(rejects)
-		rows, recs, rejects = rows[:0], recs[:0], rejects[:0]
-		return nil
-	}
-	line := 0
-	for {
-		b, err := readLine(br, MaxRecordBytes)
-		if err == io.EOF {
-			break
-		}
-		line++
-		recOrigin := fmt.Sprintf("%s:%d", origin, line)
-		if errors.Is(err, errLineTooLong) {
-			rejects = append(rejects, reject{src.Name, ReasonTooLarge,
-				fmt.Sprintf("line %d is longer than %d bytes", line, MaxRecordBytes), b, recOrigin})
-			continue
-		}
-		if err != nil {
-			// A broken gzip stream or a read failure: retry the whole object;
-			// rows already inserted carry ids and will not duplicate.
-			return res, fmt.Errorf("read %s line %d: %w", origin, line, err)
-		}
-		if len(strings.TrimSpace(string(b))) == 0 {
-			continue
-		}
-		rec, rerr := typeRecord(src, b)
 		if rerr != nil {
-			rejects = append(rejects, reject{src.Name, rerr.reason, fmt.Sprintf("line %d: %s", line, rerr.detail), b, recOrigin})
-			continue
+			b.reject(rerr.reason, fmt.Sprintf("line %d: %s", line, rerr.detail), raw, lineOrigin(line))
+			return nil
 		}
 		if rec.eventID == "" {
 			rec.eventID = fmt.Sprintf("%s/%s#%d#%d", obj.Bucket, obj.Name, obj.Generation, line)
@@ -219,56 +441,161 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		if rec.eventTime.IsZero() {
 			rec.eventTime = obj.TimeCreated
 		}
-		rows = append(rows, l.row(meta.Schema, src, rec, recOrigin, now))
-		recs = append(recs, rawRecord{bytes: b, line: line})
-		if len(rows) >= insertBatch {
-			if err := flush(); err != nil {
-				return res, err
+		return b.add(ctx, rec, lineOrigin(line), raw, line)
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	switch {
+	case src.Format == FormatCSV:
+		c, err := newCSVReader(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if stop, rerr := readErr(err, 0); !stop {
+				return b.res, rerr
+			}
+			break
+		}
+		total++ // the header
+		for {
+			row, raw, line, rerr, err := c.next(ms)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if stop, rerr := readErr(err, line); !stop {
+					return b.res, rerr
+				}
+				break
+			}
+			total++
+			if rerr != nil {
+				b.reject(rerr.reason, rerr.detail, raw, lineOrigin(line))
+				continue
+			}
+			ms = row
+			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true)
+			if err := land(rec, rerr, err, raw, line); err != nil {
+				return b.res, err
+			}
+		}
+	default:
+		arr := false
+		if src.Format == FormatJSON {
+			if p, _ := peekNonSpace(br); p == '[' {
+				arr = true
+			}
+		}
+		ar := &arrayReader{br: br, max: lim.MaxRecordBytes}
+		for line := 1; ; line++ {
+			var raw []byte
+			var err error
+			if arr {
+				raw, err = ar.next()
+			} else {
+				raw, err = readLine(br, lim.MaxRecordBytes)
+			}
+			if err == io.EOF {
+				break
+			}
+			if errors.Is(err, errLineTooLong) {
+				total++
+				b.reject(ReasonTooLarge, fmt.Sprintf("line %d is longer than %d bytes", line, lim.MaxRecordBytes), raw, lineOrigin(line))
+				continue
+			}
+			if err != nil {
+				if stop, rerr := readErr(err, line); !stop {
+					return b.res, rerr
+				}
+				break
+			}
+			if len(bytes.TrimSpace(raw)) == 0 {
+				continue
+			}
+			total++
+			rec, m2, rerr, err := l.prepare(ctx, t, raw, ms)
+			ms = m2
+			if rerr != nil || err != nil {
+				raw = bytes.Clone(raw)
+			}
+			if err := land(rec, rerr, err, raw, line); err != nil {
+				return b.res, err
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return res, err
+	if total == 0 && b.res.Landed == 0 && len(b.rows) == 0 && b.staged == 0 && len(b.rejects) == 0 {
+		b.reject(ReasonEmpty, "object has no records", nil, origin)
 	}
-	if line == 0 {
-		if err := l.writeRejects(ctx, []reject{{src.Name, ReasonEmpty, "object is empty", nil, origin}}); err != nil {
-			return res, err
+	if err := b.flush(ctx); err != nil {
+		return b.res, err
+	}
+	if useLoad && b.staged > 0 {
+		if err := stageW.Close(); err != nil {
+			return b.res, fmt.Errorf("close staging object %s: %w", stageName, err)
 		}
-		res.Rejected++
+		n, err := l.load(ctx, t, jobID, stageName)
+		if err != nil {
+			return b.res, err
+		}
+		b.res.Landed += n
+		l.Storage.Bucket(l.Names.Archive).Object(stageName).Delete(ctx)
 	}
 	if err := l.archive(ctx, src, obj); err != nil {
-		return res, err
+		return b.res, err
 	}
-	return res, nil
+	return b.res, nil
 }
 
-var errLineTooLong = errors.New("line too long")
-
-// readLine returns the next line without its newline; a line over max bytes
-// is consumed and reported with its first max bytes.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var buf []byte
+func peekNonSpace(br *bufio.Reader) (byte, error) {
 	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) <= max {
-			buf = append(buf, chunk...)
+		p, err := br.Peek(1)
+		if err != nil {
+			return 0, err
 		}
-		if err == bufio.ErrBufferFull {
+		switch p[0] {
+		case ' ', '\t', '\r', '\n':
+			br.ReadByte()
 			continue
 		}
-		if err == io.EOF && len(buf) == 0 && len(chunk) == 0 {
-			return nil, io.EOF
-		}
-		if err != nil && err != io.EOF {
-			return buf, err
-		}
-		break
+		return p[0], nil
 	}
-	trimmed := strings.TrimRight(string(buf), "\r\n")
-	if len(buf) >= max {
-		return []byte(trimmed), errLineTooLong
+}
+
+// loadJobID is the job id of the load for one object generation.
+func loadJobID(obj events.StorageObjectData) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", obj.Bucket, obj.Name, obj.Generation)))
+	return "sluice_ingest_" + hex.EncodeToString(sum[:16])
+}
+
+// load runs the load job of a staging object into the raw table. A 409 on
+// the job id means this generation was loaded before: nothing new lands.
+func (l *Lander) load(ctx context.Context, t *table, jobID, stageName string) (int, error) {
+	ref := bigquery.NewGCSReference("gs://" + l.Names.Archive + "/" + stageName)
+	ref.SourceFormat = bigquery.JSON
+	ref.Schema = t.snap.Load().schema
+	ld := l.BigQuery.Dataset(t.dataset).Table(t.src.Name).LoaderFrom(ref)
+	ld.WriteDisposition = bigquery.WriteAppend
+	ld.CreateDisposition = bigquery.CreateNever
+	ld.JobID = jobID
+	job, err := ld.Run(ctx)
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) && gerr.Code == 409 {
+		return 0, nil
 	}
-	return []byte(trimmed), nil
+	if err != nil {
+		return 0, fmt.Errorf("bigquery load %s: %w", jobID, err)
+	}
+	st, err := job.Wait(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bigquery load %s: wait: %w", jobID, err)
+	}
+	if err := st.Err(); err != nil {
+		return 0, fmt.Errorf("bigquery load %s: %w", jobID, err)
+	}
+	if ls, ok := st.Statistics.Details.(*bigquery.LoadStatistics); ok {
+		return int(ls.OutputRows), nil
+	}
+	return 0, nil
 }
 
 // archive copies the original object to <source>/yyyy/mm/dd/<name> in the
@@ -285,23 +612,6 @@ func (l *Lander) archive(ctx context.Context, src *config.Source, obj events.Sto
 		return fmt.Errorf("storage.Copier(%s → gs://%s/%s).Run: %w", obj.Name, l.Names.Archive, dst, err)
 	}
 	return nil
-}
-
-func (l *Lander) row(schema bigquery.Schema, src *config.Source, rec *typedRecord, origin string, now time.Time) *bigquery.ValuesSaver {
-	rec.values[colEventID] = rec.eventID
-	rec.values[colSource] = src.Name
-	if rec.eventTime.IsZero() {
-		rec.values[colEventTime] = nil
-	} else {
-		rec.values[colEventTime] = rec.eventTime
-	}
-	rec.values[colIngestedAt] = now
-	rec.values[colOrigin] = origin
-	vals := make([]bigquery.Value, len(schema))
-	for i, f := range schema {
-		vals[i] = rec.values[f.Name]
-	}
-	return &bigquery.ValuesSaver{Schema: schema, InsertID: src.Name + ":" + rec.eventID, Row: vals}
 }
 
 // insert streams rows into raw.<source>. Rows BigQuery refuses come back as
@@ -387,7 +697,7 @@ func RawSchema(src *config.Source) bigquery.Schema {
 	for _, f := range src.Schema {
 		s = append(s, fieldSchema(f))
 	}
-	return append(s,
+	s = append(s,
 		&bigquery.FieldSchema{Name: colEventID, Type: bigquery.StringFieldType, Required: true, Description: "event id: the configured field, else message id or object#generation#line"},
 		&bigquery.FieldSchema{Name: colSource, Type: bigquery.StringFieldType, Required: true, Description: "source name in pipeline.yaml"},
 		&bigquery.FieldSchema{Name: colEventTime, Type: bigquery.TimestampFieldType, Description: "event time: the configured field, else publish or object time"},
@@ -395,6 +705,14 @@ func RawSchema(src *config.Source) bigquery.Schema {
 		&bigquery.FieldSchema{Name: colOrigin, Type: bigquery.StringFieldType, Description: "pubsub:topic/message-id or gs://bucket/object#generation:line"},
 		&bigquery.FieldSchema{Name: colExtra, Type: bigquery.StringFieldType, Description: "fields the schema does not declare, as a JSON object"},
 	)
+	if src.Format == FormatDebezium {
+		s = append(s,
+			&bigquery.FieldSchema{Name: colOp, Type: bigquery.StringFieldType, Description: "change: c (create), u (update), d (delete), r (snapshot read)"},
+			&bigquery.FieldSchema{Name: colTS, Type: bigquery.TimestampFieldType, Description: "source.ts_ms: when the change happened in the source database"},
+			&bigquery.FieldSchema{Name: colBefore, Type: bigquery.StringFieldType, Description: "the before image, as JSON (updates and deletes)"},
+		)
+	}
+	return s
 }
 
 func fieldSchema(f config.Field) *bigquery.FieldSchema {
@@ -436,6 +754,7 @@ func RejectsSchema() bigquery.Schema {
 		{Name: "payload", Type: bigquery.BytesFieldType, Description: "the original bytes of the record"},
 		{Name: "origin", Type: bigquery.StringFieldType, Description: "message or object (and line) it came from"},
 		{Name: "received_at", Type: bigquery.TimestampFieldType, Required: true},
+		{Name: "replayed_at", Type: bigquery.TimestampFieldType, Description: "when `sluice replay` re-submitted it; NULL until then"},
 	}
 }
 

@@ -2,9 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -12,8 +12,6 @@ import (
 	"unicode/utf8"
 
 	"cloud.google.com/go/bigquery"
-
-	"github.com/sluice-data/sluice/shared/config"
 )
 
 // RejectReason is the short, stable code of why a record did not land. The
@@ -31,10 +29,53 @@ const (
 	ReasonInvalidUTF8    RejectReason = "invalid_utf8"
 	ReasonInsertRejected RejectReason = "insert_rejected"
 	ReasonEmpty          RejectReason = "empty"
+	ReasonTooDeep        RejectReason = "too_deep"
+	ReasonDuplicateKey   RejectReason = "duplicate_key"
+	ReasonGzipBomb       RejectReason = "gzip_bomb"
+	ReasonInvalidGzip    RejectReason = "invalid_gzip"
+	ReasonRaggedCSV      RejectReason = "ragged_csv_row"
+	ReasonInvalidCSV     RejectReason = "invalid_csv"
+	ReasonInvalidCDC     RejectReason = "invalid_change_event"
 )
 
 // MaxRecordBytes bounds one record (BigQuery's streaming row limit is 10 MB).
 const MaxRecordBytes = 10 << 20
+
+// Limits bound what one message, record or object may cost. Zero fields
+// take the defaults.
+type Limits struct {
+	MaxMessageBytes int   // one Pub/Sub message; default 10 MiB (Pub/Sub's own limit)
+	MaxRecordBytes  int   // one record or line; default MaxRecordBytes
+	MaxDepth        int   // nesting of objects and arrays; default 32
+	MaxGzipRatio    int64 // decompressed bytes per compressed byte; default 100
+	MaxGzipBytes    int64 // decompressed bytes of one object; default 8 GiB
+	// LoadThreshold: objects of at least this many (compressed) bytes land
+	// through a staging file and a load job; smaller ones use insertAll.
+	// Default 8 MiB; negative never loads.
+	LoadThreshold int64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxMessageBytes == 0 {
+		l.MaxMessageBytes = 10 << 20
+	}
+	if l.MaxRecordBytes == 0 {
+		l.MaxRecordBytes = MaxRecordBytes
+	}
+	if l.MaxDepth == 0 {
+		l.MaxDepth = 32
+	}
+	if l.MaxGzipRatio == 0 {
+		l.MaxGzipRatio = 100
+	}
+	if l.MaxGzipBytes == 0 {
+		l.MaxGzipBytes = 8 << 30
+	}
+	if l.LoadThreshold == 0 {
+		l.LoadThreshold = 8 << 20
+	}
+	return l
+}
 
 // rawRecord is one record cut out of a payload, before it is typed.
 type rawRecord struct {
@@ -45,51 +86,77 @@ type rawRecord struct {
 // splitPayload cuts a message payload into records: one JSON object, a JSON
 // array of objects, or JSON Lines. A line that is not valid JSON becomes its
 // own record so that it is rejected alone.
-func splitPayload(data []byte) []rawRecord {
+func splitPayload(data []byte, maxDepth int) ([]rawRecord, *recordError) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return nil
+		return nil, nil
 	}
 	if trimmed[0] == '[' {
-		var arr []json.RawMessage
-		if err := json.Unmarshal(trimmed, &arr); err == nil {
-			out := make([]rawRecord, len(arr))
-			for i, r := range arr {
-				out[i] = rawRecord{bytes: r, line: i + 1}
-			}
-			return out
-		}
-		return []rawRecord{{bytes: data, line: 1}}
+		var out []rawRecord
+		err := splitArray(trimmed, maxDepth, func(b []byte) { out = append(out, rawRecord{bytes: b, line: len(out) + 1}) })
+		return out, err
 	}
-	// A single (possibly pretty-printed) object or a clean JSONL stream.
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	// One (possibly pretty-printed) object, or several objects one after
+	// another (JSON Lines).
+	s := scanner{b: trimmed, maxDepth: maxDepth}
 	var out []rawRecord
 	for {
-		var r json.RawMessage
-		err := dec.Decode(&r)
-		if err == io.EOF {
-			return out
+		s.ws()
+		if s.i >= len(trimmed) {
+			return out, nil
 		}
-		if err != nil {
+		start := s.i
+		if _, ok := s.value(); !ok {
 			break
 		}
-		out = append(out, rawRecord{bytes: r, line: len(out) + 1})
+		out = append(out, rawRecord{bytes: trimmed[start:s.i], line: len(out) + 1})
 	}
-	// Something in the stream is broken: fall back to lines, so that only
-	// the bad lines are rejected.
+	// Something is broken: fall back to lines, so only bad lines are rejected.
 	out = out[:0]
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		out = append(out, rawRecord{bytes: line, line: i + 1})
+		out = append(out, rawRecord{bytes: bytes.TrimRight(line, "\r"), line: i + 1})
 	}
-	return out
+	return out, nil
 }
 
-// typedRecord is a record ready to insert.
-type typedRecord struct {
-	values    map[string]bigquery.Value
+// splitArray calls fn with the raw bytes of each element of a JSON array.
+func splitArray(b []byte, maxDepth int, fn func([]byte)) *recordError {
+	s := scanner{b: b, maxDepth: maxDepth + 1, depth: 1}
+	s.i = 1
+	s.ws()
+	if s.i < len(b) && b[s.i] == ']' {
+		return nil
+	}
+	for {
+		s.ws()
+		start := s.i
+		if _, ok := s.value(); !ok {
+			return s.recErr()
+		}
+		fn(b[start:s.i])
+		s.ws()
+		if s.i < len(b) && b[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if !s.expect(']') {
+			return s.recErr()
+		}
+		s.ws()
+		if s.i != len(b) {
+			return &recordError{ReasonInvalidJSON, "trailing data after the JSON array"}
+		}
+		return nil
+	}
+}
+
+// typed is one record ready to write.
+type typed struct {
+	schema    bigquery.Schema
+	row       []bigquery.Value
 	eventID   string
 	eventTime time.Time
 }
@@ -102,84 +169,192 @@ type recordError struct {
 
 func (e *recordError) Error() string { return string(e.reason) + ": " + e.detail }
 
-// typeRecord decodes one JSON object and coerces it to the source schema.
-// Fields the schema does not declare are kept, as JSON, in _extra: nothing is
-// dropped.
-func typeRecord(src *config.Source, b []byte) (*typedRecord, *recordError) {
-	if len(b) > MaxRecordBytes {
-		return nil, &recordError{ReasonTooLarge, fmt.Sprintf("record is %d bytes; the limit is %d", len(b), MaxRecordBytes)}
+// checkRecord applies the byte-level limits to one record.
+func checkRecord(b []byte, lim Limits) *recordError {
+	if len(b) > lim.MaxRecordBytes {
+		return &recordError{ReasonTooLarge, fmt.Sprintf("record is %d bytes; the limit is %d", len(b), lim.MaxRecordBytes)}
 	}
 	if !utf8.Valid(b) {
-		return nil, &recordError{ReasonInvalidUTF8, "record is not valid UTF-8"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &recordError{ReasonInvalidJSON, err.Error()}
-	}
-	if dec.More() {
-		return nil, &recordError{ReasonInvalidJSON, "trailing data after the JSON value"}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, &recordError{ReasonNotAnObject, fmt.Sprintf("want a JSON object, got %s", jsonKind(v))}
-	}
-	rec := &typedRecord{values: make(map[string]bigquery.Value, len(src.Schema)+4)}
-	// The event id first: without it a record cannot be de-duplicated, and
-	// that is the more useful reason to report.
-	if src.EventIDField != "" {
-		id, _ := obj[src.EventIDField].(string)
-		if n, ok := obj[src.EventIDField].(json.Number); ok {
-			id = n.String()
-		}
-		if strings.TrimSpace(id) == "" {
-			return nil, &recordError{ReasonMissingEventID, fmt.Sprintf("field %s (the event id) is missing or empty", src.EventIDField)}
-		}
-		rec.eventID = id
-	}
-	declared := make(map[string]bool, len(src.Schema))
-	for _, f := range src.Schema {
-		declared[f.Name] = true
-		raw, present := obj[f.Name]
-		if !present || raw == nil {
-			if strings.EqualFold(f.Mode, "REQUIRED") {
-				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: required, but missing or null", f.Name)}
+		i := 0
+		for i < len(b) {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
 			}
-			rec.values[f.Name] = nil
+			i += n
+		}
+		return &recordError{ReasonInvalidUTF8, fmt.Sprintf("record is not valid UTF-8 (first bad byte at offset %d)", i)}
+	}
+	return nil
+}
+
+// typeMembers types one record's members against a table snapshot.
+// members may be reordered by the caller; extra members go to _extra.
+func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError) {
+	schema := snap.schema
+	top := snap.top
+	rec := &typed{schema: schema, row: make([]bigquery.Value, len(schema))}
+	var extra []byte
+	src := t.src
+	for mi := range ms {
+		m := &ms[mi]
+		i, ok := top.byKey[m.key]
+		if !ok {
+			if m.val == nil && t.inferred {
+				continue
+			}
+			extra = appendExtra(extra, m.key, m.raw, m.val)
 			continue
 		}
-		val, err := coerce(f, raw)
+		f := schema[i]
+		v, err := typeValue(f, top.sub[i], m.val, m.key, &extra, t.inferred)
 		if err != nil {
-			return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: %v", f.Name, err)}
+			return nil, &recordError{ReasonSchemaMismatch, err.Error()}
 		}
-		rec.values[f.Name] = val
-	}
-	extra := map[string]any{}
-	for k, v := range obj {
-		if !declared[k] {
-			extra[k] = v
+		rec.row[i] = v
+		if src.EventTimeField != "" && m.key == src.EventTimeField {
+			if tm, ok := v.(time.Time); ok {
+				rec.eventTime = tm
+			}
+		}
+		if src.EventIDField != "" && m.key == src.EventIDField {
+			rec.eventID = idString(m.val)
 		}
 	}
-	if len(extra) > 0 {
-		eb, _ := json.Marshal(extra)
-		rec.values[colExtra] = string(eb)
-	} else {
-		rec.values[colExtra] = nil
+	if src.EventIDField != "" && rec.eventID == "" {
+		for _, m := range ms {
+			if m.key == src.EventIDField {
+				rec.eventID = idString(m.val)
+			}
+		}
+		if strings.TrimSpace(rec.eventID) == "" {
+			return nil, &recordError{ReasonMissingEventID, fmt.Sprintf("field %s (the event id) is missing or empty", src.EventIDField)}
+		}
 	}
-	if src.EventTimeField != "" {
-		if t, ok := rec.values[src.EventTimeField].(time.Time); ok {
-			rec.eventTime = t
+	if !t.inferred {
+		for i, f := range schema {
+			if f.Required && rec.row[i] == nil && !metaCols[f.Name] {
+				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: required, but missing or null", f.Name)}
+			}
+		}
+	}
+	if extra != nil {
+		extra = append(extra, '}')
+		if i, ok := snap.colIndex(colExtra); ok {
+			rec.row[i] = string(extra)
 		}
 	}
 	return rec, nil
 }
 
-func coerce(f config.Field, v any) (bigquery.Value, error) {
-	typ := strings.ToUpper(f.Type)
-	want := func() error { return fmt.Errorf("want %s, got %s", canonicalType(typ), describe(v)) }
+func (s *tableSnap) colIndex(name string) (int, bool) {
+	for i := len(s.schema) - 1; i >= 0; i-- {
+		if s.schema[i].Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func idString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+func appendExtra(extra []byte, key string, raw []byte, val any) []byte {
+	if extra == nil {
+		extra = append(extra, '{')
+	} else {
+		extra = append(extra, ',')
+	}
+	kb, _ := json.Marshal(key)
+	extra = append(extra, kb...)
+	extra = append(extra, ':')
+	if raw == nil {
+		raw, _ = json.Marshal(val)
+	}
+	return append(extra, raw...)
+}
+
+// typeValue coerces one JSON value to a column.
+func typeValue(f *bigquery.FieldSchema, lv *level, v any, path string, extra *[]byte, inferred bool) (bigquery.Value, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if f.Repeated {
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("field %s: want ARRAY of %s, got %s", path, canonicalType(string(f.Type)), describe(v))
+		}
+		one := *f
+		one.Repeated = false
+		out := make([]bigquery.Value, 0, len(arr))
+		for i, e := range arr {
+			if e == nil {
+				return nil, fmt.Errorf("field %s[%d]: null in an array (BigQuery arrays cannot hold NULL)", path, i)
+			}
+			x, err := typeValue(&one, lv, e, fmt.Sprintf("%s[%d]", path, i), extra, inferred)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+		return out, nil
+	}
+	if f.Type == bigquery.RecordFieldType {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("field %s: want RECORD, got %s", path, describe(v))
+		}
+		out := make([]bigquery.Value, len(f.Schema))
+		for _, k := range sortedKeys(obj) {
+			sv := obj[k]
+			i, ok := -1, false
+			if lv != nil {
+				i, ok = lv.byKey[k]
+			}
+			if !ok {
+				if sv == nil && inferred {
+					continue
+				}
+				*extra = appendExtra(*extra, path+"."+k, nil, sv)
+				continue
+			}
+			var sub *level
+			if lv != nil {
+				sub = lv.sub[i]
+			}
+			x, err := typeValue(f.Schema[i], sub, sv, path+"."+k, extra, inferred)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
+	if inferred && f.Type == bigquery.StringFieldType {
+		switch v.(type) {
+		case map[string]any, []any:
+			b, _ := json.Marshal(v)
+			return string(b), nil
+		}
+	}
+	x, err := coerce(f.Type, v)
+	if err != nil {
+		return nil, fmt.Errorf("field %s: %v", path, err)
+	}
+	return x, nil
+}
+
+func coerce(typ bigquery.FieldType, v any) (bigquery.Value, error) {
+	want := func() error { return fmt.Errorf("want %s, got %s", canonicalType(string(typ)), describe(v)) }
 	switch typ {
-	case "STRING":
+	case bigquery.StringFieldType:
 		switch x := v.(type) {
 		case string:
 			return x, nil
@@ -189,11 +364,11 @@ func coerce(f config.Field, v any) (bigquery.Value, error) {
 			return strconv.FormatBool(x), nil
 		}
 		return nil, want()
-	case "INT64", "INTEGER":
+	case bigquery.IntegerFieldType:
 		var s string
 		switch x := v.(type) {
 		case json.Number:
-			s = x.String()
+			s = string(x)
 		case string:
 			s = strings.TrimSpace(x)
 		default:
@@ -201,14 +376,19 @@ func coerce(f config.Field, v any) (bigquery.Value, error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, want()
+			// 3.0 and 1e3 are integers too.
+			f, ferr := strconv.ParseFloat(s, 64)
+			if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+				return nil, want()
+			}
+			n = int64(f)
 		}
 		return n, nil
-	case "FLOAT64", "FLOAT", "NUMERIC", "BIGNUMERIC":
+	case bigquery.FloatFieldType, bigquery.NumericFieldType, bigquery.BigNumericFieldType:
 		var s string
 		switch x := v.(type) {
 		case json.Number:
-			s = x.String()
+			s = string(x)
 		case string:
 			s = strings.TrimSpace(x)
 		default:
@@ -219,7 +399,7 @@ func coerce(f config.Field, v any) (bigquery.Value, error) {
 			return nil, want()
 		}
 		return n, nil
-	case "BOOL", "BOOLEAN":
+	case bigquery.BooleanFieldType:
 		switch x := v.(type) {
 		case bool:
 			return x, nil
@@ -229,18 +409,16 @@ func coerce(f config.Field, v any) (bigquery.Value, error) {
 			}
 		}
 		return nil, want()
-	case "TIMESTAMP", "DATETIME":
+	case bigquery.TimestampFieldType, bigquery.DateTimeFieldType:
 		s, ok := v.(string)
 		if !ok {
 			return nil, want()
 		}
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t.UTC(), nil
-			}
+		if t, err := parseTime(s); err == nil {
+			return t, nil
 		}
-		return nil, fmt.Errorf("want %s (RFC 3339), got string %q", canonicalType(typ), s)
-	case "DATE":
+		return nil, fmt.Errorf("want %s (RFC 3339), got string %q", canonicalType(string(typ)), s)
+	case bigquery.DateFieldType:
 		s, ok := v.(string)
 		if !ok {
 			return nil, want()
@@ -249,11 +427,30 @@ func coerce(f config.Field, v any) (bigquery.Value, error) {
 			return nil, fmt.Errorf("want DATE (YYYY-MM-DD), got string %q", s)
 		}
 		return s, nil
-	case "JSON":
+	case bigquery.JSONFieldType:
 		b, _ := json.Marshal(v)
 		return string(b), nil
+	case bigquery.BytesFieldType:
+		s, ok := v.(string)
+		if !ok {
+			return nil, want()
+		}
+		return []byte(s), nil
 	}
 	return nil, fmt.Errorf("type %s is not supported for ingestion yet", typ)
+}
+
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}
+
+func parseTime(s string) (time.Time, error) {
+	var err error
+	for _, layout := range timeLayouts {
+		var t time.Time
+		if t, err = time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, err
 }
 
 func canonicalType(t string) string {
@@ -299,4 +496,77 @@ func describe(v any) string {
 		return "boolean " + strconv.FormatBool(x)
 	}
 	return jsonKind(v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	if len(ks) > 1 {
+		sortStrings(ks)
+	}
+	return ks
+}
+
+// prepare turns one record's bytes into a typed row for the table,
+// evolving an inferred schema first when the record needs it.
+func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member) (*typed, []member, *recordError, error) {
+	lim := l.Limits.withDefaults()
+	if rerr := checkRecord(b, lim); rerr != nil {
+		return nil, ms, rerr, nil
+	}
+	ms, rerr := parseObject(b, lim.MaxDepth, ms)
+	if rerr != nil {
+		return nil, ms, rerr, nil
+	}
+	var extraCols map[string]bigquery.Value
+	if t.src.Format == FormatDebezium {
+		var img []member
+		img, extraCols, rerr = debeziumImage(ms, lim.MaxDepth)
+		if rerr != nil {
+			return nil, ms, rerr, nil
+		}
+		ms = img
+	}
+	rec, rerr, err := l.typeWithEvolution(ctx, t, ms, false)
+	if rec != nil {
+		for k, v := range extraCols {
+			if i, ok := t.snap.Load().colIndexIn(rec.schema, k); ok {
+				rec.row[i] = v
+			}
+		}
+		if t.src.Format == FormatDebezium {
+			if ts, ok := extraCols[colTS].(time.Time); ok && rec.eventTime.IsZero() {
+				rec.eventTime = ts
+			}
+		}
+	}
+	return rec, ms, rerr, err
+}
+
+func (s *tableSnap) colIndexIn(schema bigquery.Schema, name string) (int, bool) {
+	for i := len(schema) - 1; i >= 0; i-- {
+		if schema[i].Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (l *Lander) typeWithEvolution(ctx context.Context, t *table, ms []member, csv bool) (*typed, *recordError, error) {
+	for attempt := 0; ; attempt++ {
+		snap := t.snap.Load()
+		if t.inferred && attempt < 3 {
+			grown, widen := extend(snap.top, ms, csv)
+			if grown != nil || len(widen) > 0 {
+				if err := l.evolve(ctx, t, snap, grown, widen); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+		}
+		rec, rerr := t.typeMembers(snap, ms)
+		return rec, rerr, nil
+	}
 }

@@ -136,7 +136,7 @@ type Schedules struct {
 }
 
 // Source formats.
-var sourceFormats = []string{"json", "jsonl", "csv"}
+var sourceFormats = []string{"json", "jsonl", "csv", "debezium"}
 
 // Export formats.
 var exportFormats = []string{"csv", "jsonl"}

@@ -1,0 +1,378 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+)
+
+// Source formats (config `format`).
+const (
+	FormatJSON     = "json"     // one object, an array of objects, or JSON Lines
+	FormatJSONL    = "jsonl"    // JSON Lines
+	FormatCSV      = "csv"      // CSV with a header row
+	FormatDebezium = "debezium" // Debezium change events (Debezium Server's Pub/Sub envelope)
+)
+
+// Changelog columns of a debezium source.
+const (
+	colOp     = "_op"     // c, u, d or r
+	colTS     = "_ts"     // source.ts_ms: when the change happened in the database
+	colBefore = "_before" // the before image, as JSON
+)
+
+var metaCols = map[string]bool{colEventID: true, colSource: true, colEventTime: true, colIngestedAt: true,
+	colOrigin: true, colExtra: true, colOp: true, colTS: true, colBefore: true}
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+// debeziumImage takes a change event apart: the row image (after, or
+// before for deletes) as members, and the changelog columns.
+func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Value, *recordError) {
+	get := func(ms []member, k string) *member {
+		for i := range ms {
+			if ms[i].key == k {
+				return &ms[i]
+			}
+		}
+		return nil
+	}
+	// Debezium with schemas enabled wraps the event in {"schema":…, "payload":…}.
+	if p := get(ms, "payload"); p != nil && get(ms, "op") == nil {
+		if _, ok := p.val.(map[string]any); !ok {
+			return nil, nil, &recordError{ReasonInvalidCDC, "payload is not an object"}
+		}
+		inner, rerr := parseObject(p.raw, maxDepth, nil)
+		if rerr != nil {
+			return nil, nil, rerr
+		}
+		ms = inner
+	}
+	opm := get(ms, "op")
+	op, _ := func() (string, bool) {
+		if opm == nil {
+			return "", false
+		}
+		s, ok := opm.val.(string)
+		return s, ok
+	}()
+	switch op {
+	case "c", "u", "d", "r":
+	default:
+		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op must be one of c, u, d, r; got %q", op)}
+	}
+	imgKey := "after"
+	if op == "d" {
+		imgKey = "before"
+	}
+	img := get(ms, imgKey)
+	if img == nil || img.val == nil {
+		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op %q without a %s image", op, imgKey)}
+	}
+	if _, ok := img.val.(map[string]any); !ok {
+		return nil, nil, &recordError{ReasonInvalidCDC, imgKey + " is not an object"}
+	}
+	image, rerr := parseObject(img.raw, maxDepth, nil)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	cols := map[string]bigquery.Value{colOp: op}
+	var tsMS any
+	if s := get(ms, "source"); s != nil {
+		if m, ok := s.val.(map[string]any); ok {
+			tsMS = m["ts_ms"]
+		}
+	}
+	if tsMS == nil {
+		if t := get(ms, "ts_ms"); t != nil {
+			tsMS = t.val
+		}
+	}
+	if n, ok := tsMS.(json.Number); ok {
+		if ms, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			cols[colTS] = time.UnixMilli(ms).UTC()
+		}
+	}
+	if cols[colTS] == nil {
+		return nil, nil, &recordError{ReasonInvalidCDC, "source.ts_ms is missing or not an integer"}
+	}
+	if b := get(ms, "before"); b != nil && b.val != nil {
+		cols[colBefore] = string(b.raw)
+	}
+	return image, cols, nil
+}
+
+// csvReader yields the rows of a CSV stream with a header row as members.
+type csvReader struct {
+	r      *csv.Reader
+	header []string
+	line   int
+}
+
+func newCSVReader(r io.Reader) (*csvReader, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = false
+	h, err := cr.Read()
+	if err != nil {
+		return nil, err
+	}
+	if len(h) > 0 {
+		h[0] = string(bytes.TrimPrefix([]byte(h[0]), []byte("\xef\xbb\xbf")))
+	}
+	seen := map[string]bool{}
+	for _, k := range h {
+		if seen[k] {
+			return nil, fmt.Errorf("header names column %q twice", k)
+		}
+		seen[k] = true
+	}
+	cr.FieldsPerRecord = len(h)
+	return &csvReader{r: cr, header: h}, nil
+}
+
+// next returns the next row's members and original bytes; a row that
+// cannot land comes back as a recordError and reading goes on.
+func (c *csvReader) next(ms []member) ([]member, []byte, int, *recordError, error) {
+	before := c.r.InputOffset()
+	rec, err := c.r.Read()
+	line, _ := c.r.FieldPos(0)
+	if err == io.EOF {
+		return nil, nil, 0, nil, io.EOF
+	}
+	raw := encodeCSV(rec)
+	if errors.Is(err, csv.ErrFieldCount) {
+		return nil, raw, line, &recordError{ReasonRaggedCSV, fmt.Sprintf("line %d has %d fields; the header has %d", line, len(rec), len(c.header))}, nil
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if c.r.InputOffset() == before {
+			return nil, nil, 0, nil, io.EOF
+		}
+		return nil, raw, pe.Line, &recordError{ReasonInvalidCSV, pe.Error()}, nil
+	}
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
+	ms = ms[:0]
+	for i, v := range rec {
+		var val any
+		if v != "" {
+			val = v
+		}
+		ms = append(ms, member{key: c.header[i], val: val})
+	}
+	return ms, raw, line, nil, nil
+}
+
+func encodeCSV(rec []string) []byte {
+	if rec == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(rec)
+	w.Flush()
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+// arrayReader yields the elements of a JSON array read from a stream, each
+// at most max bytes, without holding the array.
+type arrayReader struct {
+	br    *bufio.Reader
+	max   int
+	begun bool
+	done  bool
+}
+
+var errNotArray = errors.New("not a JSON array")
+
+// next returns the next element's bytes; errLineTooLong when it is longer
+// than max (it is skipped); io.EOF after the last.
+func (a *arrayReader) next() ([]byte, error) {
+	if a.done {
+		return nil, io.EOF
+	}
+	skipWS := func() (byte, error) {
+		for {
+			c, err := a.br.ReadByte()
+			if err != nil {
+				return 0, err
+			}
+			if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+				return c, nil
+			}
+		}
+	}
+	if !a.begun {
+		c, err := skipWS()
+		if err != nil || c != '[' {
+			return nil, errNotArray
+		}
+		a.begun = true
+		c, err = skipWS()
+		if err != nil {
+			return nil, errNotArray
+		}
+		if c == ']' {
+			a.done = true
+			return nil, io.EOF
+		}
+		a.br.UnreadByte()
+	}
+	c, err := skipWS()
+	if err != nil {
+		return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+	}
+	var buf []byte
+	depth, inStr, esc, over := 0, false, false, false
+	for {
+		if !over {
+			buf = append(buf, c)
+			if len(buf) > a.max {
+				over = true
+			}
+		}
+		switch {
+		case inStr:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+		c, err = a.br.ReadByte()
+		if err != nil {
+			return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+		}
+		if depth == 0 && !inStr {
+			if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
+				if c, err = skipWS(); err != nil {
+					return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+				}
+			}
+			if c == ',' || c == ']' {
+				if c == ']' {
+					a.done = true
+				}
+				if over {
+					return buf[:a.max], errLineTooLong
+				}
+				return buf, nil
+			}
+		}
+	}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line without its line ending; a line over max
+// bytes is consumed and reported with its first max bytes.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	chunk, err := br.ReadSlice('\n')
+	if err == nil || (err == io.EOF && len(chunk) > 0) {
+		if len(chunk) > max {
+			return bytes.Clone(chunk[:max]), errLineTooLong
+		}
+		return bytes.Clone(bytes.TrimRight(chunk, "\r\n")), nil
+	}
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != bufio.ErrBufferFull {
+		return nil, err
+	}
+	buf := bytes.Clone(chunk)
+	for {
+		chunk, err = br.ReadSlice('\n')
+		if len(buf) <= max {
+			buf = append(buf, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		break
+	}
+	if len(buf) > max {
+		return buf[:max], errLineTooLong
+	}
+	return bytes.TrimRight(buf, "\r\n"), nil
+}
+
+// appendRowJSON writes a row as one NDJSON object for a load job.
+func appendRowJSON(b []byte, schema bigquery.Schema, row []bigquery.Value) []byte {
+	b = append(b, '{')
+	first := true
+	for i, f := range schema {
+		if i >= len(row) || row[i] == nil {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, f.Name)
+		b = append(b, ':')
+		b = appendValueJSON(b, f, row[i])
+	}
+	return append(b, '}')
+}
+
+func appendValueJSON(b []byte, f *bigquery.FieldSchema, v bigquery.Value) []byte {
+	if f.Repeated {
+		if arr, ok := v.([]bigquery.Value); ok {
+			one := *f
+			one.Repeated = false
+			b = append(b, '[')
+			for i, e := range arr {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendValueJSON(b, &one, e)
+			}
+			return append(b, ']')
+		}
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case []bigquery.Value:
+		return appendRowJSON(b, f.Schema, x)
+	case string:
+		return appendJSONString(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case time.Time:
+		return append(x.UTC().AppendFormat(append(b, '"'), "2006-01-02T15:04:05.999999Z07:00"), '"')
+	}
+	j, _ := json.Marshal(v)
+	return append(b, j...)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	j, _ := json.Marshal(s)
+	return append(b, j...)
+}

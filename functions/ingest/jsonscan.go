@@ -1,0 +1,394 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// A hand-rolled JSON reader for records. encoding/json cannot report
+// duplicate keys or bound nesting, and decoding through it into map[string]any
+// was the slowest step of ingest (see BENCHMARKS.md "## Ingest"). This reader
+// validates the grammar, rejects duplicate keys at every level and nesting
+// deeper than a limit, and returns the top-level members in order with the
+// raw bytes of each value, so undeclared fields reach _extra unchanged.
+//
+// Values: string, json.Number, bool, nil, map[string]any, []any.
+
+// member is one top-level key and its value.
+type member struct {
+	key string
+	val any
+	raw []byte // the value's original bytes
+}
+
+type jsonError struct {
+	reason RejectReason
+	detail string
+}
+
+type scanner struct {
+	b        []byte
+	i        int
+	depth    int
+	maxDepth int
+	err      *jsonError
+}
+
+// parseObject reads one JSON object and nothing else (surrounding
+// whitespace allowed). members is reused when it has capacity.
+func parseObject(b []byte, maxDepth int, members []member) ([]member, *recordError) {
+	s := scanner{b: b, maxDepth: maxDepth}
+	s.ws()
+	if s.i >= len(b) {
+		return nil, &recordError{ReasonInvalidJSON, "no JSON value"}
+	}
+	if b[s.i] != '{' {
+		v, ok := s.value()
+		if !ok {
+			return nil, s.recErr()
+		}
+		return nil, &recordError{ReasonNotAnObject, fmt.Sprintf("want a JSON object, got %s", jsonKind(v))}
+	}
+	s.i++
+	s.depth = 1
+	members = members[:0]
+	s.ws()
+	if s.i < len(b) && b[s.i] == '}' {
+		s.i++
+	} else {
+		for {
+			s.ws()
+			key, ok := s.str()
+			if !ok {
+				return nil, s.recErr()
+			}
+			for j := range members {
+				if members[j].key == key {
+					return nil, &recordError{ReasonDuplicateKey, fmt.Sprintf("key %q appears more than once", key)}
+				}
+			}
+			s.ws()
+			if !s.expect(':') {
+				return nil, s.recErr()
+			}
+			s.ws()
+			start := s.i
+			v, ok := s.value()
+			if !ok {
+				return nil, s.recErr()
+			}
+			members = append(members, member{key: key, val: v, raw: b[start:s.i]})
+			s.ws()
+			if s.i < len(b) && b[s.i] == ',' {
+				s.i++
+				continue
+			}
+			if !s.expect('}') {
+				return nil, s.recErr()
+			}
+			break
+		}
+	}
+	s.ws()
+	if s.i != len(b) {
+		return nil, &recordError{ReasonInvalidJSON, fmt.Sprintf("trailing data after the JSON object at offset %d", s.i)}
+	}
+	return members, nil
+}
+
+func (s *scanner) recErr() *recordError {
+	if s.err == nil {
+		s.fail("unexpected end of input")
+	}
+	return &recordError{s.err.reason, s.err.detail}
+}
+
+func (s *scanner) fail(format string, a ...any) bool {
+	if s.err == nil {
+		s.err = &jsonError{ReasonInvalidJSON, fmt.Sprintf("offset %d: ", s.i) + fmt.Sprintf(format, a...)}
+	}
+	return false
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) expect(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	if s.i >= len(s.b) {
+		return s.fail("unexpected end of input, want %q", c)
+	}
+	return s.fail("want %q, got %q", c, s.b[s.i])
+}
+
+func (s *scanner) value() (any, bool) {
+	if s.i >= len(s.b) {
+		return nil, s.fail("unexpected end of input")
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.str()
+	case c == '{':
+		return s.object()
+	case c == '[':
+		return s.array()
+	case c == 't':
+		return true, s.lit("true")
+	case c == 'f':
+		return false, s.lit("false")
+	case c == 'n':
+		return nil, s.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	default:
+		return nil, s.fail("unexpected %q", c)
+	}
+}
+
+func (s *scanner) lit(w string) bool {
+	if len(s.b)-s.i >= len(w) && string(s.b[s.i:s.i+len(w)]) == w {
+		s.i += len(w)
+		return true
+	}
+	return s.fail("invalid literal")
+}
+
+func (s *scanner) enter() bool {
+	s.depth++
+	if s.depth > s.maxDepth {
+		s.err = &jsonError{ReasonTooDeep, fmt.Sprintf("nesting deeper than %d levels", s.maxDepth)}
+		return false
+	}
+	return true
+}
+
+func (s *scanner) object() (any, bool) {
+	if !s.enter() {
+		return nil, false
+	}
+	s.i++
+	m := map[string]any{}
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		s.depth--
+		return m, true
+	}
+	for {
+		s.ws()
+		key, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[key]; dup {
+			s.err = &jsonError{ReasonDuplicateKey, fmt.Sprintf("key %q appears more than once", key)}
+			return nil, false
+		}
+		s.ws()
+		if !s.expect(':') {
+			return nil, false
+		}
+		s.ws()
+		v, ok := s.value()
+		if !ok {
+			return nil, false
+		}
+		m[key] = v
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if !s.expect('}') {
+			return nil, false
+		}
+		s.depth--
+		return m, true
+	}
+}
+
+func (s *scanner) array() (any, bool) {
+	if !s.enter() {
+		return nil, false
+	}
+	s.i++
+	a := []any{}
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		s.depth--
+		return a, true
+	}
+	for {
+		s.ws()
+		v, ok := s.value()
+		if !ok {
+			return nil, false
+		}
+		a = append(a, v)
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if !s.expect(']') {
+			return nil, false
+		}
+		s.depth--
+		return a, true
+	}
+}
+
+func (s *scanner) number() (any, bool) {
+	start := s.i
+	b := s.b
+	if b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(b) && b[s.i] >= '0' && b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.i < len(b) && b[s.i] == '0' {
+		s.i++
+	} else if digits() == 0 {
+		return nil, s.fail("invalid number")
+	}
+	if s.i < len(b) && b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return nil, s.fail("invalid number")
+		}
+	}
+	if s.i < len(b) && (b[s.i] == 'e' || b[s.i] == 'E') {
+		s.i++
+		if s.i < len(b) && (b[s.i] == '+' || b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			return nil, s.fail("invalid number")
+		}
+	}
+	return json.Number(b[start:s.i]), true
+}
+
+// str reads a string; the caller has skipped whitespace. UTF-8 validity is
+// checked once for the whole record before parsing.
+func (s *scanner) str() (string, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		if s.i >= len(s.b) {
+			return "", s.fail("unexpected end of input, want a string")
+		}
+		return "", s.fail("want a string, got %q", s.b[s.i])
+	}
+	s.i++
+	start := s.i
+	b := s.b
+	for s.i < len(b) {
+		c := b[s.i]
+		if c == '"' {
+			str := string(b[start:s.i])
+			s.i++
+			return str, true
+		}
+		if c == '\\' {
+			return s.strSlow(start)
+		}
+		if c < 0x20 {
+			return "", s.fail("control character in string")
+		}
+		s.i++
+	}
+	return "", s.fail("unterminated string")
+}
+
+func (s *scanner) strSlow(start int) (string, bool) {
+	b := s.b
+	out := make([]byte, 0, s.i-start+16)
+	out = append(out, b[start:s.i]...)
+	for s.i < len(b) {
+		c := b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return string(out), true
+		case c < 0x20:
+			return "", s.fail("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			s.i++
+			continue
+		}
+		s.i++
+		if s.i >= len(b) {
+			break
+		}
+		e := b[s.i]
+		s.i++
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := s.hex4()
+			if !ok {
+				return "", false
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if s.i+1 < len(b) && b[s.i] == '\\' && b[s.i+1] == 'u' {
+					s.i += 2
+					lo, ok := s.hex4()
+					if !ok {
+						return "", false
+					}
+					r2 = utf16.DecodeRune(r, lo)
+				}
+				r = r2
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", s.fail("invalid escape \\%c", e)
+		}
+	}
+	return "", s.fail("unterminated string")
+}
+
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.b)-s.i < 4 {
+		return 0, s.fail("short \\u escape")
+	}
+	n, err := strconv.ParseUint(string(s.b[s.i:s.i+4]), 16, 32)
+	if err != nil {
+		return 0, s.fail("invalid \\u escape")
+	}
+	s.i += 4
+	return rune(n), true
+}
