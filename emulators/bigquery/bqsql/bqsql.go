@@ -88,7 +88,9 @@ func Translate(sql string, opts Options) (stmts []Statement, err error) {
 		if r := recover(); r != nil {
 			e, ok := r.(*Error)
 			if !ok {
-				panic(r)
+				// a translator bug must not take the server down: answer it as an invalid query
+				t := p.peek()
+				e = &Error{Msg: fmt.Sprintf("Unsupported feature: internal translation error near %s: %v", t.describe(), r), Line: t.line, Column: t.col}
 			}
 			stmts, err = nil, e
 		}

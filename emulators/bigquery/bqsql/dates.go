@@ -92,7 +92,10 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		if name == "DATE_SUB" {
 			op = " - "
 		}
-		iv := f.args[1].(*intervalExpr)
+		iv, ok := f.args[1].(*intervalExpr)
+		if !ok {
+			pr.fail(f.at, "%s requires an INTERVAL argument", name)
+		}
 		switch iv.unit {
 		case "DAY", "WEEK", "MONTH", "QUARTER", "YEAR":
 		default:

@@ -608,7 +608,10 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 2, 2)
 		return "strpos(" + a[0] + ", " + a[1] + ")"
 	case "TO_HEX":
-		if inner, ok := f.args[0].(*funcExpr); ok && len(f.args) == 1 && len(inner.name) == 1 && !inner.safe &&
+		if len(f.args) != 1 {
+			pr.fail(f.at, "Number of arguments does not match for function TO_HEX")
+		}
+		if inner, ok := f.args[0].(*funcExpr); ok && len(inner.name) == 1 && !inner.safe &&
 			(inner.name[0] == "SHA256" || inner.name[0] == "MD5" || inner.name[0] == "SHA1") && len(inner.args) == 1 {
 			return strings.ToLower(inner.name[0]) + "(" + pr.expr(inner.args[0]) + ")"
 		}
