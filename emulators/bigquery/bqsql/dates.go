@@ -193,7 +193,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		if len(f.args) < 2 || len(f.args) > 3 || (len(f.args) == 3 && name != "PARSE_TIMESTAMP") {
 			pr.fail(f.at, "Number of arguments does not match for function %s", name)
 		}
-		p := "strptime(" + pr.expr(f.args[1]) + ", " + pr.fmtString(f.at, f.args[0]) + ")"
+		p := "strptime(" + pr.expr(f.args[1]) + ", " + pr.parseFmt(f.at, f.args[0]) + ")"
 		switch name {
 		case "PARSE_DATE":
 			return "CAST(" + p + " AS DATE)", true
@@ -283,4 +283,16 @@ func (pr *printer) now() string {
 		return "CAST(" + qstr(pr.opts.Now.UTC().Format("2006-01-02 15:04:05.999999")+"+00") + " AS TIMESTAMPTZ)"
 	}
 	return "get_current_timestamp()"
+}
+
+// parseFmt translates a PARSE_* format; %E*S (seconds with optional fraction) becomes a list of
+// DuckDB formats tried in order.
+func (pr *printer) parseFmt(a at, x expr) string {
+	lit, ok := x.(*litExpr)
+	if !ok || lit.kind != "STRING" || !strings.Contains(lit.val, "%E*S") {
+		return pr.fmtString(a, x)
+	}
+	with := pr.fmtString(a, &litExpr{at: lit.at, kind: "STRING", val: strings.ReplaceAll(lit.val, "%E*S", "%E6S")})
+	without := pr.fmtString(a, &litExpr{at: lit.at, kind: "STRING", val: strings.ReplaceAll(lit.val, "%E*S", "%S")})
+	return "[" + with + ", " + without + "]"
 }

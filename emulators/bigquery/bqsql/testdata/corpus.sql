@@ -1499,3 +1499,9 @@ COMMIT TRANSACTION;
 SELECT COUNT(*) FROM ds.tx
 -- expect
 [[1]]
+
+-- name: parse_timestamp_iso_fraction
+-- query
+SELECT PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', '2024-03-13T10:45:12.25Z'), PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', '2024-03-13T10:45:12Z'), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', 'garbage')
+-- expect
+[["2024-03-13 10:45:12.25+00", "2024-03-13 10:45:12+00", null]]
