@@ -232,6 +232,7 @@ var (
 	hwTax      = []string{"itin", "taxpayer", "tax id", "tin"}
 	hwEIN      = []string{"ein", "employer", "tax id", "fein", "federal"}
 	hwPhone    = []string{"phone", "call", "tel", "mobile", "cell", "fax", "contact", "sms", "text me", "ring", "dial", "whatsapp", "number"}
+	hwNotIP    = []string{"version", "ver.", "release", "build", "firmware"}
 	hwNotID    = []string{"case", "order", "ticket", "ref", "invoice", "tracking", "part", "model", "serial", "room", "build", "po"}
 	hwEmail    = []string{"email", "e-mail", "mail"}
 	hwIMEI     = []string{"imei", "device", "handset"}

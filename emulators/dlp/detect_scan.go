@@ -308,7 +308,11 @@ func numericDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int
 				}
 			}
 			if valid {
-				out = append(out, span{s, e, "IP_ADDRESS", vLikely})
+				lik := vLikely
+				if hotDist(text, s, 12, hwNotIP) >= 0 || (s > 0 && (text[s-1] == 'v' || text[s-1] == 'V')) {
+					lik = vUnlikely // "version 2.0.1.5"
+				}
+				out = append(out, span{s, e, "IP_ADDRESS", lik})
 			}
 		}
 	}

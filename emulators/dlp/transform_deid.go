@@ -230,9 +230,15 @@ func (d *deid) transformItem(item *dlppb.ContentItem, cfg *dlppb.DeidentifyConfi
 	if cfg.GetRecordTransformations() != nil {
 		return nil, invalid("record_transformations require a table content item.")
 	}
+	if bi := item.GetByteItem(); bi != nil {
+		text = string(bi.GetData())
+	}
 	out, err := d.transformText(text, ins, cfg.GetInfoTypeTransformations(), nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	if bi := item.GetByteItem(); bi != nil {
+		return &dlppb.ContentItem{DataItem: &dlppb.ContentItem_ByteItem{ByteItem: &dlppb.ByteContentItem{Type: bi.GetType(), Data: []byte(out)}}}, nil
 	}
 	return &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Value{Value: out}}, nil
 }

@@ -503,6 +503,9 @@ func (d *deid) dateShift(c *dlppb.DateShiftConfig, v *dlppb.Value, row rowContex
 	if hi < lo || hi-lo > 365250 || lo < -365250 || hi > 365250 {
 		return nil, invalid("date_shift_config bounds must satisfy lower_bound_days <= upper_bound_days within 1000 years.")
 	}
+	if c.GetContext().GetName() != "" && c.GetCryptoKey() == nil {
+		return nil, invalid("date_shift_config.context requires crypto_key.")
+	}
 	t, layout, ok := asTime(v)
 	if !ok {
 		return nil, terr("date shift needs a date or timestamp value")
