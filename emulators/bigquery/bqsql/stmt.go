@@ -569,6 +569,13 @@ func (p *parser) parseCreate(pr *printer) []Statement {
 	}
 	p.tableClauses(&s)
 	sql := "CREATE "
+	if temp {
+		// DuckDB temp tables outlive the script on a pooled connection: always replace, so that a later
+		// script never reads a stale table of the same name.
+		if !(ine && pr.temps[strings.ToLower(tbl)]) {
+			orReplace, ine = true, false
+		}
+	}
 	if orReplace {
 		sql += "OR REPLACE "
 	}
