@@ -63,6 +63,7 @@ type inspector struct {
 	maxPerReq    int
 	maxPerType   map[string]int
 	reported     map[string]bool
+	excludeTypes bool // exclude_info_types: findings carry no infoType
 }
 
 func compileRegex(r *dlppb.CustomInfoType_Regex) (*regexp.Regexp, error) {
@@ -100,9 +101,13 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 	if in.minLik == dlppb.Likelihood_LIKELIHOOD_UNSPECIFIED {
 		in.minLik = dlppb.Likelihood_POSSIBLE
 	}
-	if in.maxPerItem > maxFindingsLimit || in.maxPerReq > maxFindingsLimit {
-		return nil, invalid("max_findings_per_item and max_findings_per_request must be at most %d.", maxFindingsLimit)
+	// In InspectContent max_findings_per_item is ignored and
+	// max_findings_per_request is capped at 3,000, as DLP documents.
+	in.maxPerItem = 0
+	if in.maxPerReq <= 0 || in.maxPerReq > maxFindingsLimit {
+		in.maxPerReq = maxFindingsLimit
 	}
+	in.excludeTypes = cfg.GetExcludeInfoTypes()
 	for _, l := range cfg.GetMinLikelihoodPerInfoType() {
 		if in.minPerType == nil {
 			in.minPerType = map[string]dlppb.Likelihood{}
@@ -596,6 +601,9 @@ func (in *inspector) inspectItem(item *dlppb.ContentItem) ([]*dlppb.Finding, boo
 			}
 			if in.includeQuote {
 				f.Quote = text[s.start:s.end]
+			}
+			if in.excludeTypes {
+				f.InfoType = nil
 			}
 			if loc != nil {
 				loc(f.Location)

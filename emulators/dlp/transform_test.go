@@ -298,3 +298,35 @@ func TestDateShift(t *testing.T) {
 		t.Fatalf("no shift")
 	}
 }
+
+func TestDeterministicTransientKeysAndConcurrency(t *testing.T) {
+	_, c := start(t, Options{DeterministicTransientKeys: true})
+	ctx := context.Background()
+	req := &dlppb.DeidentifyContentRequest{Parent: parent, DeidentifyConfig: itt([]string{"EMAIL_ADDRESS"}, hashPT(transientKey("k"))), Item: textItem("a@x.com")}
+	errs := make(chan error, 8)
+	outs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			r, err := c.DeidentifyContent(ctx, req)
+			errs <- err
+			outs <- r.GetItem().GetValue()
+		}()
+	}
+	first := ""
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		o := <-outs
+		if first == "" {
+			first = o
+		}
+		if o != first || len(o) != 44 {
+			t.Fatalf("outputs differ: %q %q", o, first)
+		}
+	}
+	resp, err := c.InspectContent(ctx, &dlppb.InspectContentRequest{Parent: parent, InspectConfig: &dlppb.InspectConfig{InfoTypes: its("EMAIL_ADDRESS"), ExcludeInfoTypes: true}, Item: textItem("a@x.com")})
+	if err != nil || len(resp.GetResult().GetFindings()) != 1 || resp.GetResult().GetFindings()[0].GetInfoType() != nil {
+		t.Fatalf("exclude_info_types: %v %v", resp, err)
+	}
+}
