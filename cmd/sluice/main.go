@@ -45,6 +45,10 @@ func main() {
 		err = emulatorCmd(args)
 	case "validate":
 		err = validateCmd(args)
+	case "rejects":
+		err = rejectsCmd(args)
+	case "replay":
+		err = replayCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
