@@ -531,7 +531,36 @@ func (p *parser) parseCreate(pr *printer) []Statement {
 	}
 	s := Statement{Kind: KindDDL, DDLOp: "CREATE_TABLE", TargetDataset: ds, TargetTable: tbl, Temp: temp}
 	if p.isKw("LIKE") || p.isKw("COPY") || p.isKw("CLONE") {
-		p.fail(p.peek(), "Unsupported feature: CREATE TABLE %s", p.peek().val)
+		// LIKE copies the schema, COPY and CLONE the data too (a snapshot, not a zero-copy clone)
+		how := strings.ToUpper(p.next().val)
+		st := p.peek()
+		src, _, _ := pr.tableName(atOf(st), p.path())
+		if p.isKw("FOR") {
+			p.fail(p.peek(), "Unsupported feature: FOR SYSTEM_TIME AS OF")
+		}
+		p.tableClauses(&s)
+		if p.isKw("AS") {
+			p.fail(p.peek(), "Unsupported feature: CREATE TABLE %s ... AS SELECT", how)
+		}
+		s.DDLOp = "CREATE_TABLE"
+		sql := "CREATE "
+		if orReplace {
+			sql += "OR REPLACE "
+		}
+		if temp {
+			sql += "TEMP "
+			pr.temps[strings.ToLower(tbl)] = true
+		}
+		sql += "TABLE "
+		if ine {
+			sql += "IF NOT EXISTS "
+		}
+		sql += name + " AS SELECT * FROM " + src
+		if how == "LIKE" {
+			sql += " LIMIT 0"
+		}
+		s.SQL = sql
+		return []Statement{s}
 	}
 	var colSQL []string
 	if p.isOp("(") {

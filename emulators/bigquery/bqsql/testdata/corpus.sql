@@ -1505,3 +1505,14 @@ SELECT COUNT(*) FROM ds.tx
 SELECT PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', '2024-03-13T10:45:12.25Z'), PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', '2024-03-13T10:45:12Z'), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', 'garbage')
 -- expect
 [["2024-03-13 10:45:12.25+00", "2024-03-13 10:45:12+00", null]]
+
+-- name: create_table_like_copy
+-- setup
+CREATE TABLE ds.src (id INT64, v STRING);
+INSERT INTO ds.src VALUES (1, 'a'), (2, 'b');
+CREATE TABLE ds.empty_like LIKE ds.src;
+CREATE TABLE ds.copied COPY ds.src;
+-- query
+SELECT (SELECT COUNT(*) FROM ds.empty_like), (SELECT COUNT(*) FROM ds.copied), (SELECT STRING_AGG(v ORDER BY id) FROM ds.copied)
+-- expect
+[[0, 2, "a,b"]]
