@@ -36,7 +36,15 @@ func devCmd(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	abs, err := filepath.Abs(*workdir)
+	return runDev(ctx, os.Stdout, devOptions{workdir: *workdir, control: *control,
+		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr})
+}
+
+type devOptions struct{ workdir, control, pubsub, gcs, bigquery, dlp string }
+
+// runDev runs the stack until ctx ends, writing the endpoint lines to out.
+func runDev(ctx context.Context, out io.Writer, o devOptions) error {
+	abs, err := filepath.Abs(o.workdir)
 	if err != nil {
 		return err
 	}
@@ -51,24 +59,24 @@ func devCmd(args []string) error {
 	logging.Output = f
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Persist: true, Schedules: true, Log: log,
-		PubSubAddr: *pubsubAddr, StorageAddr: *gcsAddr, BigQueryAddr: *bqAddr, DLPAddr: *dlpAddr})
+		PubSubAddr: o.pubsub, StorageAddr: o.gcs, BigQueryAddr: o.bigquery, DLPAddr: o.dlp})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	lis, err := net.Listen("tcp", *control)
+	lis, err := net.Listen("tcp", o.control)
 	if err != nil {
 		return fmt.Errorf("control endpoint: %w", err)
 	}
 	srv := &http.Server{Handler: controlHandler(st)}
 	go srv.Serve(lis)
 	defer srv.Close()
-	fmt.Printf("export SLUICE_PROJECT=%s\n", st.Opts.Project)
-	fmt.Printf("export PUBSUB_EMULATOR_HOST=%s\n", st.PubSub.Addr)
-	fmt.Printf("export STORAGE_EMULATOR_HOST=%s\n", st.Storage.Addr)
-	fmt.Printf("export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
-	fmt.Printf("export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
-	fmt.Printf("export SLUICE_CONTROL=%s\n", lis.Addr())
+	fmt.Fprintf(out, "export SLUICE_PROJECT=%s\n", st.Opts.Project)
+	fmt.Fprintf(out, "export PUBSUB_EMULATOR_HOST=%s\n", st.PubSub.Addr)
+	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.Storage.Addr)
+	fmt.Fprintf(out, "export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
+	fmt.Fprintf(out, "export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
+	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
 	fmt.Fprintf(os.Stderr, "sluice dev: functions at %s, state in %s, function logs in %s; Ctrl-C stops\n",
 		st.FunctionsURL, abs, filepath.Join(abs, "functions.log"))
 	<-ctx.Done()
