@@ -21,7 +21,7 @@
 // (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING, comma joins,
 // subqueries, UNNEST(arr) [AS x] [WITH OFFSET [AS o]] (0-based offsets; the element alias binds before
 // same-named table columns, as in BigQuery), correlated paths FROM t, t.arr AS x, WHERE, GROUP BY
-// (positions, ROLLUP), HAVING, QUALIFY, WINDOW, ORDER BY (BigQuery NULL ordering: first in ASC, last in
+// (positions, ROLLUP, ALL), HAVING, QUALIFY, WINDOW, ORDER BY (BigQuery NULL ordering: first in ASC, last in
 // DESC), LIMIT/OFFSET, UNION ALL/DISTINCT, INTERSECT DISTINCT, EXCEPT DISTINCT.
 //
 // Expressions: arithmetic (/ always FLOAT64 and division by zero is an error), ||, bitwise operators
@@ -60,12 +60,12 @@
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
 // _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
 // (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
-// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone),
+// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an optional fraction),
 // TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
 // LAST_DAY.
 //
 // Statements: CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] with a column list (NOT NULL, DEFAULT,
-// OPTIONS) or AS SELECT, with PARTITION BY / CLUSTER BY / OPTIONS recorded in Statement; CREATE [OR
+// OPTIONS), AS SELECT, LIKE (schema only), COPY or CLONE (data snapshot), with PARTITION BY / CLUSTER BY / OPTIONS recorded in Statement; CREATE [OR
 // REPLACE] VIEW (MATERIALIZED VIEW becomes a plain view); CREATE SCHEMA; ALTER TABLE ADD COLUMN [IF NOT
 // EXISTS] (several per statement), DROP COLUMN, RENAME TO, RENAME COLUMN, ALTER COLUMN DROP NOT
 // NULL / SET DATA TYPE, SET OPTIONS (metadata only); DROP TABLE/VIEW/SCHEMA [IF EXISTS];
@@ -73,7 +73,7 @@
 // TRUNCATE TABLE; MERGE with table or subquery sources, WHEN MATCHED [AND c] THEN UPDATE/DELETE, WHEN
 // NOT MATCHED [BY TARGET] THEN INSERT (cols) VALUES (...) or INSERT ROW (when the source's columns are
 // known: a subquery with named columns, or a table and Options.TableColumns), WHEN NOT MATCHED BY
-// SOURCE; CREATE TEMP FUNCTION with a SQL body (→ DuckDB TEMP MACRO; RETURNS casts the result);
+// SOURCE; BEGIN TRANSACTION / COMMIT / ROLLBACK; CREATE TEMP FUNCTION with a SQL body (→ DuckDB TEMP MACRO; RETURNS casts the result);
 // scripts of several statements separated by ";".
 //
 // # Refused
@@ -86,7 +86,7 @@
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
 // EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %E*S / %Ez
 // / %Z and other unknown format elements, REGEXP_EXTRACT with a non-literal pattern, JavaScript and
-// persistent UDFs, DECLARE/SET/BEGIN/IF/LOOP and other scripting, EXPORT DATA, LOAD DATA, CREATE
-// TABLE LIKE/COPY/CLONE, table constraints, system variables (@@…). Syntax errors use BigQuery's
+// persistent UDFs, DECLARE/SET/BEGIN…END/IF/LOOP and other scripting, EXPORT DATA, LOAD DATA,
+// table constraints, system variables (@@…). Syntax errors use BigQuery's
 // wording: `Syntax error: Expected ")" but got keyword FROM at [3:5]`.
 package bqsql
