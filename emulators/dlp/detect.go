@@ -275,17 +275,25 @@ func compileCustom(c *dlppb.CustomInfoType) (*customType, error) {
 	return ct, nil
 }
 
-func (h *hotword) near(text string, s span) bool {
-	lo := s.start - h.before
-	if lo < 0 {
-		lo = 0
+// near reports whether the hotword occurs within the proximity window
+// (counted in characters) around s, or in the column header of a table cell,
+// which DLP treats as context for the cell.
+func (h *hotword) near(text, header string, s span) bool {
+	if header != "" && h.re.MatchString(header) {
+		return true
+	}
+	lo := s.start
+	for n := 0; n < h.before && lo > 0; n++ {
+		_, sz := utf8.DecodeLastRuneInString(text[:lo])
+		lo -= sz
 	}
 	if lo < s.start && h.re.MatchString(text[lo:s.start]) {
 		return true
 	}
-	hi := s.end + h.after
-	if hi > len(text) {
-		hi = len(text)
+	hi := s.end
+	for n := 0; n < h.after && hi < len(text); n++ {
+		_, sz := utf8.DecodeRuneInString(text[hi:])
+		hi += sz
 	}
 	return s.end < hi && h.re.MatchString(text[s.end:hi])
 }
@@ -305,16 +313,38 @@ func (h *hotword) adjust(l dlppb.Likelihood) dlppb.Likelihood {
 }
 
 // scanText returns the reportable spans found in text, sorted by position.
-func (in *inspector) scanText(text string) []span {
+func (in *inspector) scanText(text string) []span { return in.scanCell("", text) }
+
+// scanCell scans one value; header is the column name of a table cell ("" for
+// free text). Built-in detectors see the header as preceding context, so a
+// column named "ssn" or "phone" raises unformatted numbers the way a context
+// word does; hotword rules also match the header.
+func (in *inspector) scanCell(header, text string) []span {
 	all := make([]span, 0, 4+len(text)/48)
 	if in.scan != 0 {
-		all = runBuiltins(text, in.scan, all)
+		if header == "" {
+			all = runBuiltins(text, in.scan, all)
+		} else {
+			prefix := header + ": "
+			full := prefix + text
+			all = runBuiltins(full, in.scan, all)
+			w := 0
+			for _, s := range all {
+				if s.start >= len(prefix) {
+					s.start -= len(prefix)
+					s.end -= len(prefix)
+					all[w] = s
+					w++
+				}
+			}
+			all = all[:w]
+		}
 	}
 	for _, c := range in.customs {
-		all = c.find(text, all)
+		all = c.find(text, header, all)
 	}
 	if len(in.rules) > 0 {
-		all = in.applyRules(text, all)
+		all = in.applyRules(text, header, all)
 	}
 	out := all[:0]
 	for _, s := range all {
@@ -407,7 +437,7 @@ func sortSpans(s []span) []span {
 	return s
 }
 
-func (c *customType) find(text string, out []span) []span {
+func (c *customType) find(text, header string, out []span) []span {
 	base := len(out)
 	switch {
 	case c.re != nil:
@@ -433,7 +463,7 @@ func (c *customType) find(text string, out []span) []span {
 	}
 	for i := base; i < len(out); i++ {
 		for _, h := range c.hotwords {
-			if h.near(text, out[i]) {
+			if h.near(text, header, out[i]) {
 				out[i].lik = h.adjust(out[i].lik)
 			}
 		}
@@ -473,7 +503,7 @@ func findSurrogates(text, name string, out []span) []span {
 
 func overlaps(a, b span) bool { return a.start < b.end && b.start < a.end }
 
-func (in *inspector) applyRules(text string, all []span) []span {
+func (in *inspector) applyRules(text, header string, all []span) []span {
 	drop := make([]bool, len(all))
 	for _, r := range in.rules {
 		for i := range all {
@@ -482,12 +512,12 @@ func (in *inspector) applyRules(text string, all []span) []span {
 				continue
 			}
 			for _, h := range r.hotwords {
-				if h.near(text, *s) {
+				if h.near(text, header, *s) {
 					s.lik = h.adjust(s.lik)
 				}
 			}
 			for _, ex := range r.exclusions {
-				if ex.excludes(text, *s, all) {
+				if ex.excludes(text, header, *s, all) {
 					drop[i] = true
 					break
 				}
@@ -503,7 +533,7 @@ func (in *inspector) applyRules(text string, all []span) []span {
 	return out
 }
 
-func (ex *exclusion) excludes(text string, s span, all []span) bool {
+func (ex *exclusion) excludes(text, header string, s span, all []span) bool {
 	quote := text[s.start:s.end]
 	full := ex.matching == dlppb.MatchingType_MATCHING_TYPE_FULL_MATCH
 	inverse := ex.matching == dlppb.MatchingType_MATCHING_TYPE_INVERSE_MATCH
@@ -540,7 +570,7 @@ func (ex *exclusion) excludes(text string, s span, all []span) bool {
 		}
 		return any
 	case ex.hot != nil:
-		return ex.hot.near(text, s) != inverse
+		return ex.hot.near(text, header, s) != inverse
 	}
 	return false
 }
@@ -628,7 +658,7 @@ func (in *inspector) inspectItem(item *dlppb.ContentItem) ([]*dlppb.Finding, boo
 					field = t.GetHeaders()[c]
 				}
 				rowIdx := int64(r)
-				if !add(text, in.scanText(text), func(l *dlppb.Location) {
+				if !add(text, in.scanCell(field.GetName(), text), func(l *dlppb.Location) {
 					l.ContentLocations = []*dlppb.ContentLocation{{
 						Location: &dlppb.ContentLocation_RecordLocation{RecordLocation: &dlppb.RecordLocation{
 							FieldId:       field,

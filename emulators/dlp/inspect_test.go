@@ -239,3 +239,34 @@ func TestTemplatesAndListInfoTypes(t *testing.T) {
 		t.Fatalf("list info types: %d %v", len(lr.GetInfoTypes()), err)
 	}
 }
+
+// Column names act as context words for the cells under them.
+func TestTableHeaderContext(t *testing.T) {
+	_, c := start(t, Options{})
+	ctx := context.Background()
+	tbl := table([]string{"ssn", "phone", "age", "note"},
+		[]*dlppb.Value{strValue("536227134"), strValue("4155550132"), intValue(34), strValue("536227134")},
+	)
+	resp, err := c.InspectContent(ctx, &dlppb.InspectContentRequest{Parent: parent, InspectConfig: &dlppb.InspectConfig{IncludeQuote: true},
+		Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Table{Table: tbl}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range resp.GetResult().GetFindings() {
+		col := f.GetLocation().GetContentLocations()[0].GetRecordLocation().GetFieldId().GetName()
+		got[col] = f.GetInfoType().GetName() + ":" + f.GetQuote()
+		if f.GetLocation().GetByteRange().GetStart() != 0 {
+			t.Errorf("%s: byte range %v must be relative to the cell", col, f.GetLocation().GetByteRange())
+		}
+	}
+	want := map[string]string{"ssn": "US_SOCIAL_SECURITY_NUMBER:536227134", "phone": "PHONE_NUMBER:4155550132", "age": "AGE:34"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("column %s: got %q, want %q", k, got[k], v)
+		}
+	}
+	if _, ok := got["note"]; ok {
+		t.Errorf("a bare 9-digit number without context must not be an SSN: %v", got["note"])
+	}
+}

@@ -122,8 +122,8 @@ func (d *deid) run(sum *dlppb.TransformationSummary, pt *dlppb.PrimitiveTransfor
 }
 
 // transformText applies infoType transformations to the findings in text.
-func (d *deid) transformText(text string, ins *inspector, itt *dlppb.InfoTypeTransformations, field *dlppb.FieldId, row rowContext) (string, error) {
-	spans := ins.scanText(text)
+func (d *deid) transformText(text string, ins *inspector, itt *dlppb.InfoTypeTransformations, field, header *dlppb.FieldId, row rowContext) (string, error) {
+	spans := ins.scanCell(header.GetName(), text)
 	if len(spans) == 0 {
 		return text, nil
 	}
@@ -233,7 +233,7 @@ func (d *deid) transformItem(item *dlppb.ContentItem, cfg *dlppb.DeidentifyConfi
 	if bi := item.GetByteItem(); bi != nil {
 		text = string(bi.GetData())
 	}
-	out, err := d.transformText(text, ins, cfg.GetInfoTypeTransformations(), nil, nil)
+	out, err := d.transformText(text, ins, cfg.GetInfoTypeTransformations(), nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -285,9 +285,8 @@ rows:
 				if i < len(t.GetHeaders()) {
 					h = t.GetHeaders()[i]
 				}
-				_ = h
 				txt := valueText(v)
-				nt, err := d.transformText(txt, ins, itt, nil, rc)
+				nt, err := d.transformText(txt, ins, itt, nil, h, rc)
 				if err != nil {
 					return nil, err
 				}
@@ -324,7 +323,7 @@ rows:
 					vals[i] = nv
 				} else {
 					txt := valueText(v)
-					nt, err := d.transformText(txt, ins, ft.GetInfoTypeTransformations(), f, rc)
+					nt, err := d.transformText(txt, ins, ft.GetInfoTypeTransformations(), f, f, rc)
 					if err != nil {
 						return nil, err
 					}
