@@ -755,9 +755,6 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if len(a) == 1 {
 			a = append(a, "','")
 		}
-		if f.distinct && len(f.orderBy) > 0 {
-			pr.unsupported(f.at, "STRING_AGG with DISTINCT and ORDER BY")
-		}
 		if f.limit != nil {
 			if f.distinct {
 				pr.unsupported(f.at, "STRING_AGG with DISTINCT and LIMIT")

@@ -1516,3 +1516,10 @@ CREATE TABLE ds.copied COPY ds.src;
 SELECT (SELECT COUNT(*) FROM ds.empty_like), (SELECT COUNT(*) FROM ds.copied), (SELECT STRING_AGG(v ORDER BY id) FROM ds.copied)
 -- expect
 [[0, 2, "a,b"]]
+
+-- name: string_agg_distinct_ordered_and_count_distinct_window
+-- query
+SELECT (SELECT STRING_AGG(DISTINCT x, ',' ORDER BY x DESC) FROM UNNEST(['b', 'a', 'b']) AS x),
+       (SELECT MAX(c) FROM (SELECT COUNT(DISTINCT x) OVER (PARTITION BY g) AS c FROM UNNEST([STRUCT(1 AS x, 1 AS g), STRUCT(1, 1), STRUCT(2, 1)])))
+-- expect
+[["b,a", 2]]
