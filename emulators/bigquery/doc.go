@@ -34,8 +34,9 @@
 //     ids, in memory (lost on restart), as BigQuery documents best effort.
 //     templateSuffix and streaming into a partition decorator are refused.
 //   - Load jobs: CSV, NEWLINE_DELIMITED_JSON, PARQUET (not Avro/ORC), gzip
-//     detected by magic bytes; uploads only with uploadType=multipart (the
-//     Go client uses it below its 16 MB chunk size). Extract jobs: CSV,
+//     detected by magic bytes; uploads with uploadType=multipart (the Go
+//     client below its 16 MB chunk size) and uploadType=resumable (bq load
+//     of a local file; sessions are in memory). Extract jobs: CSV,
 //     NEWLINE_DELIMITED_JSON, PARQUET, optional GZIP; all rows go to one file
 //     (a '*' in the first URI becomes 000000000000). Copy jobs: COPY only
 //     (no SNAPSHOT/CLONE).

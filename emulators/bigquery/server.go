@@ -64,6 +64,8 @@ type Server struct {
 	jobs     map[string]*jobEntry
 	dedup    map[tableKey]*idSet
 
+	uploads uploads
+
 	// wmu serialises statements that change data or metadata.
 	wmu sync.Mutex
 }
@@ -153,7 +155,17 @@ func (s *Server) routes() {
 	add("DELETE /projects/{p}/jobs/{j}/delete", "jobs.delete", s.deleteJob)
 	add("POST /projects/{p}/queries", "jobs.query", s.query)
 	add("GET /projects/{p}/queries/{j}", "jobs.getQueryResults", s.getQueryResults)
-	s.mux.HandleFunc("POST /upload/bigquery/v2/projects/{p}/jobs", s.wrap("jobs.insert", s.uploadJob))
+	s.mux.HandleFunc("POST /upload/bigquery/v2/projects/{p}/jobs", s.wrap("jobs.insert", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		q := r.URL.Query()
+		switch {
+		case q.Get("upload_id") != "":
+			return s.resumableChunk(w, r)
+		case q.Get("uploadType") == "resumable":
+			return s.startResumable(w, r)
+		}
+		return s.uploadJob(w, r)
+	}))
+	s.mux.HandleFunc("PUT /upload/bigquery/v2/projects/{p}/jobs", s.wrap("jobs.insert", s.resumableChunk))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Code: 404, Reason: "notFound", Message: fmt.Sprintf("Not found: %s %s is not a BigQuery API method served by this emulator", r.Method, r.URL.Path)})
 	})
@@ -177,6 +189,9 @@ func (s *Server) wrap(method string, h apiFunc) http.HandlerFunc {
 			return
 		}
 		v, err := h(w, r)
+		if err == errHandled {
+			return
+		}
 		if err != nil {
 			writeError(w, err)
 			return
@@ -192,6 +207,9 @@ func (s *Server) wrap(method string, h apiFunc) http.HandlerFunc {
 		}
 	}
 }
+
+// errHandled tells wrap that the handler wrote the response itself.
+var errHandled = errors.New("response written")
 
 // apiError is an error answered in BigQuery's error shape.
 type apiError struct {
