@@ -15,8 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sluice-data/sluice/emulators/stack"
+	"github.com/sluice-data/sluice/functions/transform"
+	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/logging"
 )
 
@@ -88,11 +91,31 @@ func controlHandler(st *stack.Stack) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /run/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		if name != stack.TransformSchedule && name != stack.ExportSchedule {
-			http.Error(w, fmt.Sprintf("unknown run %q: want transform or export (mask runs on transform.completed)", name), http.StatusNotFound)
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if name == "mask" {
+			// Mask runs on transform.completed: announce one, as a finished
+			// transform would, and let the router deliver it.
+			var req struct {
+				RunDate string `json:"run_date"`
+			}
+			json.Unmarshal(body, &req)
+			now := time.Now().UTC()
+			if req.RunDate == "" {
+				req.RunDate = now.Format("2006-01-02")
+			}
+			runID := transform.NewRunID(now)
+			ev := events.TransformCompletedData{RunID: runID, RunDate: req.RunDate, CompletedAt: now}
+			if err := transform.Publish(r.Context(), st.Clients.PubSub, st.Clients.Names.TransformCompleted, events.TransformCompleted, runID, ev); err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			w.WriteHeader(http.StatusAccepted)
 			return
 		}
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if name != stack.TransformSchedule && name != stack.ExportSchedule {
+			http.Error(w, fmt.Sprintf("unknown run %q: want transform, mask or export", name), http.StatusNotFound)
+			return
+		}
 		if err := st.Router.Fire(r.Context(), st.Schedule(name), body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -113,9 +136,6 @@ func runCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if name == "mask" {
-		return errors.New("run mask: mask runs on every transform.completed event; run transform instead")
-	}
 	body := map[string]string{}
 	if *runDate != "" {
 		body["run_date"] = *runDate
@@ -129,6 +149,10 @@ func runCmd(args []string) error {
 	msg, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("run %s: %s: %s", name, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	if resp.StatusCode == http.StatusAccepted {
+		fmt.Printf("%s run started (transform.completed published; see functions.log)\n", name)
+		return nil
 	}
 	fmt.Printf("%s run completed\n", name)
 	return nil

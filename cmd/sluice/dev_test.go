@@ -109,6 +109,17 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// A forced transform run through the control endpoint builds curated.
+	if err := runCmd([]string{"transform", "--control", env["SLUICE_CONTROL"], "--run-date", "2026-11-02"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := countRows(ctx, bq, "SELECT COUNT(*) FROM curated.events WHERE event_id = 'dev-1'"); err != nil || n != 1 {
+		t.Errorf("curated.events after `sluice run transform`: %d rows, %v", n, err)
+	}
+	if err := runCmd([]string{"nonsense", "--control", env["SLUICE_CONTROL"]}); err == nil || !strings.Contains(err.Error(), "want transform, mask or export") {
+		t.Errorf("run nonsense: %v", err)
+	}
+
 	// DLP: inspection finds an email address.
 	dc, err := dlp.NewClient(ctx, option.WithEndpoint(env["DLP_EMULATOR_HOST"]), option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
