@@ -2,8 +2,10 @@ package dlp
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
+	"time"
 
 	dlpapi "cloud.google.com/go/dlp/apiv2"
 	"cloud.google.com/go/dlp/apiv2/dlppb"
@@ -12,6 +14,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"github.com/sluice-data/sluice/emulators/fault"
 )
 
 const parent = "projects/p/locations/global"
@@ -152,5 +156,23 @@ func TestFaults(t *testing.T) {
 	resp, err := c.DeidentifyContent(ctx, req)
 	if err != nil || resp.GetItem().GetValue() != "[EMAIL_ADDRESS]" {
 		t.Fatalf("after fault: %v %v", resp, err)
+	}
+}
+
+// The Go client retries UNAVAILABLE (the default fault code) with backoff,
+// so a transient fault is invisible to the caller, and a permanent one lasts
+// until the caller's deadline.
+func TestUnavailableFaultIsRetriedByClient(t *testing.T) {
+	s, c := start(t, Options{})
+	s.Faults().SetMethod("InspectContent", faultRule(2, 0))
+	resp, err := c.InspectContent(context.Background(), &dlppb.InspectContentRequest{Parent: parent, Item: textItem("a@b.com")})
+	if err != nil || len(resp.GetResult().GetFindings()) != 1 {
+		t.Fatalf("retried call: %v %v", resp, err)
+	}
+	s.Faults().SetMethod("InspectContent", fault.Rule{FailRate: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.InspectContent(ctx, &dlppb.InspectContentRequest{Parent: parent, Item: textItem("a@b.com")}); !errors.Is(err, context.DeadlineExceeded) && codeOf(err) != codes.DeadlineExceeded {
+		t.Fatalf("permanent fault: %v", err)
 	}
 }
