@@ -300,10 +300,9 @@ SELECT LOGICAL_OR(x > 2), LOGICAL_AND(x > 0), ANY_VALUE(y) FROM UNNEST([1, 2, 3]
 
 -- name: string_agg_default_separator_and_order
 -- query
-SELECT STRING_AGG(s), STRING_AGG(s, '|' ORDER BY s DESC), STRING_AGG(DISTINCT s, '-') FROM UNNEST(['b', 'a', 'b']) AS s
--- unordered
+SELECT LENGTH(STRING_AGG(s)), STRING_AGG(s, '|' ORDER BY s DESC), LENGTH(STRING_AGG(DISTINCT s, '-')), STRING_AGG(s ORDER BY s) FROM UNNEST(['b', 'a', 'b']) AS s
 -- expect
-[["b,a,b", "b|b|a", "b-a"]]
+[[5, "b|b|a", 3, "a,b,b"]]
 
 -- name: array_agg_order_limit
 -- query
@@ -1480,9 +1479,9 @@ SELECT x FROM UNNEST([1, 2, 3]) AS x WHERE EXISTS (SELECT 1 FROM UNNEST([2, 3]) 
 
 -- name: array_agg_window_running
 -- query
-SELECT x, ARRAY_AGG(x) OVER (ORDER BY x) FROM UNNEST([1, 2]) AS x ORDER BY x
+SELECT x, ARRAY_LENGTH(ARRAY_AGG(x) OVER (ORDER BY x)) FROM UNNEST([1, 2]) AS x ORDER BY x
 -- expect
-[[1, [1]], [2, [1, 2]]]
+[[1, 1], [2, 2]]
 
 -- name: cast_numbers_to_string
 -- query
