@@ -14,8 +14,11 @@ type printer struct {
 	udfs    map[string]bool // temp functions created in this script
 	windows []map[string]*windowSpec
 	uid     int
-	safe    int                 // depth of SAFE. calls being rendered
-	aliases []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
+	safe    int // depth of SAFE. calls being rendered
+	// positional is set while rendering values assigned to columns (INSERT VALUES, UPDATE SET,
+	// MERGE): BigQuery coerces STRUCT values by position, DuckDB by field name, so structs become ROW(...).
+	positional bool
+	aliases    []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
 }
 
 func (pr *printer) fail(a at, format string, args ...any) {
@@ -142,6 +145,9 @@ func (pr *printer) typ(a at, t *typeSpec) string {
 // ---------- queries ----------
 
 func (pr *printer) query(q *query) string {
+	saved := pr.positional
+	pr.positional = false
+	defer func() { pr.positional = saved }()
 	var b strings.Builder
 	scope := map[string]bool{}
 	pr.ctes = append(pr.ctes, scope)
@@ -629,6 +635,18 @@ func (pr *printer) expr(x expr) string {
 		}
 		return s
 	case *structLit:
+		if pr.positional && len(x.fields) > 0 {
+			if x.typ != nil && len(x.typ.fields) == len(x.fields) {
+				var parts []string
+				for i, f := range x.fields {
+					parts = append(parts, "CAST("+pr.expr(f)+" AS "+pr.typ(x.at, x.typ.fields[i].typ)+")")
+				}
+				return "ROW(" + strings.Join(parts, ", ") + ")"
+			}
+			if x.typ == nil {
+				return "ROW(" + pr.exprs(x.fields) + ")"
+			}
+		}
 		if x.typ != nil {
 			if len(x.typ.fields) != len(x.fields) {
 				pr.fail(x.at, "STRUCT type has %d fields but constructor call has %d fields", len(x.typ.fields), len(x.fields))

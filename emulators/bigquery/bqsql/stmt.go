@@ -170,7 +170,7 @@ func (p *parser) parseStatement(pr *printer) []Statement {
 						p.next()
 						vals = append(vals, "DEFAULT")
 					} else {
-						vals = append(vals, pr.expr(p.parseExpr()))
+						vals = append(vals, pr.valueExpr(p.parseExpr()))
 					}
 					if !p.acceptOp(",") {
 						break
@@ -273,7 +273,7 @@ func (p *parser) setList(pr *printer, alias, tbl string) string {
 			p.next()
 			v = "DEFAULT"
 		} else {
-			v = pr.expr(p.parseExpr())
+			v = pr.valueExpr(p.parseExpr())
 		}
 		sets = append(sets, qid(path[0])+" = "+v)
 		if !p.acceptOp(",") {
@@ -365,7 +365,7 @@ func (p *parser) parseMerge(pr *printer) Statement {
 					p.next()
 					vals = append(vals, "DEFAULT")
 				} else {
-					vals = append(vals, pr.expr(p.parseExpr()))
+					vals = append(vals, pr.valueExpr(p.parseExpr()))
 				}
 				if !p.acceptOp(",") {
 					break
@@ -813,4 +813,12 @@ func (pr *printer) mergeSourceColumns(it fromItem) []string {
 		}
 	}
 	return out
+}
+
+// valueExpr renders a value assigned to a column, with structs coerced by position.
+func (pr *printer) valueExpr(x expr) string {
+	saved := pr.positional
+	pr.positional = true
+	defer func() { pr.positional = saved }()
+	return pr.expr(x)
 }

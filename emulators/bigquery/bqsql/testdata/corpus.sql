@@ -1522,3 +1522,13 @@ SELECT (SELECT STRING_AGG(DISTINCT x, ',' ORDER BY x DESC) FROM UNNEST(['b', 'a'
        (SELECT MAX(c) FROM (SELECT COUNT(DISTINCT x) OVER (PARTITION BY g) AS c FROM UNNEST([STRUCT(1 AS x, 1 AS g), STRUCT(1, 1), STRUCT(2, 1)])))
 -- expect
 [["b,a", 2]]
+
+-- name: insert_struct_coerced_by_position
+-- setup
+CREATE TABLE ds.people (id INT64, addr STRUCT<city STRING, zip STRING>, hist ARRAY<STRUCT<k STRING, v INT64>>);
+INSERT INTO ds.people VALUES (1, STRUCT('Berlin' AS town, '10115' AS postcode), [STRUCT('a' AS key, 1 AS val)]);
+UPDATE ds.people SET addr = STRUCT('Paris' AS c, '75001' AS z) WHERE id = 1;
+-- query
+SELECT addr.city, addr.zip, hist[OFFSET(0)].k, hist[OFFSET(0)].v FROM ds.people
+-- expect
+[["Paris", "75001", "a", 1]]
