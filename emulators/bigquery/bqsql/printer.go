@@ -18,7 +18,9 @@ type printer struct {
 	// positional is set while rendering values assigned to columns (INSERT VALUES, UPDATE SET,
 	// MERGE): BigQuery coerces STRUCT values by position, DuckDB by field name, so structs become ROW(...).
 	positional bool
-	aliases    []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
+	// insertSelect is the SELECT whose items feed INSERT columns (structs coerce by position there too).
+	insertSelect *selectStmt
+	aliases      []map[string]string // FROM aliases per select: table aliases map to "", UNNEST value aliases to their qualified name
 }
 
 func (pr *printer) fail(a at, format string, args ...any) {
@@ -291,7 +293,11 @@ func (pr *printer) selectStmt(s *selectStmt) string {
 				b.WriteString(pr.star(st))
 				continue
 			}
-			b.WriteString(pr.expr(it.x))
+			if s == pr.insertSelect {
+				b.WriteString(pr.valueExpr(it.x))
+			} else {
+				b.WriteString(pr.expr(it.x))
+			}
 			if it.alias != "" {
 				b.WriteString(" AS " + qid(it.alias))
 			} else if itemName(it.x) == "" && !s.asValue {

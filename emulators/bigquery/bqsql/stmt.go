@@ -184,7 +184,12 @@ func (p *parser) parseStatement(pr *printer) []Statement {
 			}
 			sql += " VALUES " + strings.Join(rows, ", ")
 		} else {
-			sql += " " + pr.query(p.parseQuery())
+			q := p.parseQuery()
+			if sel, ok := q.body.(*selectStmt); ok {
+				pr.insertSelect = sel
+			}
+			sql += " " + pr.query(q)
+			pr.insertSelect = nil
 		}
 		s.SQL = sql
 		return []Statement{s}

@@ -1532,3 +1532,12 @@ UPDATE ds.people SET addr = STRUCT('Paris' AS c, '75001' AS z) WHERE id = 1;
 SELECT addr.city, addr.zip, hist[OFFSET(0)].k, hist[OFFSET(0)].v FROM ds.people
 -- expect
 [["Paris", "75001", "a", 1]]
+
+-- name: insert_select_struct_by_position
+-- setup
+CREATE TABLE ds.people (id INT64, addr STRUCT<city STRING, zip STRING>);
+INSERT INTO ds.people (id, addr) SELECT 1, STRUCT(town, code) FROM (SELECT 'Rome' AS town, '00100' AS code);
+-- query
+SELECT addr.city, addr.zip FROM ds.people
+-- expect
+[["Rome", "00100"]]
