@@ -3,6 +3,7 @@ package dlp
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -10,8 +11,18 @@ import (
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 )
 
+var (
+	mixedOnce sync.Once
+	mixedStr  string
+)
+
 // mixedText is ~1 MB of corpus text: mostly prose with personal data mixed in.
 func mixedText() string {
+	mixedOnce.Do(func() { mixedStr = genMixed() })
+	return mixedStr
+}
+
+func genMixed() string {
 	var b strings.Builder
 	for _, s := range genCorpus(20000, 99) {
 		b.WriteString(s.text)

@@ -127,8 +127,13 @@ func evalChain(text string, g []grp, dirty bool, set typeSet, out []span) []span
 	n := len(g)
 	var buf [64]byte
 	for i := 0; i < n; i++ {
+		nd := 0
 		for k := 1; k <= 5 && i+k <= n; k++ {
+			nd += g[i+k-1].e - g[i+k-1].s
 			if dirty && i+k == n {
+				continue
+			}
+			if !numericShape(text, g, i, k, nd) {
 				continue
 			}
 			sub := g[i : i+k]
@@ -162,6 +167,24 @@ func evalChain(text string, g []grp, dirty bool, set typeSet, out []span) []span
 		}
 	}
 	return out
+}
+
+// numericShape is a cheap filter: can k groups holding nd digits be any
+// numeric infoType at all?
+func numericShape(text string, g []grp, i, k, nd int) bool {
+	switch {
+	case nd >= 13 && nd <= 19, nd == 9:
+		return true
+	case k == 1:
+		return nd <= 3 || (nd >= 6 && nd <= 8) || nd == 10 || (nd >= 11 && g[i].s > 0 && text[g[i].s-1] == '+')
+	case k == 2:
+		return nd == 7 || (i == 0 && g[0].s > 0 && text[g[0].s-1] == '+' && nd >= 8)
+	case k == 3:
+		return (nd >= 4 && nd <= 8) || nd == 10 || (i == 0 && g[0].s > 0 && text[g[0].s-1] == '+' && nd >= 8)
+	case k == 4:
+		return nd <= 12 || nd == 11 || (i == 0 && g[0].s > 0 && text[g[0].s-1] == '+' && nd >= 8)
+	}
+	return i == 0 && g[0].s > 0 && text[g[0].s-1] == '+' && nd >= 8
 }
 
 func allSeps(text string, sub []grp, allowed string) (string, bool) {

@@ -87,6 +87,20 @@ func init() {
 	for _, t := range []string{"Mr", "Mrs", "Ms", "Dr", "Miss", "Prof"} {
 		capFlags[t] |= flagTitle
 	}
+	for k := range capFlags {
+		capBloom[k[0]&31][k[1]&31] |= 1 << len(k)
+	}
+}
+
+// capBloom[first&31][second&31] has bit len set when some capFlags key has
+// that first letter, second letter and length: most words skip the map.
+var capBloom [32][32]uint32
+
+func capLookup(t string) uint8 {
+	if len(t) < 2 || len(t) > 12 || capBloom[t[0]&31][t[1]&31]&(1<<len(t)) == 0 {
+		return 0
+	}
+	return capFlags[t]
 }
 
 func monthOK(w string) bool {
@@ -250,12 +264,9 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 			return out
 		}
 	}
-	var fl uint8
-	if n >= 2 && n <= 12 {
-		fl = capFlags[t]
-	}
+	fl := capLookup(t)
 	if fl == 0 {
-		if set.has(bPerson) && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && !notSurname[t] && nameCue(text, s) {
+		if set.has(bPerson) && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && nameCue(text, s) && !notSurname[t] {
 			ts, te := tokenAt(text, e+1)
 			if sur := text[ts:te]; (isCapWord(sur) || isMcName(sur)) && !notSurname[sur] && !inLower(streetSuffixes, sur) {
 				for te+1 < len(text) && (text[te] == '-' || text[te] == '\'') && isUpper(text[te+1]) {
@@ -315,8 +326,9 @@ func allDigits(t string) bool {
 }
 
 func personName(text string, s, e int, t string, out []span, skip *int) []span {
-	given := capFlags[t]&flagGiven != 0
-	title := capFlags[t]&flagTitle != 0
+	f := capLookup(t)
+	given := f&flagGiven != 0
+	title := f&flagTitle != 0
 	if !given && !title {
 		return out
 	}
@@ -338,7 +350,7 @@ func personName(text string, s, e int, t string, out []span, skip *int) []span {
 			return out
 		}
 		start = ts
-		if firstNames[text[ts:te]] && te+1 < len(text) && text[te] == ' ' {
+		if capLookup(text[ts:te])&flagGiven != 0 && te+1 < len(text) && text[te] == ' ' {
 			ss, se := tokenAt(text, te+1)
 			if isCapWord(text[ss:se]) && !notSurname[text[ss:se]] {
 				te = se
@@ -424,7 +436,7 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 	}
 	if set&(1<<bDate|1<<bDOB) != 0 && n <= 2 && e+1 < len(text) && text[e] == ' ' {
 		ms, me := tokenAt(text, e+1)
-		if me > ms && isUpper(text[ms]) && capFlags[text[ms:me]]&flagMonth != 0 && me+1 < len(text) && text[me] == ' ' {
+		if me > ms && isUpper(text[ms]) && capLookup(text[ms:me])&flagMonth != 0 && me+1 < len(text) && text[me] == ' ' {
 			ys, ye := tokenAt(text, me+1)
 			if ye-ys == 4 && allDigits(text[ys:ye]) && atoi(text[ys:ye]) >= 1900 && atoi(text[ys:ye]) <= 2099 && atoi(t) >= 1 && atoi(t) <= 31 {
 				out = emitDate(text, s, ye, set, out)
