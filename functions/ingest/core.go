@@ -103,6 +103,8 @@ type batch struct {
 	stage  io.Writer
 	staged int
 	buf    []byte
+	// boxed once per batch
+	nowVal, srcVal bigquery.Value
 }
 
 func (b *batch) reject(reason RejectReason, detail string, payload []byte, origin string) {
@@ -119,12 +121,15 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 			}
 		}
 	}
+	if b.nowVal == nil {
+		b.nowVal, b.srcVal = b.now, b.t.src.Name
+	}
 	set(colEventID, rec.eventID)
-	set(colSource, b.t.src.Name)
+	set(colSource, b.srcVal)
 	if !rec.eventTime.IsZero() {
 		set(colEventTime, rec.eventTime)
 	}
-	set(colIngestedAt, b.now)
+	set(colIngestedAt, b.nowVal)
 	set(colOrigin, origin)
 	if b.stage != nil {
 		b.buf = appendRowJSON(b.buf[:0], schema, row)
@@ -139,7 +144,12 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 		return nil
 	}
 	b.rows = append(b.rows, &bigquery.ValuesSaver{Schema: schema, InsertID: b.t.src.Name + ":" + rec.eventID, Row: row})
-	b.recs = append(b.recs, rawRecord{bytes: payload, line: line})
+	if rec.src != "" {
+		// payload may be a reader's buffer: keep the record's own copy.
+		b.recs = append(b.recs, rawRecord{str: rec.src, line: line})
+	} else {
+		b.recs = append(b.recs, rawRecord{bytes: payload, line: line})
+	}
 	if len(b.rows) >= insertBatch {
 		return b.flush(ctx)
 	}
@@ -627,7 +637,7 @@ func (l *Lander) insert(ctx context.Context, src *config.Source, rows []*bigquer
 		for _, re := range multi {
 			payload := []byte(nil)
 			if re.RowIndex < len(recs) {
-				payload = recs[re.RowIndex].bytes
+				payload = recs[re.RowIndex].payload()
 			}
 			origin, _ := rows[re.RowIndex].Row[rowIndex(rows[re.RowIndex].Schema, colOrigin)].(string)
 			rejects = append(rejects, reject{src.Name, ReasonInsertRejected, re.Errors.Error(), payload, origin})

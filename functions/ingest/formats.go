@@ -48,7 +48,7 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 	}
 	// Debezium with schemas enabled wraps the event in {"schema":…, "payload":…}.
 	if p := get(ms, "payload"); p != nil && get(ms, "op") == nil {
-		if _, ok := p.val.(map[string]any); !ok {
+		if _, ok := p.value().(map[string]any); !ok {
 			return nil, nil, &recordError{ReasonInvalidCDC, "payload is not an object"}
 		}
 		inner, rerr := parseObject(p.raw, maxDepth, nil)
@@ -62,7 +62,7 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 		if opm == nil {
 			return "", false
 		}
-		s, ok := opm.val.(string)
+		s, ok := opm.value().(string)
 		return s, ok
 	}()
 	switch op {
@@ -75,10 +75,10 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 		imgKey = "before"
 	}
 	img := get(ms, imgKey)
-	if img == nil || img.val == nil {
+	if img == nil || img.value() == nil {
 		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op %q without a %s image", op, imgKey)}
 	}
-	if _, ok := img.val.(map[string]any); !ok {
+	if _, ok := img.value().(map[string]any); !ok {
 		return nil, nil, &recordError{ReasonInvalidCDC, imgKey + " is not an object"}
 	}
 	image, rerr := parseObject(img.raw, maxDepth, nil)
@@ -88,13 +88,13 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 	cols := map[string]bigquery.Value{colOp: op}
 	var tsMS any
 	if s := get(ms, "source"); s != nil {
-		if m, ok := s.val.(map[string]any); ok {
+		if m, ok := s.value().(map[string]any); ok {
 			tsMS = m["ts_ms"]
 		}
 	}
 	if tsMS == nil {
 		if t := get(ms, "ts_ms"); t != nil {
-			tsMS = t.val
+			tsMS = t.value()
 		}
 	}
 	if n, ok := tsMS.(json.Number); ok {
@@ -105,7 +105,7 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 	if cols[colTS] == nil {
 		return nil, nil, &recordError{ReasonInvalidCDC, "source.ts_ms is missing or not an integer"}
 	}
-	if b := get(ms, "before"); b != nil && b.val != nil {
+	if b := get(ms, "before"); b != nil && b.value() != nil {
 		cols[colBefore] = string(b.raw)
 	}
 	return image, cols, nil
@@ -282,15 +282,18 @@ func (a *arrayReader) next() ([]byte, error) {
 
 var errLineTooLong = errors.New("line too long")
 
-// readLine returns the next line without its line ending; a line over max
-// bytes is consumed and reported with its first max bytes.
+// readLine returns the next line without its line ending (possibly in br's
+// buffer: valid until the next read); a line over max bytes is consumed and
+// reported with its first max bytes.
 func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	chunk, err := br.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(chunk) > 0) {
 		if len(chunk) > max {
 			return bytes.Clone(chunk[:max]), errLineTooLong
 		}
-		return bytes.Clone(bytes.TrimRight(chunk, "\r\n")), nil
+		// The reader's own buffer, valid until the next read: callers copy
+		// what they keep.
+		return bytes.TrimRight(chunk, "\r\n"), nil
 	}
 	if err == io.EOF {
 		return nil, io.EOF

@@ -20,8 +20,29 @@ import (
 // member is one top-level key and its value.
 type member struct {
 	key string
-	val any
+	val any    // the value when kind is 0 (objects, arrays, CSV fields)
 	raw []byte // the value's original bytes
+	// Top-level scalars are kept unboxed: kind 's' string and 'n' number
+	// (in str), 't' true, 'f' false, 'z' null.
+	kind byte
+	str  string
+}
+
+// value returns the member's value as any.
+func (m *member) value() any {
+	switch m.kind {
+	case 's':
+		return m.str
+	case 'n':
+		return json.Number(m.str)
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 'z':
+		return nil
+	}
+	return m.val
 }
 
 type jsonError struct {
@@ -31,6 +52,7 @@ type jsonError struct {
 
 type scanner struct {
 	b        []byte
+	src      string // b as a string: unescaped strings are substrings of it
 	i        int
 	depth    int
 	maxDepth int
@@ -40,7 +62,13 @@ type scanner struct {
 // parseObject reads one JSON object and nothing else (surrounding
 // whitespace allowed). members is reused when it has capacity.
 func parseObject(b []byte, maxDepth int, members []member) ([]member, *recordError) {
-	s := scanner{b: b, maxDepth: maxDepth}
+	return parseObjectStr(b, string(b), maxDepth, members)
+}
+
+// parseObjectStr is parseObject with b already copied to a string: the
+// strings returned are substrings of src.
+func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]member, *recordError) {
+	s := scanner{b: b, maxDepth: maxDepth, src: src}
 	s.ws()
 	if s.i >= len(b) {
 		return nil, &recordError{ReasonInvalidJSON, "no JSON value"}
@@ -76,11 +104,16 @@ func parseObject(b []byte, maxDepth int, members []member) ([]member, *recordErr
 			}
 			s.ws()
 			start := s.i
-			v, ok := s.value()
-			if !ok {
-				return nil, s.recErr()
+			m := member{key: key}
+			if !s.scalar(&m) {
+				v, ok := s.value()
+				if !ok {
+					return nil, s.recErr()
+				}
+				m.val = v
 			}
-			members = append(members, member{key: key, val: v, raw: b[start:s.i]})
+			m.raw = b[start:s.i]
+			members = append(members, m)
 			s.ws()
 			if s.i < len(b) && b[s.i] == ',' {
 				s.i++
@@ -97,6 +130,37 @@ func parseObject(b []byte, maxDepth int, members []member) ([]member, *recordErr
 		return nil, &recordError{ReasonInvalidJSON, fmt.Sprintf("trailing data after the JSON object at offset %d", s.i)}
 	}
 	return members, nil
+}
+
+// scalar reads a top-level scalar into m without boxing it; false when
+// the value is an object or array (or broken: value() reports it).
+func (s *scanner) scalar(m *member) bool {
+	switch c := s.b[s.i]; {
+	case c == '"':
+		st, ok := s.str()
+		if ok {
+			m.kind, m.str = 's', st
+		}
+		return ok
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := s.i
+		if _, ok := s.number(); !ok {
+			return false
+		}
+		m.kind, m.str = 'n', s.src[start:s.i]
+		return true
+	case c == 't' && s.lit("true"):
+		m.kind = 't'
+		return true
+	case c == 'f' && s.lit("false"):
+		m.kind = 'f'
+		return true
+	case c == 'n' && s.lit("null"):
+		m.kind = 'z'
+		return true
+	}
+	s.err = nil
+	return false
 }
 
 func (s *scanner) recErr() *recordError {
@@ -305,7 +369,12 @@ func (s *scanner) str() (string, bool) {
 	for s.i < len(b) {
 		c := b[s.i]
 		if c == '"' {
-			str := string(b[start:s.i])
+			var str string
+			if s.src != "" {
+				str = s.src[start:s.i]
+			} else {
+				str = string(b[start:s.i])
+			}
 			s.i++
 			return str, true
 		}

@@ -80,7 +80,15 @@ func (l Limits) withDefaults() Limits {
 // rawRecord is one record cut out of a payload, before it is typed.
 type rawRecord struct {
 	bytes []byte // the original bytes of this record
+	str   string // or the same, as a string
 	line  int    // 1-based line (or array index + 1) within the payload
+}
+
+func (r rawRecord) payload() []byte {
+	if r.bytes == nil && r.str != "" {
+		return []byte(r.str)
+	}
+	return r.bytes
 }
 
 // splitPayload cuts a message payload into records: one JSON object, a JSON
@@ -155,6 +163,7 @@ func splitArray(b []byte, maxDepth int, fn func([]byte)) *recordError {
 
 // typed is one record ready to write.
 type typed struct {
+	src       string // the record's bytes as a string (JSON formats)
 	schema    bigquery.Schema
 	row       []bigquery.Value
 	eventID   string
@@ -198,18 +207,35 @@ func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError)
 	src := t.src
 	for mi := range ms {
 		m := &ms[mi]
-		i, ok := top.byKey[m.key]
+		// Records usually list their fields in schema order: try the
+		// position first, then the map.
+		i, ok := mi, mi < len(top.keys) && top.keys[mi] == m.key
 		if !ok {
-			if m.val == nil && t.inferred {
+			i, ok = top.byKey[m.key]
+		}
+		if !ok {
+			if m.value() == nil && t.inferred {
 				continue
 			}
-			extra = appendExtra(extra, m.key, m.raw, m.val)
+			extra = appendExtra(extra, m.key, m.raw, m.value())
 			continue
 		}
 		f := schema[i]
-		v, err := typeValue(f, top.sub[i], m.val, m.key, &extra, t.inferred)
-		if err != nil {
-			return nil, &recordError{ReasonSchemaMismatch, err.Error()}
+		var v bigquery.Value
+		switch {
+		case m.kind == 's' && f.Type == bigquery.StringFieldType && !f.Repeated:
+			v = m.str // the common case, without a detour through any
+		case m.kind == 'n' && f.Type == bigquery.FloatFieldType && !f.Repeated:
+			x, err := strconv.ParseFloat(m.str, 64)
+			if err != nil || math.IsInf(x, 0) {
+				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: want FLOAT64, got number %s", m.key, m.str)}
+			}
+			v = x
+		default:
+			var err error
+			if v, err = typeValue(f, top.sub[i], m.value(), m.key, &extra, t.inferred); err != nil {
+				return nil, &recordError{ReasonSchemaMismatch, err.Error()}
+			}
 		}
 		rec.row[i] = v
 		if src.EventTimeField != "" && m.key == src.EventTimeField {
@@ -218,13 +244,17 @@ func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError)
 			}
 		}
 		if src.EventIDField != "" && m.key == src.EventIDField {
-			rec.eventID = idString(m.val)
+			if m.kind == 's' || m.kind == 'n' {
+				rec.eventID = m.str
+			} else {
+				rec.eventID = idString(m.value())
+			}
 		}
 	}
 	if src.EventIDField != "" && rec.eventID == "" {
 		for _, m := range ms {
 			if m.key == src.EventIDField {
-				rec.eventID = idString(m.val)
+				rec.eventID = idString(m.value())
 			}
 		}
 		if strings.TrimSpace(rec.eventID) == "" {
@@ -516,7 +546,8 @@ func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member) (
 	if rerr := checkRecord(b, lim); rerr != nil {
 		return nil, ms, rerr, nil
 	}
-	ms, rerr := parseObject(b, lim.MaxDepth, ms)
+	src := string(b)
+	ms, rerr := parseObjectStr(b, src, lim.MaxDepth, ms)
 	if rerr != nil {
 		return nil, ms, rerr, nil
 	}
@@ -531,6 +562,7 @@ func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member) (
 	}
 	rec, rerr, err := l.typeWithEvolution(ctx, t, ms, false)
 	if rec != nil {
+		rec.src = src
 		for k, v := range extraCols {
 			if i, ok := t.snap.Load().colIndexIn(rec.schema, k); ok {
 				rec.row[i] = v

@@ -54,12 +54,13 @@ const descPrefix = "source field: "
 type level struct {
 	fields bigquery.Schema
 	byKey  map[string]int // source key → field index
+	keys   []string       // field index → source key ("" for none)
 	used   map[string]bool
 	sub    []*level // per field: the RECORD's level, else nil
 }
 
 func newLevel(fields bigquery.Schema, inferred bool) *level {
-	lv := &level{fields: fields, byKey: make(map[string]int, len(fields)), used: make(map[string]bool, len(fields)), sub: make([]*level, len(fields))}
+	lv := &level{fields: fields, byKey: make(map[string]int, len(fields)), used: make(map[string]bool, len(fields)), sub: make([]*level, len(fields)), keys: make([]string, len(fields))}
 	for i, f := range fields {
 		lv.used[strings.ToLower(f.Name)] = true
 		key := f.Name
@@ -69,6 +70,7 @@ func newLevel(fields bigquery.Schema, inferred bool) *level {
 			continue // metadata columns are ingest's, never a source key's
 		}
 		lv.byKey[key] = i
+		lv.keys[i] = key
 		if f.Type == bigquery.RecordFieldType {
 			lv.sub[i] = newLevel(f.Schema, inferred)
 		}
@@ -215,7 +217,7 @@ func extend(lv *level, kvs []member, csv bool) (bigquery.Schema, []string) {
 	for _, m := range kvs {
 		i, ok := work.byKey[m.key]
 		if !ok {
-			if f := inferField(work.assign(m.key, true), m.key, m.val, csv); f != nil {
+			if f := inferField(work.assign(m.key, true), m.key, m.value(), csv); f != nil {
 				cp()
 				work.byKey = cloneMap(work.byKey)
 				work.used = cloneMap(work.used)
@@ -229,14 +231,14 @@ func extend(lv *level, kvs []member, csv bool) (bigquery.Schema, []string) {
 		}
 		f := work.fields[i]
 		switch {
-		case f.Type == bigquery.IntegerFieldType && !f.Repeated && isFraction(m.val):
+		case f.Type == bigquery.IntegerFieldType && !f.Repeated && isFraction(m.value()):
 			widen = append(widen, f.Name)
 			cp()
 			nf := *f
 			nf.Type = bigquery.FloatFieldType
 			grown[i] = &nf
 		case f.Type == bigquery.RecordFieldType && work.sub[i] != nil:
-			if sub := extendValue(work.sub[i], f, m.val, csv); sub != nil {
+			if sub := extendValue(work.sub[i], f, m.value(), csv); sub != nil {
 				cp()
 				nf := *f
 				nf.Schema = sub
@@ -284,7 +286,7 @@ func extendNested(lv *level, kvs []member, csv bool) bigquery.Schema {
 	for _, m := range kvs {
 		i, ok := work.byKey[m.key]
 		if !ok {
-			if f := inferField(work.assign(m.key, false), m.key, m.val, csv); f != nil {
+			if f := inferField(work.assign(m.key, false), m.key, m.value(), csv); f != nil {
 				work.add(f, m.key)
 				grown = work.fields
 			}
@@ -292,7 +294,7 @@ func extendNested(lv *level, kvs []member, csv bool) bigquery.Schema {
 		}
 		f := work.fields[i]
 		if f.Type == bigquery.RecordFieldType && work.sub[i] != nil {
-			if sub := extendValue(work.sub[i], f, m.val, csv); sub != nil {
+			if sub := extendValue(work.sub[i], f, m.value(), csv); sub != nil {
 				nf := *f
 				nf.Schema = sub
 				work.fields = append(bigquery.Schema{}, work.fields...)
