@@ -1,13 +1,19 @@
 package export
 
 import (
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +26,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	"github.com/sluice-data/sluice/functions/transform"
+	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
@@ -38,19 +45,23 @@ type Exporter struct {
 }
 
 // Run writes every export whose trigger is trigger ("mask.completed" or
-// "schedule") and publishes export.completed with the files written.
+// "schedule") and publishes export.completed with the files written and the
+// manifest of each export.
 func (x *Exporter) Run(ctx context.Context, runID, runDate, trigger string) (*events.ExportCompletedData, error) {
 	out := &events.ExportCompletedData{RunID: runID, RunDate: runDate}
 	for _, e := range x.Pipeline.Exports {
 		if e.Trigger != trigger {
 			continue
 		}
-		f, err := x.write(ctx, e, runDate)
+		m, err := x.write(ctx, e, runID, runDate)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", e.Name, err)
 		}
-		out.Files = append(out.Files, *f)
-		x.Log.Info("export written", "export", e.Name, "uri", f.URI, "rows", f.Rows, "bytes", f.Bytes)
+		for _, f := range m.Files {
+			out.Files = append(out.Files, events.ExportFile{Export: e.Name, URI: f.URI, Rows: f.Rows, Bytes: f.Bytes})
+			x.Log.Info("export written", "export", e.Name, "uri", f.URI, "rows", f.Rows, "bytes", f.Bytes)
+		}
+		out.Manifests = append(out.Manifests, *m)
 	}
 	out.CompletedAt = x.Now().UTC()
 	if err := transform.Publish(ctx, x.PubSub, x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
@@ -70,36 +81,241 @@ func (x *Exporter) query(q string) string {
 	return publishedRE.ReplaceAllString(q, "${1}`"+x.BigQuery.Project()+"."+ds+"`.")
 }
 
-// write runs the export query and streams the rows into the object; the
-// object becomes visible only when the writer closes, so a failed run leaves
-// no partial file.
-func (x *Exporter) write(ctx context.Context, e config.Export, runDate string) (*events.ExportFile, error) {
+// Layout is where one export run's objects live in the export bucket.
+type Layout struct {
+	Data     string // the data file
+	Manifest string // _MANIFEST.json
+	Success  string // _SUCCESS marker
+	// Prefix holds every object of this export and run date: when the
+	// destination's folder contains {date}, the folder (…/{date}/); else
+	// the file name up to its first dot (…/{date} of …/{date}.csv), and
+	// the manifest and marker are named <stem>_MANIFEST.json and
+	// <stem>_SUCCESS beside it.
+	Prefix string
+}
+
+// LayoutFor computes the objects an export writes for a run date.
+func LayoutFor(e config.Export, runDate string) Layout {
+	name := strings.ReplaceAll(e.Destination, "{date}", runDate)
+	if e.Compression == "gzip" && e.Format != "parquet" && !strings.HasSuffix(name, ".gz") {
+		name += ".gz"
+	}
+	dirT, _ := path.Split(e.Destination)
+	dir, base := path.Split(name)
+	if dirT != "" && strings.Contains(dirT, "{date}") {
+		return Layout{Data: name, Manifest: dir + "_MANIFEST.json", Success: dir + "_SUCCESS", Prefix: dir}
+	}
+	stem, _, _ := strings.Cut(base, ".")
+	return Layout{Data: name, Manifest: dir + stem + "_MANIFEST.json", Success: dir + stem + "_SUCCESS", Prefix: dir + stem}
+}
+
+// owns reports whether object name belongs to the layout's run date.
+func (l Layout) owns(name string) bool {
+	if !strings.HasPrefix(name, l.Prefix) {
+		return false
+	}
+	if strings.HasSuffix(l.Prefix, "/") {
+		return true
+	}
+	rest := name[len(l.Prefix):]
+	return rest != "" && strings.ContainsRune("._-", rune(rest[0]))
+}
+
+// write publishes one export atomically: the file is written under
+// _tmp/<run id>/, checksummed, copied to its final name, described by a
+// manifest and marked with _SUCCESS; then objects of the same run date that
+// the manifest does not list (stale parts, a previous compression) and the
+// temporary object are deleted. A failure before the copy leaves the
+// previous export untouched.
+func (x *Exporter) write(ctx context.Context, e config.Export, runID, runDate string) (*events.ExportManifest, error) {
+	l := LayoutFor(e, runDate)
+	bkt := x.Storage.Bucket(x.Names.Export)
+	tmp := "_tmp/" + runID + "/" + l.Data
+	var (
+		rows   int64
+		schema bigquery.Schema
+		err    error
+	)
+	if e.Format == "parquet" {
+		rows, schema, err = x.extract(ctx, e, runID, tmp)
+	} else {
+		rows, schema, err = x.stream(ctx, e, tmp)
+	}
+	if err != nil {
+		bkt.Object(tmp).Delete(ctx)
+		return nil, err
+	}
+	defer bkt.Object(tmp).Delete(context.WithoutCancel(ctx))
+	size, sha, crc, err := checksum(ctx, bkt.Object(tmp))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := bkt.Object(l.Data).CopierFrom(bkt.Object(tmp)).Run(ctx); err != nil {
+		return nil, fmt.Errorf("storage.Copier(gs://%s/%s → %s).Run: %w", x.Names.Export, tmp, l.Data, err)
+	}
+	m := &events.ExportManifest{
+		Export: e.Name, RunID: runID, RunDate: runDate, Format: e.Format, Rows: rows, Bytes: size,
+		Files:     []events.ExportManifestFile{{URI: fmt.Sprintf("gs://%s/%s", x.Names.Export, l.Data), Rows: rows, Bytes: size, SHA256: sha, CRC32C: crc}},
+		WrittenAt: x.Now().UTC(),
+	}
+	if e.Compression == "gzip" {
+		m.Compression = "gzip"
+	}
+	for _, f := range schema {
+		mode := "NULLABLE"
+		switch {
+		case f.Repeated:
+			mode = "REPEATED"
+		case f.Required:
+			mode = "REQUIRED"
+		}
+		m.Schema = append(m.Schema, events.ExportColumn{Name: f.Name, Type: string(f.Type), Mode: mode})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := putObject(ctx, bkt.Object(l.Manifest), "application/json", append(b, '\n')); err != nil {
+		return nil, err
+	}
+	if err := putObject(ctx, bkt.Object(l.Success), "text/plain", nil); err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{l.Data: true, l.Manifest: true, l.Success: true}
+	it := bkt.Objects(ctx, &storage.Query{Prefix: l.Prefix})
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list gs://%s/%s: %w", x.Names.Export, l.Prefix, err)
+		}
+		if keep[a.Name] || !l.owns(a.Name) {
+			continue
+		}
+		if err := bkt.Object(a.Name).Delete(ctx); err != nil && !errors.Is(err, storage.ErrObjectNotExist) {
+			return nil, fmt.Errorf("delete stale gs://%s/%s: %w", x.Names.Export, a.Name, err)
+		}
+		x.Log.Info("stale export object deleted", "export", e.Name, "object", a.Name)
+	}
+	return m, nil
+}
+
+// stream runs the export query and streams CSV or JSONL rows into the
+// object (gzipped if configured); the object becomes visible only when the
+// writer closes, so a failure leaves no partial file.
+func (x *Exporter) stream(ctx context.Context, e config.Export, name string) (int64, bigquery.Schema, error) {
 	it, err := x.BigQuery.Query(x.query(e.Query)).Read(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return 0, nil, fmt.Errorf("query: %w", err)
 	}
-	name := strings.ReplaceAll(e.Destination, "{date}", runDate)
 	w := x.Storage.Bucket(x.Names.Export).Object(name).NewWriter(ctx)
-	cw := &countingWriter{w: w}
+	var dst io.Writer = w
+	var zw *gzip.Writer
+	if e.Compression == "gzip" {
+		w.ContentType = "application/gzip"
+		zw = gzip.NewWriter(w)
+		dst = zw
+	}
 	var rows int64
 	switch e.Format {
 	case "csv":
-		w.ContentType = "text/csv"
-		rows, err = writeCSV(cw, it)
+		if zw == nil {
+			w.ContentType = "text/csv"
+		}
+		rows, err = writeCSV(dst, it)
 	case "jsonl":
-		w.ContentType = "application/x-ndjson"
-		rows, err = writeJSONL(cw, it)
+		if zw == nil {
+			w.ContentType = "application/x-ndjson"
+		}
+		rows, err = writeJSONL(dst, it)
 	default:
 		err = fmt.Errorf("format %q is not supported", e.Format)
 	}
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
 	if err != nil {
 		w.CloseWithError(err)
-		return nil, err
+		return 0, nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("storage.Writer(gs://%s/%s).Close: %w", x.Names.Export, name, err)
+		return 0, nil, fmt.Errorf("storage.Writer(gs://%s/%s).Close: %w", x.Names.Export, name, err)
 	}
-	return &events.ExportFile{Export: e.Name, URI: fmt.Sprintf("gs://%s/%s", x.Names.Export, name), Rows: rows, Bytes: cw.n}, nil
+	return rows, it.Schema, nil
+}
+
+// extract writes Parquet through BigQuery: the query result goes to a
+// temporary table in the operations dataset (the query still reads only
+// published), an extract job writes it to the object, and the table is
+// dropped.
+func (x *Exporter) extract(ctx context.Context, e config.Export, runID, name string) (int64, bigquery.Schema, error) {
+	if err := bq.EnsureDataset(ctx, x.BigQuery, x.Names.Ops, "sluice operations: run history, watermarks, rejects."); err != nil {
+		return 0, nil, err
+	}
+	table := "_export_" + e.Name + "_" + runID
+	jobID := fmt.Sprintf("sluice_export_%s_%s_%d", runID, e.Name, x.Now().UnixNano())
+	if _, err := bq.QueryToTable(ctx, x.BigQuery, jobID, x.query(e.Query), x.Names.Ops, table, nil); err != nil {
+		return 0, nil, fmt.Errorf("query: %w", err)
+	}
+	t := x.BigQuery.Dataset(x.Names.Ops).Table(table)
+	defer t.Delete(context.WithoutCancel(ctx))
+	md, err := t.Metadata(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("temporary table metadata: %w", err)
+	}
+	rows, err := bq.NumRows(ctx, x.BigQuery, x.Names.Ops, table)
+	if err != nil {
+		return 0, nil, err
+	}
+	ref := bigquery.NewGCSReference(fmt.Sprintf("gs://%s/%s", x.Names.Export, name))
+	ref.DestinationFormat = bigquery.Parquet
+	if e.Compression == "gzip" {
+		ref.Compression = bigquery.Gzip
+	}
+	ej, err := t.ExtractorTo(ref).Run(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("extract: %w", err)
+	}
+	est, err := ej.Wait(ctx)
+	if err == nil {
+		err = est.Err()
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("extract: %w", err)
+	}
+	return rows, md.Schema, nil
+}
+
+// checksum reads an object back and returns its size, hex SHA-256 and
+// base64 CRC32C (Castagnoli, big-endian, as Cloud Storage reports it).
+func checksum(ctx context.Context, o *storage.ObjectHandle) (int64, string, string, error) {
+	r, err := o.NewReader(ctx)
+	if err != nil {
+		return 0, "", "", fmt.Errorf("read back %s: %w", o.ObjectName(), err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	c := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	n, err := io.Copy(io.MultiWriter(h, c), r)
+	if err != nil {
+		return 0, "", "", fmt.Errorf("read back %s: %w", o.ObjectName(), err)
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), base64.StdEncoding.EncodeToString(c.Sum(nil)), nil
+}
+
+func putObject(ctx context.Context, o *storage.ObjectHandle, contentType string, b []byte) error {
+	w := o.NewWriter(ctx)
+	w.ContentType = contentType
+	if _, err := w.Write(b); err != nil {
+		w.CloseWithError(err)
+		return fmt.Errorf("write %s: %w", o.ObjectName(), err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", o.ObjectName(), err)
+	}
+	return nil
 }
 
 type countingWriter struct {

@@ -91,6 +91,65 @@ type Model struct {
 	Name        string `yaml:"name"`
 	File        string `yaml:"file"`
 	Description string `yaml:"description"`
+	// Assertions run after the model is built; a failure stops the models
+	// downstream of it and stops publication.
+	Assertions []Assertion `yaml:"assertions"`
+}
+
+// Assertion is one check on a built model. Exactly one field is set:
+//
+//   - not_null: [col, …]                          no row has a NULL in any of the columns
+//   - unique: [col, …]                            the columns together are a key
+//   - accepted_values: {column: c, values: [...]} every non-NULL value is listed
+//   - row_count: {min: 1, max: 1000000}           the table's row count is in range
+//   - sql: "SELECT …"                             custom: every row returned is a failure
+//     (ref('model') and source('raw', 's') resolve)
+type Assertion struct {
+	NotNull        []string        `yaml:"not_null"`
+	Unique         []string        `yaml:"unique"`
+	AcceptedValues *AcceptedValues `yaml:"accepted_values"`
+	RowCount       *RowCount       `yaml:"row_count"`
+	SQL            string          `yaml:"sql"`
+}
+
+// AcceptedValues lists the values a column may hold (compared as strings).
+type AcceptedValues struct {
+	Column string   `yaml:"column"`
+	Values []string `yaml:"values"`
+}
+
+// RowCount bounds a model's row count; an unset bound is open.
+type RowCount struct {
+	Min *int64 `yaml:"min"`
+	Max *int64 `yaml:"max"`
+}
+
+// Kind names the assertion's kind: not_null, unique, accepted_values,
+// row_count or sql.
+func (a Assertion) Kind() string {
+	switch {
+	case len(a.NotNull) > 0:
+		return "not_null"
+	case len(a.Unique) > 0:
+		return "unique"
+	case a.AcceptedValues != nil:
+		return "accepted_values"
+	case a.RowCount != nil:
+		return "row_count"
+	case a.SQL != "":
+		return "sql"
+	}
+	return ""
+}
+
+func (a Assertion) kinds() int {
+	n := 0
+	for _, set := range []bool{a.NotNull != nil, a.Unique != nil, a.AcceptedValues != nil, a.RowCount != nil, a.SQL != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // Mask is the policy that turns curated tables into published ones.
@@ -126,8 +185,15 @@ type Export struct {
 	Query       string `yaml:"query"`
 	Format      string `yaml:"format"`
 	Destination string `yaml:"destination"`
+	// Compression is "" or "none" (uncompressed) or "gzip". CSV and JSONL
+	// files are gzipped whole (".gz" is appended to the object name unless
+	// present); Parquet compresses its pages with the gzip codec.
+	Compression string `yaml:"compression"`
 	Trigger     string `yaml:"trigger"`
 }
+
+// Export compressions.
+var exportCompressions = []string{"", "none", "gzip"}
 
 // Schedules are cron expressions for Cloud Scheduler (and the local router).
 type Schedules struct {
@@ -139,7 +205,7 @@ type Schedules struct {
 var sourceFormats = []string{"json", "jsonl", "csv", "debezium"}
 
 // Export formats.
-var exportFormats = []string{"csv", "jsonl"}
+var exportFormats = []string{"csv", "jsonl", "parquet"}
 
 // BigQuery column types accepted in a declared schema.
 var fieldTypes = []string{"STRING", "BYTES", "INT64", "INTEGER", "FLOAT64", "FLOAT", "NUMERIC", "BIGNUMERIC",
@@ -291,6 +357,50 @@ func (p *Pipeline) validate() Errors {
 		if !strings.HasSuffix(m.File, ".sql") {
 			add(f+".file", "got %q; want a path to a .sql file relative to pipeline.yaml", m.File)
 		}
+		for j, a := range m.Assertions {
+			af := fmt.Sprintf("%s.assertions[%d]", f, j)
+			if n := a.kinds(); n != 1 {
+				add(af, "set exactly one of not_null, unique, accepted_values, row_count, sql (got %d)", n)
+				continue
+			}
+			cols := func(kind string, cs []string) {
+				if len(cs) == 0 {
+					add(af+"."+kind, "is empty; list one or more columns")
+				}
+				for k, c := range cs {
+					if !columnRE.MatchString(c) {
+						add(fmt.Sprintf("%s.%s[%d]", af, kind, k), "got %q; want a column name", c)
+					}
+				}
+			}
+			switch {
+			case a.NotNull != nil:
+				cols("not_null", a.NotNull)
+			case a.Unique != nil:
+				cols("unique", a.Unique)
+			case a.AcceptedValues != nil:
+				if !columnRE.MatchString(a.AcceptedValues.Column) {
+					add(af+".accepted_values.column", "got %q; want a column name", a.AcceptedValues.Column)
+				}
+				if len(a.AcceptedValues.Values) == 0 {
+					add(af+".accepted_values.values", "is empty; list the accepted values")
+				}
+			case a.RowCount != nil:
+				rc := a.RowCount
+				switch {
+				case rc.Min == nil && rc.Max == nil:
+					add(af+".row_count", "set min, max or both")
+				case rc.Min != nil && *rc.Min < 0:
+					add(af+".row_count.min", "got %d; want 0 or more", *rc.Min)
+				case rc.Min != nil && rc.Max != nil && *rc.Max < *rc.Min:
+					add(af+".row_count.max", "got %d; want at least min (%d)", *rc.Max, *rc.Min)
+				}
+			case a.SQL != "":
+				if q := strings.ToUpper(strings.TrimSpace(a.SQL)); !strings.HasPrefix(q, "SELECT") && !strings.HasPrefix(q, "WITH") {
+					add(af+".sql", "want a SELECT (or WITH … SELECT) whose rows are the failures")
+				}
+			}
+		}
 	}
 	for _, it := range p.Mask.InfoTypes {
 		if !regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(it) {
@@ -336,6 +446,9 @@ func (p *Pipeline) validate() Errors {
 		}
 		if !slices.Contains(exportFormats, e.Format) {
 			add(f+".format", "got %q; allowed: %s", e.Format, strings.Join(exportFormats, ", "))
+		}
+		if !slices.Contains(exportCompressions, e.Compression) {
+			add(f+".compression", "got %q; allowed: none, gzip", e.Compression)
 		}
 		if e.Destination == "" || strings.HasPrefix(e.Destination, "/") {
 			add(f+".destination", "got %q; want an object path in the export bucket, e.g. %q", e.Destination, e.Name+"/{date}.csv")

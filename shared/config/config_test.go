@@ -79,6 +79,15 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"bad export format", "format: csv", "format: xlsx", `exports[0].format: got "xlsx"`},
 		{"bad cron", `transform: "0 * * * *"`, `transform: "61 * * * *"`, "schedules.transform: cron"},
 		{"misspelt key", "event_id_field: id", "event_id_feild: id", "field event_id_feild not found"},
+		{"bad compression", "format: csv", "format: csv\n    compression: zip", `exports[0].compression: got "zip"; allowed: none, gzip`},
+		{"two assertion kinds", "file: models/users.sql}", "file: models/users.sql, assertions: [{not_null: [id], unique: [id]}]}", "models[0].assertions[0]: set exactly one of not_null"},
+		{"no assertion kind", "file: models/users.sql}", "file: models/users.sql, assertions: [{}]}", "models[0].assertions[0]: set exactly one"},
+		{"bad not_null column", "file: models/users.sql}", "file: models/users.sql, assertions: [{not_null: [id, 'a b']}]}", `models[0].assertions[0].not_null[1]: got "a b"`},
+		{"empty unique", "file: models/users.sql}", "file: models/users.sql, assertions: [{unique: []}]}", "models[0].assertions[0].unique: is empty"},
+		{"accepted values without values", "file: models/users.sql}", "file: models/users.sql, assertions: [{accepted_values: {column: id}}]}", "models[0].assertions[0].accepted_values.values: is empty"},
+		{"row_count max below min", "file: models/users.sql}", "file: models/users.sql, assertions: [{row_count: {min: 5, max: 1}}]}", "models[0].assertions[0].row_count.max: got 1"},
+		{"sql not a select", "file: models/users.sql}", "file: models/users.sql, assertions: [{sql: 'DELETE FROM x'}]}", "models[0].assertions[0].sql: want a SELECT"},
+		{"misspelt assertion", "file: models/users.sql}", "file: models/users.sql, assertions: [{not_nul: [id]}]}", "field not_nul not found"},
 		{"bad source name", "name: events", "name: Events", `sources[0].name: got "Events"`},
 	}
 	for _, tt := range tests {
@@ -94,6 +103,28 @@ func TestValidationNamesTheField(t *testing.T) {
 				t.Errorf("error = %q\nwant it to name pipeline.yaml and contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestExportAndAssertionFieldsParse(t *testing.T) {
+	y := strings.Replace(valid, "format: csv", "format: parquet\n    compression: gzip", 1)
+	y = strings.Replace(y, "file: models/users.sql}", `file: models/users.sql, assertions: [{not_null: [id]}, {unique: [id]}, {accepted_values: {column: c, values: [a, b]}}, {row_count: {min: 1}}, {sql: "SELECT 1 FROM ref('users') WHERE false"}]}`, 1)
+	p, err := config.Parse([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := p.Exports[0]; e.Format != "parquet" || e.Compression != "gzip" {
+		t.Errorf("export = %+v", e)
+	}
+	var kinds []string
+	for _, a := range p.Models[0].Assertions {
+		kinds = append(kinds, a.Kind())
+	}
+	if got := strings.Join(kinds, ","); got != "not_null,unique,accepted_values,row_count,sql" {
+		t.Errorf("kinds = %s", got)
+	}
+	if rc := p.Models[0].Assertions[3].RowCount; rc.Min == nil || *rc.Min != 1 || rc.Max != nil {
+		t.Errorf("row_count = %+v", rc)
 	}
 }
 

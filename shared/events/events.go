@@ -116,12 +116,46 @@ type ExportFile struct {
 	Bytes  int64  `json:"bytes"`
 }
 
-// ExportCompletedData lists the files an export run wrote.
+// ExportCompletedData lists the files an export run wrote, and the
+// manifest of each export.
 type ExportCompletedData struct {
-	RunID       string       `json:"run_id"`
-	RunDate     string       `json:"run_date"`
-	Files       []ExportFile `json:"files"`
-	CompletedAt time.Time    `json:"completed_at"`
+	RunID       string           `json:"run_id"`
+	RunDate     string           `json:"run_date"`
+	Files       []ExportFile     `json:"files"`
+	Manifests   []ExportManifest `json:"manifests,omitempty"`
+	CompletedAt time.Time        `json:"completed_at"`
+}
+
+// ExportManifest describes one published export: it is written as
+// _MANIFEST.json beside the files, before the _SUCCESS marker, and carried
+// by export.completed.
+type ExportManifest struct {
+	Export      string               `json:"export"`
+	RunID       string               `json:"run_id"`
+	RunDate     string               `json:"run_date"`
+	Format      string               `json:"format"`                // csv, jsonl or parquet
+	Compression string               `json:"compression,omitempty"` // "" or gzip
+	Rows        int64                `json:"rows"`
+	Bytes       int64                `json:"bytes"`
+	Files       []ExportManifestFile `json:"files"`
+	Schema      []ExportColumn       `json:"schema"`
+	WrittenAt   time.Time            `json:"written_at"`
+}
+
+// ExportManifestFile is one data file of an export with its checksums.
+type ExportManifestFile struct {
+	URI    string `json:"uri"` // gs://bucket/object
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"` // hex
+	CRC32C string `json:"crc32c"` // base64 of the big-endian value, as Cloud Storage reports it
+}
+
+// ExportColumn is one column of an export's schema.
+type ExportColumn struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Mode string `json:"mode,omitempty"`
 }
 
 // ScheduleFiredData is the body Cloud Scheduler sends with a schedule event.
