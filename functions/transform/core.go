@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -54,32 +55,100 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 			return nil, err
 		}
 	}
+	if err := r.ensureHistory(ctx); err != nil {
+		return nil, err
+	}
 	params := []bigquery.QueryParameter{{Name: "run_date", Value: civilDate(runDate)}}
 	out := &events.TransformCompletedData{RunID: runID, RunDate: runDate.Format("2006-01-02")}
+	blocked := map[string]bool{} // models that failed an assertion or were skipped
+	var failures []string
 	for _, mp := range plans {
 		start := r.Now()
-		jobID := fmt.Sprintf("sluice_transform_%s_%s", runID, mp.Model.Name)
-		if _, err := bq.QueryToTable(ctx, r.BigQuery, jobID, mp.SQL, r.Names.Curated, mp.Model.Name, params); err != nil {
-			return nil, fmt.Errorf("model %s (%s): %w", mp.Model.Name, mp.Model.File, err)
+		rec := RunRecord{RunID: runID, Stage: "transform", Model: mp.Model.Name, StartedAt: start}
+		if dep := firstBlocked(mp.Deps, blocked); dep != "" {
+			blocked[mp.Model.Name] = true
+			rec.EndedAt, rec.Status, rec.Error = r.Now(), StatusSkipped, "upstream model "+dep+" failed"
+			r.Log.Warn("model skipped", "run_id", runID, "model", mp.Model.Name, "upstream", dep)
+			if err := r.record(ctx, rec); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		n, err := bq.NumRows(ctx, r.BigQuery, r.Names.Curated, mp.Model.Name)
+		n, err := r.build(ctx, runID, mp, params)
+		if err == nil {
+			var fails []string
+			fails, err = r.assert(ctx, mp.Model, params)
+			if err == nil && len(fails) > 0 {
+				blocked[mp.Model.Name] = true
+				failures = append(failures, fails...)
+				rec.EndedAt, rec.Rows, rec.Status, rec.Error = r.Now(), n, StatusAssertionFailed, strings.Join(fails, "; ")
+				r.Log.Error("assertion failed", "run_id", runID, "model", mp.Model.Name, "failures", rec.Error)
+				if err := r.record(ctx, rec); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
 		if err != nil {
+			rec.EndedAt, rec.Status, rec.Error = r.Now(), StatusError, err.Error()
+			if herr := r.record(ctx, rec); herr != nil {
+				r.Log.Error("run history", "error", herr.Error())
+			}
 			return nil, err
 		}
-		if mp.Model.Description != "" {
-			if _, err := r.BigQuery.Dataset(r.Names.Curated).Table(mp.Model.Name).Update(ctx,
-				bigquery.TableMetadataToUpdate{Description: mp.Model.Description}, ""); err != nil {
-				return nil, fmt.Errorf("bigquery.Table(%s).Update: %w", mp.Model.Name, err)
-			}
+		rec.EndedAt, rec.Rows, rec.Status = r.Now(), n, StatusOK
+		if err := r.record(ctx, rec); err != nil {
+			return nil, err
 		}
 		r.Log.Info("model built", "run_id", runID, "model", mp.Model.Name, "rows", n, "seconds", r.Now().Sub(start).Seconds())
 		out.Tables = append(out.Tables, events.TableCount{Table: mp.Model.Name, Rows: n})
+	}
+	if len(failures) > 0 {
+		return nil, &AssertionError{Failures: failures}
 	}
 	out.CompletedAt = r.Now().UTC()
 	if err := Publish(ctx, r.PubSub, r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// AssertionError is returned when a model fails an assertion: the models
+// downstream of it were skipped and transform.completed was not published.
+type AssertionError struct {
+	Failures []string
+}
+
+func (e *AssertionError) Error() string {
+	return "assertions failed; models downstream skipped and transform.completed not published:\n  " + strings.Join(e.Failures, "\n  ")
+}
+
+func firstBlocked(deps []string, blocked map[string]bool) string {
+	for _, d := range deps {
+		if blocked[d] {
+			return d
+		}
+	}
+	return ""
+}
+
+// build replaces one model's table and returns its row count.
+func (r *Runner) build(ctx context.Context, runID string, mp ModelPlan, params []bigquery.QueryParameter) (int64, error) {
+	jobID := fmt.Sprintf("sluice_transform_%s_%s", runID, mp.Model.Name)
+	if _, err := bq.QueryToTable(ctx, r.BigQuery, jobID, mp.SQL, r.Names.Curated, mp.Model.Name, params); err != nil {
+		return 0, fmt.Errorf("model %s (%s): %w", mp.Model.Name, mp.Model.File, err)
+	}
+	n, err := bq.NumRows(ctx, r.BigQuery, r.Names.Curated, mp.Model.Name)
+	if err != nil {
+		return 0, err
+	}
+	if mp.Model.Description != "" {
+		if _, err := r.BigQuery.Dataset(r.Names.Curated).Table(mp.Model.Name).Update(ctx,
+			bigquery.TableMetadataToUpdate{Description: mp.Model.Description}, ""); err != nil {
+			return 0, fmt.Errorf("bigquery.Table(%s).Update: %w", mp.Model.Name, err)
+		}
+	}
+	return n, nil
 }
 
 // Publish sends a stage event as a Pub/Sub message with attributes "event"

@@ -1,0 +1,77 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+
+	"github.com/sluice-data/sluice/shared/bq"
+)
+
+// RunsTable is the run history table in the operations dataset.
+const RunsTable = "runs"
+
+// Run statuses in the history.
+const (
+	StatusOK              = "ok"
+	StatusError           = "error"
+	StatusAssertionFailed = "assertion_failed"
+	StatusSkipped         = "skipped" // a model upstream failed
+)
+
+// RunsSchema is the schema of <ops>.runs.
+var RunsSchema = bigquery.Schema{
+	{Name: "run_id", Type: bigquery.StringFieldType, Required: true},
+	{Name: "stage", Type: bigquery.StringFieldType, Required: true},
+	{Name: "model", Type: bigquery.StringFieldType},
+	{Name: "started_at", Type: bigquery.TimestampFieldType},
+	{Name: "ended_at", Type: bigquery.TimestampFieldType},
+	{Name: "rows", Type: bigquery.IntegerFieldType},
+	{Name: "status", Type: bigquery.StringFieldType},
+	{Name: "error", Type: bigquery.StringFieldType},
+}
+
+// RunRecord is one row of the run history: one model of one run.
+type RunRecord struct {
+	RunID     string
+	Stage     string
+	Model     string
+	StartedAt time.Time
+	EndedAt   time.Time
+	Rows      int64
+	Status    string
+	Error     string
+}
+
+// Save implements bigquery.ValueSaver; the insert id run_id:model makes a
+// retried run's rows collapse onto the first ones.
+func (rr RunRecord) Save() (map[string]bigquery.Value, string, error) {
+	m := map[string]bigquery.Value{
+		"run_id": rr.RunID, "stage": rr.Stage, "model": rr.Model,
+		"started_at": rr.StartedAt.UTC(), "ended_at": rr.EndedAt.UTC(),
+		"rows": rr.Rows, "status": rr.Status, "error": nil,
+	}
+	if rr.Error != "" {
+		m["error"] = rr.Error
+	}
+	return m, rr.RunID + ":" + rr.Model, nil
+}
+
+func (r *Runner) ensureHistory(ctx context.Context) error {
+	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Ops, "sluice operations: run history, watermarks, rejects."); err != nil {
+		return err
+	}
+	_, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Ops, RunsTable, &bigquery.TableMetadata{
+		Description: "One row per model per transform run.", Schema: RunsSchema,
+	})
+	return err
+}
+
+func (r *Runner) record(ctx context.Context, rec RunRecord) error {
+	if err := r.BigQuery.Dataset(r.Names.Ops).Table(RunsTable).Inserter().Put(ctx, rec); err != nil {
+		return fmt.Errorf("run history %s:%s: %w", rec.RunID, rec.Model, err)
+	}
+	return nil
+}
