@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -156,4 +158,67 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestLargeFileStreams runs the core over a large JSONL file the way
+// LandObject does for files above the load threshold (rows encoded as
+// NDJSON for the staging object, here discarded), for measuring peak RSS:
+//
+//	SLUICE_INGEST_BIG_FILE=/tmp/big.jsonl SLUICE_INGEST_BIG_MB=1024 \
+//	  /usr/bin/time -v go test -run TestLargeFileStreams ./functions/ingest/
+func TestLargeFileStreams(t *testing.T) {
+	path := os.Getenv("SLUICE_INGEST_BIG_FILE")
+	if path == "" {
+		t.Skip("set SLUICE_INGEST_BIG_FILE")
+	}
+	if _, err := os.Stat(path); err != nil {
+		mb, _ := strconv.Atoi(os.Getenv("SLUICE_INGEST_BIG_MB"))
+		if mb == 0 {
+			mb = 1024
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := demoEvents(10000)
+		for n := 0; n < mb<<20; n += len(chunk) {
+			f.Write(chunk)
+		}
+		f.Close()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src := benchSource()
+	l := &Lander{}
+	tb := benchTable(&src)
+	ctx := context.Background()
+	br := bufio.NewReaderSize(f, 1<<16)
+	b := &batch{l: l, t: tb, now: time.Now(), stage: bufio.NewWriterSize(io.Discard, 4<<20)}
+	var ms []member
+	start := time.Now()
+	rows := 0
+	for line := 1; ; line++ {
+		raw, err := readLine(br, MaxRecordBytes)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, m2, rerr, err := l.prepare(ctx, tb, raw, ms)
+		ms = m2
+		if err != nil || rerr != nil {
+			t.Fatal(err, rerr)
+		}
+		if err := b.add(ctx, rec, "gs://b/o#1:1", raw, line); err != nil {
+			t.Fatal(err)
+		}
+		rows++
+	}
+	st, _ := f.Stat()
+	el := time.Since(start)
+	t.Logf("%d rows, %d MB in %v: %.1f MB/s", rows, st.Size()>>20, el, float64(st.Size())/1e6/el.Seconds())
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -211,5 +212,15 @@ func TestDeclaredSchemaKeepsUnknownFieldsInExtra(t *testing.T) {
 	md, _ := bqc.Dataset("raw").Table("declared_extra").Metadata(context.Background())
 	if len(md.Schema) != len(RawSchema(&l.Pipeline.Sources[0])) {
 		t.Errorf("declared table grew: %d columns", len(md.Schema))
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", "q\"uote\\back", "ctl\x01\n\t\r", "ünï ✓"} {
+		got := appendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil || back != s {
+			t.Errorf("%q → %s → %q (%v)", s, got, back, err)
+		}
 	}
 }
