@@ -29,8 +29,12 @@ type Runner struct {
 	Log      *slog.Logger
 }
 
-// Run rebuilds every curated model in dependency order, then publishes
-// transform.completed. Each model replaces its table (WRITE_TRUNCATE) under a
+// Run rebuilds every curated model in dependency order, checks each
+// model's assertions after building it, records one history row per model
+// in <ops>.runs, then publishes transform.completed. A failing assertion
+// skips the models downstream and returns an *AssertionError without
+// publishing. A run that finds another run holding the lock returns
+// ErrLocked having done nothing. Each model replaces its table (WRITE_TRUNCATE) under a
 // job id derived from the run id, so a retried run does not apply twice.
 // Run parameters are query parameters: @run_date (DATE). No model reads the
 // clock.
@@ -58,6 +62,11 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 	if err := r.ensureHistory(ctx); err != nil {
 		return nil, err
 	}
+	unlock, err := r.lock(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	params := []bigquery.QueryParameter{{Name: "run_date", Value: civilDate(runDate)}}
 	out := &events.TransformCompletedData{RunID: runID, RunDate: runDate.Format("2006-01-02")}
 	blocked := map[string]bool{} // models that failed an assertion or were skipped

@@ -208,3 +208,51 @@ func TestRunHistoryOneRowPerModel(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLock: a run that finds the lock held by another run exits with
+// ErrLocked having built nothing; a retry of the holder re-enters; after
+// release a run proceeds. Two concurrent runs never both fail.
+func TestRunLock(t *testing.T) {
+	ctx := context.Background()
+	c := st.Clients
+	lock := c.BigQuery.Dataset(c.Names.Ops).Table(transform.LockTable)
+	if _, err := runner(st.Pipeline).Run(ctx, "run_lock_0", time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err) // creates the ops dataset
+	}
+	if err := lock.Create(ctx, &bigquery.TableMetadata{Description: "held by run other",
+		Schema: bigquery.Schema{{Name: "run_id", Type: bigquery.StringFieldType}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runner(st.Pipeline).Run(ctx, "run_lock_1", time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC))
+	if !errors.Is(err, transform.ErrLocked) {
+		t.Fatalf("err = %v, want ErrLocked", err)
+	}
+	if h := history(t, "run_lock_1"); len(h) != 0 {
+		t.Errorf("a locked-out run wrote history: %v", h)
+	}
+	if _, err := runner(st.Pipeline).Run(ctx, "other", time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatalf("the holder's retry: %v", err)
+	}
+	if _, err := lock.Metadata(ctx); err == nil {
+		t.Error("lock not released after the holder's run")
+	}
+	errs := make(chan error, 2)
+	for _, id := range []string{"run_lock_a", "run_lock_b"} {
+		go func() {
+			_, err := runner(st.Pipeline).Run(ctx, id, time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC))
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case !errors.Is(err, transform.ErrLocked):
+			t.Errorf("concurrent run: %v", err)
+		}
+	}
+	if ok == 0 {
+		t.Error("both concurrent runs were locked out")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,6 +72,13 @@ func Handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := run(r.Context(), req.RunID, runDate)
+	if errors.Is(err, ErrLocked) {
+		// Another run is working: exit cleanly, a retry would only queue up.
+		log.Warn("transform skipped", "run_id", req.RunID, "reason", err.Error())
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"run_id": req.RunID, "skipped": err.Error()})
+		return
+	}
 	if err != nil {
 		log.Error("transform failed", "run_id", req.RunID, "error", err.Error())
 		http.Error(w, "transform: "+err.Error(), http.StatusInternalServerError)
