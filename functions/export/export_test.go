@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -123,6 +125,15 @@ func checkManifest(t *testing.T, m events.ExportManifest, name string, data []by
 	sum := sha256.Sum256(data)
 	if f := stored.Files[0]; f.SHA256 != hex.EncodeToString(sum[:]) || f.Bytes != int64(len(data)) || f.CRC32C == "" {
 		t.Errorf("manifest file = %+v; data has %d bytes, sha256 %x", f, len(data), sum)
+	}
+	dataName := strings.TrimPrefix(stored.Files[0].URI, "gs://"+st.Clients.Names.Export+"/")
+	attrs, err := st.Clients.Storage.Bucket(st.Clients.Names.Export).Object(dataName).Attrs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	crc := binary.BigEndian.AppendUint32(nil, attrs.CRC32C)
+	if got := base64.StdEncoding.EncodeToString(crc); got != stored.Files[0].CRC32C {
+		t.Errorf("manifest crc32c = %s, Cloud Storage says %s", stored.Files[0].CRC32C, got)
 	}
 	if len(stored.Schema) == 0 || stored.Schema[0].Name != "id" {
 		t.Errorf("manifest schema = %+v", stored.Schema)
