@@ -378,7 +378,9 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 			}
 		}
 	}
-	o := l.Storage.Bucket(obj.Bucket).Object(obj.Name).Generation(int64(obj.Generation))
+	// ReadCompressed: the bytes as stored; gzip is undone here, under the
+	// bomb guard, not by the client's transparent decompression.
+	o := l.Storage.Bucket(obj.Bucket).Object(obj.Name).Generation(int64(obj.Generation)).ReadCompressed(true)
 	rc, err := o.NewReader(ctx)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		// Overwritten or deleted since the event: that generation is gone, and
