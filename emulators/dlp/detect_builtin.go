@@ -543,6 +543,9 @@ func findColonHex(text string, set typeSet, out []span) []span {
 			continue
 		}
 		cand := text[s:e]
+		if e <= p {
+			continue
+		}
 		if set.has(bMAC) && isMAC(cand) {
 			out = append(out, span{s, e, "MAC_ADDRESS", vLikely})
 			last, i = e, e
