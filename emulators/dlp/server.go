@@ -90,6 +90,14 @@ func (s *Server) check(method string) error {
 	return nil
 }
 
+// recoverInternal turns a panic in a handler into an INTERNAL error: grpc-go
+// does not recover panics, and one bad input must not take the emulator down.
+func recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		*err = status.Errorf(codes.Internal, "emulator panic: %v", r)
+	}
+}
+
 func invalid(format string, a ...any) error {
 	return status.Errorf(codes.InvalidArgument, format, a...)
 }
@@ -101,7 +109,8 @@ func randomID() string {
 }
 
 // InspectContent implements DlpService.InspectContent.
-func (s *Server) InspectContent(ctx context.Context, req *dlppb.InspectContentRequest) (*dlppb.InspectContentResponse, error) {
+func (s *Server) InspectContent(ctx context.Context, req *dlppb.InspectContentRequest) (_ *dlppb.InspectContentResponse, err error) {
+	defer recoverInternal(&err)
 	if err := s.check("InspectContent"); err != nil {
 		return nil, err
 	}

@@ -343,7 +343,8 @@ func (d *deid) overview() *dlppb.TransformationOverview {
 }
 
 // DeidentifyContent implements DlpService.DeidentifyContent.
-func (s *Server) DeidentifyContent(ctx context.Context, req *dlppb.DeidentifyContentRequest) (*dlppb.DeidentifyContentResponse, error) {
+func (s *Server) DeidentifyContent(ctx context.Context, req *dlppb.DeidentifyContentRequest) (_ *dlppb.DeidentifyContentResponse, err error) {
+	defer recoverInternal(&err)
 	if err := s.check("DeidentifyContent"); err != nil {
 		return nil, err
 	}
@@ -381,7 +382,8 @@ func (s *Server) DeidentifyContent(ctx context.Context, req *dlppb.DeidentifyCon
 // ReidentifyContent implements DlpService.ReidentifyContent: it reverses
 // deterministic encryption, FPE and (with the same crypto key and context)
 // date shifting.
-func (s *Server) ReidentifyContent(ctx context.Context, req *dlppb.ReidentifyContentRequest) (*dlppb.ReidentifyContentResponse, error) {
+func (s *Server) ReidentifyContent(ctx context.Context, req *dlppb.ReidentifyContentRequest) (_ *dlppb.ReidentifyContentResponse, err error) {
+	defer recoverInternal(&err)
 	if err := s.check("ReidentifyContent"); err != nil {
 		return nil, err
 	}
