@@ -1,7 +1,6 @@
 package dlp
 
 import (
-	"bytes"
 	"encoding/base64"
 	"net/netip"
 	"strings"
@@ -144,80 +143,73 @@ func isAlpha(c byte) bool { return class[c]&(cUpper|cLower) != 0 }
 func isUpper(c byte) bool { return class[c]&cUpper != 0 }
 func isHex(c byte) bool   { return class[c]&cHex != 0 }
 
-// hot reports whether any of words occurs (case-insensitively) within
-// `before` bytes before start or `after` bytes after end.
-func hot(text string, start, end, before, after int, words []string) bool {
-	var buf [160]byte
-	lo := start - before
-	if lo < 0 {
-		lo = 0
+// hotwords is a set of lower-case context words indexed by first byte.
+type hotwords struct {
+	first [256][]string
+}
+
+func newHotwords(ws ...string) *hotwords {
+	h := &hotwords{}
+	for _, w := range ws {
+		h.first[w[0]] = append(h.first[w[0]], w)
 	}
-	hi := end + after
-	if hi > len(text) {
-		hi = len(text)
-	}
-	n := 0
-	for i := lo; i < start && n < 80; i++ {
-		buf[n] = lower(text[i])
-		n++
-	}
-	buf[n] = '|'
-	n++
-	for i := end; i < hi && n < len(buf); i++ {
-		buf[n] = lower(text[i])
-		n++
-	}
-	w := buf[:n]
-	for _, h := range words {
-		for off := 0; ; {
-			k := indexBytes(w[off:], h)
-			if k < 0 {
+	return h
+}
+
+// matchAt reports the length of a word of h that starts at text[k] and ends
+// at or before limit (case-insensitive), or 0.
+func (h *hotwords) matchAt(text string, k, limit int) int {
+	cands := h.first[lower(text[k])]
+	for _, w := range cands {
+		if k+len(w) > limit {
+			continue
+		}
+		ok := true
+		for j := 1; j < len(w); j++ {
+			if lower(text[k+j]) != w[j] {
+				ok = false
 				break
 			}
-			k += off
-			if k == 0 || !isAlpha(w[k-1]) {
-				return true
-			}
-			off = k + 1
+		}
+		if ok {
+			return len(w)
+		}
+	}
+	return 0
+}
+
+// hot reports whether a word of h starts a word within `before` bytes
+// before start or `after` bytes after end (case-insensitive).
+func hot(text string, start, end, before, after int, h *hotwords) bool {
+	lo := max(start-before, 0)
+	for k := lo; k < start; k++ {
+		if (k == lo || !isAlpha(text[k-1])) && h.first[lower(text[k])] != nil && h.matchAt(text, k, start) > 0 {
+			return true
+		}
+	}
+	hi := min(end+after, len(text))
+	for k := end; k < hi; k++ {
+		if (k == end || !isAlpha(text[k-1])) && h.first[lower(text[k])] != nil && h.matchAt(text, k, hi) > 0 {
+			return true
 		}
 	}
 	return false
 }
 
-// hotDist returns how many bytes before start the nearest of words ends
+// hotDist returns how many bytes before start the nearest word of h ends
 // (within before bytes), or -1.
-func hotDist(text string, start, before int, words []string) int {
-	lo := start - before
-	if lo < 0 {
-		lo = 0
-	}
-	var buf [80]byte
-	n := 0
-	for i := lo; i < start && n < len(buf); i++ {
-		buf[n] = lower(text[i])
-		n++
-	}
-	w := buf[:n]
+func hotDist(text string, start, before int, h *hotwords) int {
+	lo := max(start-before, 0)
 	best := -1
-	for _, h := range words {
-		for off := 0; ; {
-			k := indexBytes(w[off:], h)
-			if k < 0 {
-				break
+	for k := lo; k < start; k++ {
+		if (k == lo || !isAlpha(text[k-1])) && h.first[lower(text[k])] != nil {
+			if n := h.matchAt(text, k, start); n > 0 {
+				best = start - (k + n)
 			}
-			k += off
-			if k == 0 || !isAlpha(w[k-1]) {
-				if d := n - (k + len(h)); best < 0 || d < best {
-					best = d
-				}
-			}
-			off = k + 1
 		}
 	}
 	return best
 }
-
-func indexBytes(b []byte, s string) int { return bytes.Index(b, []byte(s)) }
 
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -227,19 +219,19 @@ func lower(c byte) byte {
 }
 
 var (
-	hwCard     = []string{"card", "visa", "mastercard", "amex", "credit", "debit", "cc#", "pan"}
-	hwSSN      = []string{"ssn", "social security", "soc sec", "social"}
-	hwTax      = []string{"itin", "taxpayer", "tax id", "tin"}
-	hwEIN      = []string{"ein", "employer", "tax id", "fein", "federal"}
-	hwPhone    = []string{"phone", "call", "tel", "mobile", "cell", "fax", "contact", "sms", "text me", "ring", "dial", "whatsapp", "number"}
-	hwNotIP    = []string{"version", "ver.", "release", "build", "firmware"}
-	hwNotID    = []string{"case", "order", "ticket", "ref", "invoice", "tracking", "part", "model", "serial", "room", "build", "po"}
-	hwEmail    = []string{"email", "e-mail", "mail"}
-	hwIMEI     = []string{"imei", "device", "handset"}
-	hwDOB      = []string{"born", "birth", "dob", "d.o.b", "bday"}
-	hwPassport = []string{"passport"}
-	hwSwift    = []string{"swift", "bic", "bank"}
-	hwVIN      = []string{"vin", "vehicle", "chassis"}
+	hwCard     = newHotwords("card", "visa", "mastercard", "amex", "credit", "debit", "cc#", "pan")
+	hwSSN      = newHotwords("ssn", "social security", "soc sec", "social")
+	hwTax      = newHotwords("itin", "taxpayer", "tax id", "tin")
+	hwEIN      = newHotwords("ein", "employer", "tax id", "fein", "federal")
+	hwPhone    = newHotwords("phone", "call", "tel", "mobile", "cell", "fax", "contact", "sms", "text me", "ring", "dial", "whatsapp", "number")
+	hwNotIP    = newHotwords("version", "ver.", "release", "build", "firmware")
+	hwNotID    = newHotwords("case", "order", "ticket", "ref", "invoice", "tracking", "part", "model", "serial", "room", "build", "po")
+	hwEmail    = newHotwords("email", "e-mail", "mail")
+	hwIMEI     = newHotwords("imei", "device", "handset")
+	hwDOB      = newHotwords("born", "birth", "dob", "d.o.b", "bday")
+	hwPassport = newHotwords("passport")
+	hwSwift    = newHotwords("swift", "bic", "bank")
+	hwVIN      = newHotwords("vin", "vehicle", "chassis")
 )
 
 // runBuiltins appends the spans of the enabled built-ins found in text.

@@ -275,7 +275,7 @@ func numericDetect(text string, g []grp, i, k int, sub []grp, d []byte, s, e int
 		if k == 1 {
 			// The nearest context word decides what an unformatted number is.
 			best, bestD := "", -1
-			try := func(it string, ok bool, words []string, win int) {
+			try := func(it string, ok bool, words *hotwords, win int) {
 				if !ok {
 					return
 				}
