@@ -593,7 +593,7 @@ func (in *inspector) inspectItem(item *dlppb.ContentItem) ([]*dlppb.Finding, boo
 	var out []*dlppb.Finding
 	truncated := false
 	perType := map[string]int{}
-	now := time.Now()
+	created := timestampOf(time.Now()) // shared, read-only: one allocation per request
 	add := func(text string, spans []span, loc func(*dlppb.Location)) bool {
 		cp, prev := 0, 0
 		itemCount := 0
@@ -627,7 +627,7 @@ func (in *inspector) inspectItem(item *dlppb.ContentItem) ([]*dlppb.Finding, boo
 					ByteRange:      &dlppb.Range{Start: int64(s.start), End: int64(s.end)},
 					CodepointRange: &dlppb.Range{Start: int64(cp), End: int64(cpEnd)},
 				},
-				CreateTime: timestampOf(now),
+				CreateTime: created,
 			}
 			if in.includeQuote {
 				f.Quote = text[s.start:s.end]
