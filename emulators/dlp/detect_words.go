@@ -419,10 +419,22 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 				if end < len(text) && text[end] == '.' {
 					end++
 				}
+				end = extendUnit(text, end)
 				end = extendCity(text, end)
 				out = append(out, span{s, end, "STREET_ADDRESS", vLikely})
 				*skip = end
 				return out
+			}
+			if words == 0 && directional(w) {
+				// "123 N. Main St"
+				if te < len(text) && text[te] == '.' {
+					te++
+				}
+				if te >= len(text) || text[te] != ' ' {
+					break
+				}
+				p = te + 1
+				continue
 			}
 			if !(isCapWord(w) || (len(w) >= 3 && allDigits(w[:len(w)-2]) && (strings.HasSuffix(w, "th") || strings.HasSuffix(w, "st") || strings.HasSuffix(w, "nd") || strings.HasSuffix(w, "rd")))) {
 				break
@@ -445,6 +457,52 @@ func digitToken(text string, s, e int, t string, set typeSet, out []span, skip *
 		}
 	}
 	return out
+}
+
+func directional(w string) bool {
+	switch w {
+	case "N", "S", "E", "W", "NE", "NW", "SE", "SW":
+		return true
+	}
+	return false
+}
+
+// extendUnit extends a street address over ", Apt 4B", " Suite 200",
+// ", Unit 5" or " #12".
+func extendUnit(text string, end int) int {
+	p := end
+	if p < len(text) && text[p] == ',' {
+		p++
+	}
+	if p >= len(text) || text[p] != ' ' {
+		return end
+	}
+	p++
+	if p < len(text) && text[p] == '#' {
+		ts, te := tokenAt(text, p+1)
+		if te > ts {
+			return te
+		}
+		return end
+	}
+	ws, we := tokenAt(text, p)
+	switch text[ws:we] {
+	case "Apt", "Suite", "Ste", "Unit", "Fl", "Floor", "Room":
+	default:
+		return end
+	}
+	q := we
+	if q < len(text) && text[q] == '.' {
+		q++
+	}
+	if q >= len(text) || text[q] != ' ' {
+		return end
+	}
+	ts, te := tokenAt(text, q+1)
+	if te == ts || te-ts > 6 || !isDigit(text[ts]) && !(te-ts == 1 && isUpper(text[ts])) {
+		return end
+	}
+	return te
 }
 
 // extendCity extends a street address over ", City, ST 12345".

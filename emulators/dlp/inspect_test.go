@@ -270,3 +270,22 @@ func TestTableHeaderContext(t *testing.T) {
 		t.Errorf("a bare 9-digit number without context must not be an SSN: %v", got["note"])
 	}
 }
+
+func TestStreetAddressForms(t *testing.T) {
+	ins, _ := newInspector(&dlppb.InspectConfig{InfoTypes: its("STREET_ADDRESS")})
+	for in, want := range map[string]string{
+		"ship to 123 N. Main St, Apt 4B, Springfield, IL 62704 today": "123 N. Main St, Apt 4B, Springfield, IL 62704",
+		"at 77 Massachusetts Avenue Suite 200 now":                    "77 Massachusetts Avenue Suite 200",
+		"office 9 SW Oak Street #12.":                                 "9 SW Oak Street #12",
+		"we sold 12 Apples Street vendors":                            "12 Apples Street",
+		"we sold 12 apples yesterday":                                 "",
+	} {
+		got := ""
+		for _, s := range ins.scanText(in) {
+			got = in[s.start:s.end]
+		}
+		if got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
