@@ -52,3 +52,35 @@ func FuzzDetectors(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) { checkSpans(t, text) })
 }
+
+func TestSortSpansMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for trial := 0; trial < 500; trial++ {
+		n := r.IntN(200)
+		var in []span
+		// several sorted runs, like detector outputs
+		for len(in) < n {
+			runLen := 1 + r.IntN(20)
+			pos := r.IntN(1000)
+			for k := 0; k < runLen && len(in) < n; k++ {
+				pos += r.IntN(5)
+				in = append(in, span{start: pos, end: pos + 1 + r.IntN(9), it: builtinList[r.IntN(nBuiltins)].name})
+			}
+		}
+		want := append([]span(nil), in...)
+		for i := 1; i < len(want); i++ {
+			for j := i; j > 0 && spanLess(want[j], want[j-1]); j-- {
+				want[j], want[j-1] = want[j-1], want[j]
+			}
+		}
+		got := sortSpans(append([]span(nil), in...))
+		if len(got) != len(want) {
+			t.Fatalf("length %d, want %d", len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("trial %d: position %d = %+v, want %+v", trial, i, got[i], want[i])
+			}
+		}
+	}
+}
