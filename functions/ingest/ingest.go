@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -46,7 +47,7 @@ func lander(c *gcp.Clients) *Lander {
 }
 
 // Handle is the CloudEvent entry point.
-func Handle(ctx context.Context, e cloudevents.Event) error {
+func Handle(ctx context.Context, e cloudevents.Event) (err error) {
 	c, err := clients.Get(ctx)
 	if err != nil {
 		return fmt.Errorf("ingest: clients: %w", err)
@@ -54,6 +55,15 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 	mu.Lock()
 	l := lander(c)
 	mu.Unlock()
+	// A bug tripped by one event must not crash the instance or retry
+	// forever: keep the event whole as a reject (it can be replayed once
+	// fixed) and acknowledge it.
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("ingest panicked", "id", e.ID(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = l.writeRejects(ctx, []reject{{"", ReasonInternal, fmt.Sprintf("ingest panicked: %v", p), e.Data(), "cloudevent:" + e.ID()}})
+		}
+	}()
 	switch e.Type() {
 	case events.TypePubSubPublished:
 		var d events.MessagePublishedData

@@ -36,6 +36,7 @@ const (
 	ReasonRaggedCSV      RejectReason = "ragged_csv_row"
 	ReasonInvalidCSV     RejectReason = "invalid_csv"
 	ReasonInvalidCDC     RejectReason = "invalid_change_event"
+	ReasonInternal       RejectReason = "internal_error" // a bug: the whole event is kept
 )
 
 // MaxRecordBytes bounds one record (BigQuery's streaming row limit is 10 MB).
