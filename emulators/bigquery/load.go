@@ -232,6 +232,20 @@ func (s *Server) runLoadJob(ctx context.Context, job *bq.Job, data []byte) error
 		return err
 	}
 	defer conn.Close()
+	// NDJSON fast path: stage through DuckDB's reader before the
+	// transaction when the input schema is known and simple.
+	staged := ""
+	if format == "NEWLINE_DELIMITED_JSON" && !cfg.IgnoreUnknownValues {
+		in := schema
+		if in == nil && meta != nil {
+			in = meta.Schema.Fields
+		}
+		stage := "_bq_load_" + job.JobReference.JobId
+		if stageNDJSONFast(ctx, conn, paths, in, stage) {
+			staged = stage
+			defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.`+quoteIdent(stage))
+		}
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -328,6 +342,14 @@ func (s *Server) runLoadJob(ctx context.Context, job *bq.Job, data []byte) error
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return invalid("Error while reading data, error message: %v", err)
 		}
+	case "NEWLINE_DELIMITED_JSON":
+		if staged != "" {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO `+name+` BY NAME SELECT * FROM temp.`+quoteIdent(staged)); err != nil {
+				return invalid("Error while reading data, error message: %v", s.apiErrorFor(err, p, "").Message)
+			}
+			break
+		}
+		fallthrough
 	default:
 		bad, err := s.loadRows(ctx, conn, format, paths, cfg, dst.DatasetId, tbl, fields)
 		if err != nil {
@@ -488,7 +510,11 @@ func (s *Server) loadRows(ctx context.Context, conn *sql.Conn, format string, pa
 					var m map[string]any
 					dec := json.NewDecoder(bytes.NewReader(b))
 					dec.UseNumber()
-					if err := dec.Decode(&m); err != nil {
+					err := dec.Decode(&m)
+					if err == nil && dec.InputOffset() != int64(len(b)) {
+						err = fmt.Errorf("unexpected data after the JSON object at byte %d", dec.InputOffset())
+					}
+					if err != nil {
 						if err := reject(file, line, fmt.Errorf("invalid JSON: %v", err)); err != nil {
 							return err
 						}
