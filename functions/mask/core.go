@@ -39,7 +39,7 @@ type Masker struct {
 	Pipeline *config.Pipeline
 	Names    gcp.Names
 	Project  string
-	TokenKey []byte // HMAC key for the token rule, 32 bytes
+	TokenKey []byte // HMAC key for the token rule, 32 or 64 bytes
 	Now      func() time.Time
 	Log      *slog.Logger
 }
@@ -48,8 +48,9 @@ type Masker struct {
 // DLP fails, it returns the error before writing the table: nothing unmasked
 // is ever written, and the trigger retries.
 func (m *Masker) Run(ctx context.Context, runID, runDate string) (*events.MaskCompletedData, error) {
-	if len(m.TokenKey) < 16 {
-		return nil, errors.New("mask: tokenisation key missing or shorter than 16 bytes: set SLUICE_TOKEN_KEY_FILE (local) or SLUICE_TOKEN_SECRET (cloud)")
+	if n := len(m.TokenKey); n != 32 && n != 64 {
+		// DLP accepts only 32- or 64-byte unwrapped keys for crypto hashing.
+		return nil, fmt.Errorf("mask: tokenisation key is %d bytes; DLP needs 32 or 64: set SLUICE_TOKEN_KEY_FILE to such a file", n)
 	}
 	if err := bq.EnsureDataset(ctx, m.BigQuery, m.Names.Published, "Curated tables after masking: the only dataset analysts read."); err != nil {
 		return nil, err

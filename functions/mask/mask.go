@@ -75,12 +75,12 @@ func TokenKey(env gcp.Env) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mask: SLUICE_TOKEN_KEY_FILE: %w", err)
 		}
-		if len(b) < 16 {
-			return nil, fmt.Errorf("mask: SLUICE_TOKEN_KEY_FILE %s holds %d bytes; want at least 16", env.TokenKeyFile, len(b))
+		if len(b) != 32 && len(b) != 64 {
+			return nil, fmt.Errorf("mask: SLUICE_TOKEN_KEY_FILE %s holds %d bytes; DLP needs exactly 32 or 64 (no trailing newline)", env.TokenKeyFile, len(b))
 		}
 		return b, nil
 	case env.TokenSecret != "":
 		return nil, fmt.Errorf("mask: SLUICE_TOKEN_SECRET is set, but reading the key from Secret Manager is not implemented yet; mount the secret as a file and set SLUICE_TOKEN_KEY_FILE")
 	}
-	return nil, fmt.Errorf("mask: no tokenisation key: set SLUICE_TOKEN_KEY_FILE to a file of at least 16 random bytes")
+	return nil, fmt.Errorf("mask: no tokenisation key: set SLUICE_TOKEN_KEY_FILE to a file of 32 random bytes")
 }
