@@ -1,10 +1,13 @@
 package bigquery
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,13 +43,122 @@ func (s *idSet) add(id string) {
 }
 
 type insertAllRequest struct {
-	Rows []struct {
-		InsertID string         `json:"insertId"`
-		JSON     map[string]any `json:"json"`
-	} `json:"rows"`
-	SkipInvalidRows     bool   `json:"skipInvalidRows"`
-	IgnoreUnknownValues bool   `json:"ignoreUnknownValues"`
-	TemplateSuffix      string `json:"templateSuffix"`
+	Rows                []insertAllRow `json:"rows"`
+	SkipInvalidRows     bool           `json:"skipInvalidRows"`
+	IgnoreUnknownValues bool           `json:"ignoreUnknownValues"`
+	TemplateSuffix      string         `json:"templateSuffix"`
+}
+
+type insertAllRow = struct {
+	InsertID string         `json:"insertId"`
+	JSON     map[string]any `json:"json"`
+}
+
+// decodeInsertAll decodes an insertAll body with the fast parser, falling
+// back to encoding/json (and its error messages) for anything unusual.
+func decodeInsertAll(body []byte) (*insertAllRequest, error) {
+	if v, err := parseJSONFast(body); err == nil {
+		if req, ok := insertAllFromAny(v); ok {
+			return req, nil
+		}
+	}
+	var req insertAllRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil && err != io.EOF {
+		return nil, invalid("Invalid JSON payload received: %v", err)
+	}
+	return &req, nil
+}
+
+func insertAllFromAny(v any) (*insertAllRequest, bool) {
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	req := &insertAllRequest{}
+	for k, x := range top {
+		switch k {
+		case "rows":
+			list, ok := x.([]any)
+			if !ok && x != nil {
+				return nil, false
+			}
+			req.Rows = make([]insertAllRow, len(list))
+			for i, it := range list {
+				rm, ok := it.(map[string]any)
+				if !ok {
+					return nil, false
+				}
+				for rk, rv := range rm {
+					switch rk {
+					case "insertId":
+						if rv == nil {
+							continue
+						}
+						s, ok := rv.(string)
+						if !ok {
+							return nil, false
+						}
+						req.Rows[i].InsertID = s
+					case "json":
+						if rv == nil {
+							continue
+						}
+						m, ok := rv.(map[string]any)
+						if !ok {
+							return nil, false
+						}
+						req.Rows[i].JSON = m
+					default:
+						if !isCanonicalKey(rk, "insertId", "json") {
+							return nil, false
+						}
+					}
+				}
+			}
+		case "skipInvalidRows", "ignoreUnknownValues":
+			if x == nil {
+				continue
+			}
+			b, ok := x.(bool)
+			if !ok {
+				return nil, false
+			}
+			if k == "skipInvalidRows" {
+				req.SkipInvalidRows = b
+			} else {
+				req.IgnoreUnknownValues = b
+			}
+		case "templateSuffix":
+			if x == nil {
+				continue
+			}
+			s, ok := x.(string)
+			if !ok {
+				return nil, false
+			}
+			req.TemplateSuffix = s
+		default:
+			// encoding/json matches struct fields case-insensitively: let
+			// it handle keys that differ from the canonical ones only in case.
+			if !isCanonicalKey(k, "rows", "skipInvalidRows", "ignoreUnknownValues", "templateSuffix") {
+				return nil, false
+			}
+		}
+	}
+	return req, true
+}
+
+// isCanonicalKey reports false when k matches one of names only
+// case-insensitively (encoding/json would bind it); unrelated keys are fine.
+func isCanonicalKey(k string, names ...string) bool {
+	for _, n := range names {
+		if strings.EqualFold(k, n) {
+			return false
+		}
+	}
+	return true
 }
 
 type insertErrorItem struct {
@@ -68,8 +180,12 @@ type insertAllResponse struct {
 func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) {
 	p, ds := r.PathValue("p"), r.PathValue("d")
 	id, dec := splitDecorator(r.PathValue("t"))
-	var req insertAllRequest
-	if err := decodeBody(r, &req); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := decodeInsertAll(body)
+	if err != nil {
 		return nil, err
 	}
 	if req.TemplateSuffix != "" {
