@@ -8,7 +8,6 @@ package demo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,10 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
-	"google.golang.org/api/iterator"
 
 	"github.com/sluice-data/sluice/emulators/stack"
 	"github.com/sluice-data/sluice/functions/ingest"
@@ -240,15 +237,7 @@ func waitEvent(ctx context.Context, ps *pubsub.Client, project, sub, runID strin
 }
 
 func count(ctx context.Context, c *gcp.Clients, dataset, table string) (int64, error) {
-	it, err := c.BigQuery.Query(fmt.Sprintf("SELECT COUNT(*) FROM `%s.%s.%s`", c.Env.Project, dataset, table)).Read(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var row []bigquery.Value
-	if err := it.Next(&row); err != nil {
-		return 0, err
-	}
-	return row[0].(int64), nil
+	return bq.NumRows(ctx, c.BigQuery, dataset, table)
 }
 
 // RejectsByReason counts rejects as "source/reason".
@@ -257,22 +246,15 @@ func RejectsByReason(ctx context.Context, c *gcp.Clients) (map[string]int64, err
 	if _, err := c.BigQuery.Dataset(c.Names.Ops).Table(ingest.RejectsTable).Metadata(ctx); bq.IsNotFound(err) {
 		return out, nil // nothing rejected yet
 	}
-	it, err := c.BigQuery.Query(fmt.Sprintf("SELECT source, reason, COUNT(*) AS n FROM `%s.%s.%s` GROUP BY source, reason",
-		c.Env.Project, c.Names.Ops, ingest.RejectsTable)).Read(ctx)
+	rows, err := bq.ReadAll(ctx, c.BigQuery, fmt.Sprintf("SELECT source, reason, COUNT(*) AS n FROM `%s.%s.%s` GROUP BY source, reason",
+		c.Env.Project, c.Names.Ops, ingest.RejectsTable))
 	if err != nil {
 		return nil, err
 	}
-	for {
-		var row []bigquery.Value
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	for _, row := range rows {
 		out[fmt.Sprintf("%v/%v", row[0], row[1])] = row[2].(int64)
 	}
+	return out, nil
 }
 
 func rejectsBySource(ctx context.Context, c *gcp.Clients) (map[string]int64, error) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/pubsub/v2"
-	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 
 	"github.com/sluice-data/sluice/emulators/fault"
@@ -23,6 +21,7 @@ import (
 	"github.com/sluice-data/sluice/functions/export"
 	"github.com/sluice-data/sluice/internal/demo"
 	"github.com/sluice-data/sluice/internal/sample"
+	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/logging"
 )
 
@@ -271,20 +270,5 @@ func query(t *testing.T, sql string) [][]bigquery.Value {
 }
 
 func tryQuery(sql string) ([][]bigquery.Value, error) {
-	it, err := st.Clients.BigQuery.Query(sql).Read(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	var out [][]bigquery.Value
-	for {
-		var row []bigquery.Value
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, row)
-	}
+	return bq.ReadAll(context.Background(), st.Clients.BigQuery, sql)
 }

@@ -72,20 +72,37 @@ func QueryToTable(ctx context.Context, c *bigquery.Client, jobID, sql, dataset, 
 	return st, nil
 }
 
+// ReadAll runs a query and returns every row. It is for small results:
+// counts, summaries, test assertions.
+func ReadAll(ctx context.Context, c *bigquery.Client, sql string) ([][]bigquery.Value, error) {
+	it, err := c.Query(sql).Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]bigquery.Value
+	for {
+		var row []bigquery.Value
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+}
+
 // NumRows returns the row count of a table.
 func NumRows(ctx context.Context, c *bigquery.Client, dataset, table string) (int64, error) {
-	it, err := c.Query(fmt.Sprintf("SELECT COUNT(*) FROM `%s.%s.%s`", c.Project(), dataset, table)).Read(ctx)
+	rows, err := ReadAll(ctx, c, fmt.Sprintf("SELECT COUNT(*) FROM `%s.%s.%s`", c.Project(), dataset, table))
 	if err != nil {
 		return 0, fmt.Errorf("count %s.%s: %w", dataset, table, err)
 	}
-	var row []bigquery.Value
-	if err := it.Next(&row); err != nil && !errors.Is(err, iterator.Done) {
-		return 0, fmt.Errorf("count %s.%s: %w", dataset, table, err)
-	}
-	if len(row) == 0 {
+	if len(rows) == 0 || len(rows[0]) == 0 {
 		return 0, nil
 	}
-	n, _ := row[0].(int64)
+	n, _ := rows[0][0].(int64)
 	return n, nil
 }
 
