@@ -116,8 +116,8 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if s.PubSub, err = pubsub.New(o.PubSubAddr); err != nil {
 		return nil, err
 	}
-	setenv("PUBSUB_EMULATOR_HOST", s.PubSub.Addr)
-	setenv("SLUICE_PROJECT", o.Project)
+	os.Setenv("PUBSUB_EMULATOR_HOST", s.PubSub.Addr)
+	os.Setenv("SLUICE_PROJECT", o.Project)
 	os.Unsetenv("SLUICE_ENV")
 
 	gcsRoot := ""
@@ -129,7 +129,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		Buckets: []string{names.Landing, names.Archive, names.Export}}); err != nil {
 		return nil, err
 	}
-	setenv("STORAGE_EMULATOR_HOST", s.Storage.Addr)
+	os.Setenv("STORAGE_EMULATOR_HOST", s.Storage.Addr)
 
 	bqPath := ""
 	if o.Persist {
@@ -170,7 +170,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.BigQueryAddr = bqLis.Addr().String()
 	s.bqHTTP = &http.Server{Handler: s.BigQuery.Handler()}
 	go s.bqHTTP.Serve(bqLis)
-	setenv("BIGQUERY_EMULATOR_HOST", s.BigQueryAddr)
+	os.Setenv("BIGQUERY_EMULATOR_HOST", s.BigQueryAddr)
 
 	s.DLP = dlp.NewServer(dlp.Options{})
 	dlpLis, err := listen(o.DLPAddr)
@@ -179,13 +179,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	s.DLPAddr = dlpLis.Addr().String()
 	go s.DLP.Serve(dlpLis)
-	setenv("DLP_EMULATOR_HOST", s.DLPAddr)
+	os.Setenv("DLP_EMULATOR_HOST", s.DLPAddr)
 
 	keyFile, err := tokenKey(o.Workdir)
 	if err != nil {
 		return nil, err
 	}
-	setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
+	os.Setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
 
 	if s.FunctionsURL, err = startFunctions(); err != nil {
 		return nil, err
@@ -279,8 +279,6 @@ func (s *Stack) Close() error {
 	}
 	return nil
 }
-
-func setenv(k, v string) { os.Setenv(k, v) }
 
 func listen(addr string) (net.Listener, error) {
 	if addr == "" {

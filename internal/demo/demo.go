@@ -167,7 +167,7 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	for _, n := range sum.RejectsByReason {
 		sum.Rejects += n
 	}
-	sum.Withheld, sum.DLPBytes = mask.Withheld, mask.DLPBytes
+	sum.Withheld, sum.DLPBytes = append([]string{}, mask.Withheld...), mask.DLPBytes
 	for _, f := range done.Files {
 		p, err := download(ctx, c, f.URI, filepath.Join(s.Opts.Workdir, "exports"))
 		if err != nil {
