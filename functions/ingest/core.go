@@ -371,11 +371,26 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 	useLoad := lim.LoadThreshold > 0 && int64(obj.Size) >= lim.LoadThreshold
 	jobID := loadJobID(obj)
 	if useLoad {
-		// A redelivered event whose load already ran lands nothing new.
-		if st, err := l.BigQuery.JobFromID(ctx, jobID); err == nil {
-			if js, err := st.Wait(ctx); err == nil && js.Err() == nil {
+		// A redelivered event whose load already ran lands nothing new. A
+		// load that ran and failed keeps its id: the next attempt takes the
+		// next id in the same deterministic series (…_r2, …_r3).
+		for k := 2; ; k++ {
+			job, err := l.BigQuery.JobFromID(ctx, jobID)
+			var gerr *googleapi.Error
+			if errors.As(err, &gerr) && gerr.Code == 404 {
+				break
+			}
+			if err != nil {
+				return Result{}, fmt.Errorf("bigquery.JobFromID(%s): %w", jobID, err)
+			}
+			js, err := job.Wait(ctx)
+			if err != nil {
+				return Result{}, fmt.Errorf("bigquery job %s: wait: %w", jobID, err)
+			}
+			if js.Err() == nil {
 				return Result{}, l.archive(ctx, src, obj)
 			}
+			jobID = fmt.Sprintf("%s_r%d", loadJobID(obj), k)
 		}
 	}
 	// ReadCompressed: the bytes as stored; gzip is undone here, under the
@@ -632,7 +647,39 @@ func (l *Lander) insert(ctx context.Context, src *config.Source, rows []*bigquer
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
-	err := l.BigQuery.Dataset(l.Names.Raw).Table(src.Name).Inserter().Put(ctx, rows)
+	ins := l.BigQuery.Dataset(l.Names.Raw).Table(src.Name).Inserter()
+	// Valid rows land even when others in the request are refused (without
+	// this BigQuery refuses the whole request and marks the good rows
+	// "stopped").
+	ins.SkipInvalidRows = true
+	err := ins.Put(ctx, rows)
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) && (gerr.Code == 400 || gerr.Code == 413) {
+		// The request as a whole is refused (too large, or something in it
+		// BigQuery cannot parse): halve until the culprit row stands alone,
+		// and keep that row as a reject. Retrying would fail the same way.
+		if len(rows) == 1 {
+			origin, _ := rows[0].Row[rowIndex(rows[0].Schema, colOrigin)].(string)
+			var payload []byte
+			if len(recs) > 0 {
+				payload = recs[0].payload()
+			}
+			return 0, []reject{{src.Name, ReasonInsertRejected, gerr.Error(), payload, origin}}, nil
+		}
+		h := len(rows) / 2
+		n1, r1, err := l.insert(ctx, src, rows[:h], recs[:min(h, len(recs))])
+		if err != nil {
+			return 0, nil, err
+		}
+		n2, r2, err := l.insert(ctx, src, rows[h:], recs[min(h, len(recs)):])
+		return n1 + n2, append(r1, r2...), err
+	}
+	if errors.As(err, &gerr) && gerr.Code == 404 {
+		// The table (or dataset) went away: forget it, so the retry
+		// creates it again.
+		l.tables.Delete(src.Name)
+		l.ensured.Delete(l.Names.Raw + "." + src.Name)
+	}
 	var multi bigquery.PutMultiError
 	if errors.As(err, &multi) {
 		var rejects []reject

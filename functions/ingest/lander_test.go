@@ -92,8 +92,12 @@ func pipelineWith(srcs ...config.Source) *config.Pipeline {
 
 func newLander(srcs ...config.Source) *Lander {
 	p := pipelineWith(srcs...)
-	return &Lander{BigQuery: bqc, Storage: gcsc, Pipeline: p, Names: gcp.NamesFor("", p), Now: time.Now,
+	l := &Lander{BigQuery: bqc, Storage: gcsc, Pipeline: p, Names: gcp.NamesFor("", p), Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := l.ensureRejects(context.Background()); err != nil {
+		panic(err)
+	}
+	return l
 }
 
 // eventsSource is the demo's events source under another name.
@@ -332,3 +336,28 @@ func TestTransientFaultRetriedLandsOnce(t *testing.T) {
 }
 
 var _ = sort.Strings
+
+// A request BigQuery refuses as a whole (400) is not retried: the batch is
+// halved until the refused row stands alone, and that row is kept.
+func TestWholeRequestRefusalIsolatesTheRow(t *testing.T) {
+	l := newLander(eventsSource("refused"))
+	ctx := context.Background()
+	if _, err := l.LandMessage(ctx, "refused", msg("r0", `{"event_id":"r0"}`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	bqSrv.Faults().SetMethod("tabledata.insertAll", fault.Rule{FailFirst: 1, Code: 400})
+	res, err := l.LandMessage(ctx, "refused", msg("r1", `{"event_id":"a"}`+"\n"+`{"event_id":"b"}`+"\n"+`{"event_id":"c"}`+"\n"+`{"event_id":"d"}`, nil))
+	bqSrv.Faults().SetMethod("tabledata.insertAll", fault.Rule{})
+	if err != nil || res.Landed != 4 {
+		t.Errorf("batch after one refusal: %+v %v, want 4 landed", res, err)
+	}
+	bqSrv.Faults().SetMethod("tabledata.insertAll", fault.Rule{FailFirst: 1, Code: 400})
+	res, err = l.LandMessage(ctx, "refused", msg("r2", `{"event_id":"e"}`, nil))
+	bqSrv.Faults().SetMethod("tabledata.insertAll", fault.Rule{})
+	if err != nil || res.Rejected != 1 {
+		t.Errorf("single refused row: %+v %v, want 1 rejected, nil error", res, err)
+	}
+	if got := rejectsBy(t, "refused"); got["insert_rejected"] != 1 {
+		t.Errorf("rejects = %v", got)
+	}
+}
