@@ -52,7 +52,7 @@ variable "function_settings" {
       memory          = optional(string, "512Mi")
       cpu             = optional(string, "1")
       timeout_seconds = optional(number, 300)
-      concurrency     = optional(number, 8)
+      concurrency     = optional(number, 1)
       min_instances   = optional(number, 0)
       max_instances   = optional(number, 20)
     }), {})
@@ -81,7 +81,7 @@ variable "function_settings" {
       max_instances   = optional(number, 3)
     }), {})
   })
-  description = "Per-function memory, CPU, timeout (seconds), request concurrency per instance, and min/max instances. Omitted fields keep the defaults shown in the README. Transform defaults to one instance at a time so SQL models never run twice concurrently. Event-driven functions (ingest, mask, export) allow at most 540 seconds."
+  description = "Per-function memory, CPU, timeout (seconds), request concurrency per instance, and min/max instances. Omitted fields keep the defaults shown in the README. Every function defaults to one request per instance: the CloudEvents SDK under functions-framework-go v1.9.2 can strand an event when one instance serves concurrent requests (seen locally; see emulators/router). Transform also defaults to one instance so SQL models never run twice concurrently. Event-driven functions (ingest, mask, export) allow at most 540 seconds."
   default     = {}
 }
 
