@@ -10,6 +10,7 @@ import (
 	"cloud.google.com/go/bigquery"
 
 	"github.com/sluice-data/sluice/shared/config"
+	"github.com/sluice-data/sluice/shared/events"
 )
 
 func TestRedeliveryDoesNotDuplicate(t *testing.T) {
@@ -222,5 +223,33 @@ func TestAppendJSONString(t *testing.T) {
 		if err := json.Unmarshal(got, &back); err != nil || back != s {
 			t.Errorf("%q → %s → %q (%v)", s, got, back, err)
 		}
+	}
+}
+
+func TestGzipByContentEncodingAndArrayLimits(t *testing.T) {
+	src := config.Source{Name: "ce", Trigger: config.Trigger{GCSPrefix: "ce/"}, Format: "json",
+		Schema: []config.Field{{Name: "id", Type: "STRING"}}}
+	l := newLander(src)
+	l.Limits.MaxRecordBytes = 100
+	ctx := context.Background()
+	w := gcsc.Bucket("landing").Object("ce/a.jsonl").NewWriter(ctx)
+	w.ContentEncoding = "gzip"
+	w.Write(gz(t, []byte(`{"id":"g1"}`+"\n"+`{"id":"g2"}`+"\n")))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a := w.Attrs()
+	obj := events.StorageObjectData{Bucket: "landing", Name: a.Name, Generation: events.Int64String(a.Generation), Size: events.Int64String(a.Size), ContentEncoding: "gzip"}
+	if res, err := l.LandObject(ctx, obj); err != nil || res.Landed != 2 {
+		t.Fatalf("content-encoding gzip: %+v %v", res, err)
+	}
+	// A streamed JSON array: an element over the record limit is rejected alone.
+	arr := `[{"id":"x1"}, {"id":"` + strings.Repeat("y", 200) + `"} ,{"id":"x3","s":"a]b\"}"}]`
+	res, err := l.LandObject(ctx, put(t, "ce/arr.json", []byte(arr)))
+	if err != nil || res.Landed != 2 || res.Rejected != 1 {
+		t.Fatalf("array: %+v %v", res, err)
+	}
+	if got := rejectsBy(t, "ce"); got["too_large"] != 1 {
+		t.Errorf("rejects = %v", got)
 	}
 }
