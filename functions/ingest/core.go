@@ -183,11 +183,16 @@ func (l *Lander) LandMessage(ctx context.Context, topic string, msg events.PubSu
 		src, _ = l.Pipeline.SourceForTopic(l.Names.SourceTopic(topic))
 	}
 	if src == nil {
+		// The reject carries the name the message asked for (attribute,
+		// else topic), so that once that source is added to the config,
+		// `sluice replay --source NAME` lands it.
 		detail := fmt.Sprintf("no source in pipeline.yaml for topic %q", topic)
+		name := l.Names.SourceTopic(topic)
 		if srcName != "" {
 			detail = fmt.Sprintf("attribute source=%q names no source in pipeline.yaml", srcName)
+			name = srcName
 		}
-		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource, detail, msg.Data, origin}})
+		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{name, ReasonUnknownSource, detail, msg.Data, origin}})
 	}
 	return l.LandPayload(ctx, src, msg.Data, Origin{Name: origin, ID: msg.MessageID, Time: msg.PublishTime})
 }

@@ -54,5 +54,23 @@ func TestReplayLandsFixedRejectsOnce(t *testing.T) {
 	if err != nil || len(list) != 5 {
 		t.Errorf("list = %d %v", len(list), err)
 	}
-	_ = config.Source{}
+}
+
+// A message for a source the config did not have yet is replayable once
+// the source is added.
+func TestReplayUnknownSourceAfterItIsAdded(t *testing.T) {
+	ctx := context.Background()
+	l := newLander(eventsSource("known"))
+	if res, err := l.LandMessage(ctx, "known", msg("late1", `{"id":"x"}`, map[string]string{"source": "latecomer"})); err != nil || res.Rejected != 1 {
+		t.Fatalf("land: %+v %v", res, err)
+	}
+	late := config.Source{Name: "latecomer", Trigger: config.Trigger{PubSubTopic: "latecomer"}, Format: "json"}
+	fixed := newLander(eventsSource("known"), late)
+	res, err := fixed.Replay(ctx, RejectFilter{Source: "latecomer", Reason: "unknown_source"}, nil)
+	if err != nil || res.Landed != 1 || res.Replayed != 1 {
+		t.Fatalf("replay: %+v %v", res, err)
+	}
+	if n := count(t, "SELECT COUNT(*) AS n FROM raw.latecomer WHERE id = 'x'"); n != 1 {
+		t.Errorf("rows = %d", n)
+	}
 }
