@@ -2,18 +2,25 @@ package mask
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"sort"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/bigquery"
+	"cloud.google.com/go/civil"
 	dlp "cloud.google.com/go/dlp/apiv2"
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 	"cloud.google.com/go/pubsub/v2"
 	"google.golang.org/api/iterator"
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/bq"
@@ -44,32 +51,72 @@ type Masker struct {
 	Log      *slog.Logger
 }
 
+// TableResult is what one mask run did to one table; it is also the row
+// written to <ops>.mask_runs.
+type TableResult struct {
+	Table    string
+	Mode     string // full, incremental or unchanged
+	Rows     int64  // rows in the published table after the run
+	Changed  int64  // rows masked and written by this run
+	Deleted  int64  // rows removed because they left curated
+	DLPBytes int64
+	Withheld []string // curated columns not published (not classified)
+	Status   string   // ok or error
+	Error    string
+}
+
+// Modes of a table's mask run.
+const (
+	ModeFull        = "full"        // every row masked, the table replaced
+	ModeIncremental = "incremental" // changed rows masked and merged on the key
+	ModeUnchanged   = "unchanged"   // nothing changed since the last run: nothing sent, nothing written
+)
+
 // Run masks every table the policy names and publishes mask.completed. If
 // DLP fails, it returns the error before writing the table: nothing unmasked
 // is ever written, and the trigger retries.
 func (m *Masker) Run(ctx context.Context, runID, runDate string) (*events.MaskCompletedData, error) {
+	out, _, err := m.RunTables(ctx, runID, runDate)
+	return out, err
+}
+
+// RunTables is Run that also returns what happened to each table.
+func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.MaskCompletedData, []TableResult, error) {
 	if n := len(m.TokenKey); n != 32 && n != 64 {
 		// DLP accepts only 32- or 64-byte unwrapped keys for crypto hashing.
-		return nil, fmt.Errorf("mask: tokenisation key is %d bytes; DLP needs 32 or 64: set SLUICE_TOKEN_KEY_FILE to such a file", n)
+		return nil, nil, fmt.Errorf("mask: tokenisation key is %d bytes; DLP needs 32 or 64: set SLUICE_TOKEN_KEY_FILE to such a file", n)
 	}
 	if err := bq.EnsureDataset(ctx, m.BigQuery, m.Names.Published, "Curated tables after masking: the only dataset analysts read."); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := m.ensureOps(ctx); err != nil {
+		return nil, nil, err
 	}
 	out := &events.MaskCompletedData{RunID: runID, RunDate: runDate}
+	var results []TableResult
 	for _, pol := range m.Pipeline.Mask.Tables {
-		n, withheld, sent, err := m.maskTable(ctx, runID, pol)
+		start := m.Now()
+		res, err := m.maskTable(ctx, runID, pol)
+		res.Table = pol.Name
 		if err != nil {
-			return nil, fmt.Errorf("mask %s: %w", pol.Name, err)
+			res.Status, res.Error = "error", err.Error()
+			m.record(ctx, runID, start, res) // best effort: the error is what matters
+			return nil, results, fmt.Errorf("mask %s: %w", pol.Name, err)
 		}
-		out.Tables = append(out.Tables, events.TableCount{Table: pol.Name, Rows: n})
-		out.Withheld = append(out.Withheld, withheld...)
-		out.DLPBytes += sent
+		res.Status = "ok"
+		if err := m.record(ctx, runID, start, res); err != nil {
+			return nil, results, err
+		}
+		results = append(results, res)
+		out.Tables = append(out.Tables, events.TableCount{Table: pol.Name, Rows: res.Rows})
+		out.Withheld = append(out.Withheld, res.Withheld...)
+		out.DLPBytes += res.DLPBytes
 	}
 	out.CompletedAt = m.Now().UTC()
 	if err := transform.Publish(ctx, m.PubSub, m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
-		return nil, err
+		return nil, results, err
 	}
-	return out, nil
+	return out, results, nil
 }
 
 // column is one curated column and what happens to it.
@@ -79,85 +126,251 @@ type column struct {
 	src   int // index in the curated row
 }
 
-func (m *Masker) maskTable(ctx context.Context, runID string, pol config.MaskPolicy) (int64, []string, int64, error) {
+func (m *Masker) maskTable(ctx context.Context, runID string, pol config.MaskPolicy) (TableResult, error) {
+	var res TableResult
 	md, err := m.BigQuery.Dataset(m.Names.Curated).Table(pol.Name).Metadata(ctx)
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
+		return res, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
 	}
 	var cols []column
-	var withheld []string
+	keyIdx := -1
 	for i, f := range md.Schema {
 		rule, ok := pol.Columns[f.Name]
 		switch {
 		case !ok:
 			// Fail closed: a column nobody classified is not published.
-			withheld = append(withheld, pol.Name+"."+f.Name)
+			res.Withheld = append(res.Withheld, pol.Name+"."+f.Name)
 			m.Log.Warn("column not classified by the mask policy; not published", "table", pol.Name, "column", f.Name)
-		case rule == config.RuleDrop:
+		case rule.Kind == config.RuleDrop:
 		default:
+			if f.Name == pol.Key {
+				keyIdx = len(cols)
+			}
 			cols = append(cols, column{field: f, rule: rule, src: i})
 		}
 	}
-	rows, err := m.readAll(ctx, pol.Name)
-	if err != nil {
-		return 0, nil, 0, err
+	if pol.Key != "" && keyIdx < 0 {
+		return res, fmt.Errorf("key column %s is not in curated.%s", pol.Key, pol.Name)
 	}
+	schema := publishedSchema(cols)
+	rows, err := m.readAll(ctx, pol.Name, pol.Key)
+	if err != nil {
+		return res, err
+	}
+	fp := m.policyFingerprint(cols)
+	hashes := make([]string, len(rows))
+	for r, row := range rows {
+		hashes[r] = rowHash(fp, cols, row)
+	}
+
+	// Decide which rows to mask: with a key and a usable previous state,
+	// only the changed ones.
+	send := make([]int, 0, len(rows)) // row indexes to mask
+	var deleted []string
+	res.Mode = ModeFull
+	if pol.Key != "" && !keyTypeOK(cols[keyIdx].field) {
+		m.Log.Warn("mask key is neither STRING nor INT64; masking the whole table", "table", pol.Name, "key", pol.Key)
+	} else if pol.Key != "" {
+		if state, ok := m.loadState(ctx, pol.Name, schema); ok {
+			keys, unique := keysOf(rows, cols[keyIdx].src)
+			if unique {
+				res.Mode = ModeIncremental
+				for r := range rows {
+					if state[keys[r]] != hashes[r] {
+						send = append(send, r)
+					}
+					delete(state, keys[r])
+				}
+				for k := range state {
+					deleted = append(deleted, k)
+				}
+				sort.Strings(deleted)
+			} else {
+				m.Log.Warn("mask key is NULL or repeated in curated; masking the whole table", "table", pol.Name, "key", pol.Key)
+			}
+		}
+	}
+	if res.Mode == ModeFull {
+		send = send[:0]
+		for r := range rows {
+			send = append(send, r)
+		}
+	}
+	if res.Mode == ModeIncremental && len(send) == 0 && len(deleted) == 0 {
+		res.Mode = ModeUnchanged
+		res.Rows = int64(len(rows))
+		return res, m.describe(ctx, pol, schema, res.Withheld)
+	}
+
 	var dlpCols []column
 	for _, c := range cols {
-		if c.rule != config.RuleKeep {
+		if c.rule.NeedsDLP() {
 			dlpCols = append(dlpCols, c)
 		}
 	}
-	masked, sent, err := m.deidentify(ctx, dlpCols, rows)
-	if err != nil {
-		return 0, nil, 0, err
+	subset := make([][]bigquery.Value, len(send))
+	for i, r := range send {
+		subset[i] = rows[r]
 	}
+	masked, sent, err := m.deidentify(ctx, dlpCols, subset)
+	res.DLPBytes = sent
+	if err != nil {
+		return res, err // nothing written: fail closed
+	}
+
+	stageSchema := append(append(bigquery.Schema{}, schema...),
+		&bigquery.FieldSchema{Name: colKey, Type: bigquery.StringFieldType},
+		&bigquery.FieldSchema{Name: colHash, Type: bigquery.StringFieldType},
+		&bigquery.FieldSchema{Name: colDeleted, Type: bigquery.BooleanFieldType})
+	out := make([]*bigquery.ValuesSaver, 0, len(send)+len(deleted))
+	change := sha256.New()
+	for i, r := range send {
+		vals := make([]bigquery.Value, 0, len(stageSchema))
+		for _, c := range cols {
+			if c.rule.NeedsDLP() {
+				vals = append(vals, masked[c.field.Name][i])
+			} else {
+				vals = append(vals, rows[r][c.src])
+			}
+		}
+		var key bigquery.Value
+		id := fmt.Sprintf("%s:%d", runID, i)
+		if keyIdx >= 0 {
+			k := stringOf(rows[r][cols[keyIdx].src])
+			key, id = k, runID+":k:"+k
+		}
+		vals = append(vals, key, hashes[r], false)
+		out = append(out, &bigquery.ValuesSaver{Schema: stageSchema, Row: vals, InsertID: id})
+		fmt.Fprintf(change, "%s\x00", hashes[r])
+	}
+	for _, k := range deleted {
+		vals := make([]bigquery.Value, len(stageSchema))
+		vals[keyIdx] = keyValue(k, cols[keyIdx].field)
+		vals[len(schema)], vals[len(schema)+2] = k, true
+		out = append(out, &bigquery.ValuesSaver{Schema: stageSchema, Row: vals, InsertID: runID + ":d:" + k})
+		fmt.Fprintf(change, "-%s\x00", k)
+	}
+	jobTag := fmt.Sprintf("%s_%s_%s_%s", runID, pol.Name, res.Mode, hex.EncodeToString(change.Sum(nil))[:12])
+	if err := m.write(ctx, jobTag, pol, schema, stageSchema, keyIdx, res.Mode, out); err != nil {
+		return res, err
+	}
+	if err := m.describe(ctx, pol, schema, res.Withheld); err != nil {
+		return res, err
+	}
+	res.Changed, res.Deleted = int64(len(send)), int64(len(deleted))
+	res.Rows = int64(len(rows))
+	return res, nil
+}
+
+// Bookkeeping columns of the staging table; they never reach published.
+const (
+	colKey     = "_sluice_key"
+	colHash    = "_sluice_row_hash"
+	colDeleted = "_sluice_deleted"
+)
+
+// publishedSchema is the curated schema of the published columns, with the
+// masked ones retyped and every description naming the masking applied.
+func publishedSchema(cols []column) bigquery.Schema {
 	schema := make(bigquery.Schema, len(cols))
 	for i, c := range cols {
 		f := *c.field
-		if c.rule != config.RuleKeep {
+		if c.rule.NeedsDLP() {
 			f.Type = bigquery.StringFieldType
+			if c.rule.Kind == config.RuleGeneralise && c.rule.Generalise.DatePart != "" {
+				f.Type = bigquery.IntegerFieldType
+			}
 			f.Schema = nil
 			f.Repeated = false
 		}
 		f.Required = false
-		f.Description = strings.TrimSpace(f.Description + " [" + ruleDescription(c.rule) + "]")
+		f.Description = strings.TrimSpace(f.Description + " [masking: " + c.rule.String() + "]")
 		schema[i] = &f
 	}
-	out := make([]*bigquery.ValuesSaver, len(rows))
-	for r, row := range rows {
-		vals := make([]bigquery.Value, len(cols))
-		for i, c := range cols {
-			if c.rule == config.RuleKeep {
-				vals[i] = row[c.src]
-			} else {
-				vals[i] = masked[c.field.Name][r]
-			}
+	return schema
+}
+
+// policyFingerprint changes when the published columns, their rules or the
+// key change: then every row is masked again.
+func (m *Masker) policyFingerprint(cols []column) string {
+	mac := hmac.New(sha256.New, m.TokenKey)
+	mac.Write([]byte("sluice mask state v1"))
+	h := sha256.New()
+	h.Write(mac.Sum(nil))
+	for _, c := range cols {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00", c.field.Name, c.field.Type, c.rule.String(), c.rule.InfoTypes)
+	}
+	if len(cols) > 0 {
+		fmt.Fprintf(h, "%v", m.Pipeline.Mask.InfoTypes)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func rowHash(fp string, cols []column, row []bigquery.Value) string {
+	h := sha256.New()
+	h.Write([]byte(fp))
+	for _, c := range cols {
+		if v := row[c.src]; v == nil {
+			h.Write([]byte{0})
+		} else {
+			h.Write([]byte{1})
+			h.Write([]byte(stringOf(v)))
 		}
-		out[r] = &bigquery.ValuesSaver{Schema: schema, Row: vals, InsertID: fmt.Sprintf("%s:%d", runID, r)}
+		h.Write([]byte{0xff})
 	}
-	if err := m.write(ctx, runID, pol.Name, schema, out); err != nil {
-		return 0, nil, 0, err
-	}
-	return int64(len(rows)), withheld, sent, nil
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-func ruleDescription(r config.ColumnRule) string {
-	switch r {
-	case config.RuleToken:
-		return "masked: token, HMAC-SHA-256 through DLP (joinable, not reversible)"
-	case config.RuleMaskLast4:
-		return "masked: all but the last 4 characters replaced by *"
-	case config.RuleRedactInfoTypes:
-		return "masked: personal data found by DLP replaced by its infoType"
+// keysOf returns the key of each row as text, and whether every key is
+// present and distinct (what MERGE needs).
+func keysOf(rows [][]bigquery.Value, src int) ([]string, bool) {
+	keys := make([]string, len(rows))
+	seen := make(map[string]bool, len(rows))
+	for r, row := range rows {
+		if row[src] == nil {
+			return nil, false
+		}
+		k := stringOf(row[src])
+		if seen[k] {
+			return nil, false
+		}
+		seen[k] = true
+		keys[r] = k
 	}
-	return "published as curated"
+	return keys, true
 }
 
-func (m *Masker) readAll(ctx context.Context, table string) ([][]bigquery.Value, error) {
-	it, err := m.BigQuery.Query(fmt.Sprintf("SELECT * FROM `%s.%s.%s`", m.Project, m.Names.Curated, table)).Read(ctx)
+func keyTypeOK(f *bigquery.FieldSchema) bool {
+	return !f.Repeated && (f.Type == bigquery.StringFieldType || f.Type == bigquery.IntegerFieldType)
+}
+
+// keyValue turns a key back into its column type for a deletion row.
+func keyValue(k string, f *bigquery.FieldSchema) bigquery.Value {
+	if f.Type == bigquery.IntegerFieldType {
+		var n big.Int
+		if _, ok := n.SetString(k, 10); ok && n.IsInt64() {
+			return n.Int64()
+		}
+	}
+	return k
+}
+
+func (m *Masker) readAll(ctx context.Context, table, key string) ([][]bigquery.Value, error) {
+	sql := fmt.Sprintf("SELECT * FROM `%s.%s.%s`", m.Project, m.Names.Curated, table)
+	if key != "" {
+		sql += fmt.Sprintf(" ORDER BY `%s`", key)
+	}
+	rows, err := readRows(ctx, m.BigQuery, sql)
 	if err != nil {
 		return nil, fmt.Errorf("read %s.%s: %w", m.Names.Curated, table, err)
+	}
+	return rows, nil
+}
+
+func readRows(ctx context.Context, c *bigquery.Client, sql string) ([][]bigquery.Value, error) {
+	it, err := c.Query(sql).Read(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var rows [][]bigquery.Value
 	for {
@@ -167,7 +380,7 @@ func (m *Masker) readAll(ctx context.Context, table string) ([][]bigquery.Value,
 			return rows, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s.%s: %w", m.Names.Curated, table, err)
+			return nil, err
 		}
 		rows = append(rows, row)
 	}
@@ -185,6 +398,7 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 		return out, 0, nil
 	}
 	cfg := m.deidentifyConfig(cols)
+	inspect := m.inspectConfig(cols)
 	var sent int64
 	headers := make([]*dlppb.FieldId, len(cols))
 	for i, c := range cols {
@@ -198,9 +412,9 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 			rowBytes := 0
 			vals := make([]*dlppb.Value, len(cols))
 			for i, c := range cols {
-				s := stringOf(rows[end][c.src])
-				rowBytes += len(s) + 8
-				vals[i] = &dlppb.Value{Type: &dlppb.Value_StringValue{StringValue: s}}
+				var n int
+				vals[i], n = dlpValue(c, rows[end][c.src])
+				rowBytes += n + 8
 			}
 			if size+rowBytes > batchBytes && end > start {
 				break
@@ -215,7 +429,7 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 		resp, err := m.DLP.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{
 			Parent:           fmt.Sprintf("projects/%s/locations/global", m.Project),
 			DeidentifyConfig: cfg,
-			InspectConfig:    m.inspectConfig(),
+			InspectConfig:    inspect,
 			Item:             &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Table{Table: table}},
 		})
 		if err != nil {
@@ -239,7 +453,7 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 				if !ok || i >= len(row.Values) {
 					return nil, sent, fmt.Errorf("dlp.DeidentifyContent: column %s missing from the response", c.field.Name)
 				}
-				out[c.field.Name][start+r] = row.Values[i].GetStringValue()
+				out[c.field.Name][start+r] = fromDLP(c, row.Values[i])
 			}
 		}
 		start = end
@@ -247,55 +461,238 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 	return out, sent, nil
 }
 
-func (m *Masker) inspectConfig() *dlppb.InspectConfig {
-	its := make([]*dlppb.InfoType, len(m.Pipeline.Mask.InfoTypes))
-	for i, n := range m.Pipeline.Mask.InfoTypes {
-		its[i] = &dlppb.InfoType{Name: n}
+// dlpValue is the value sent for one cell, and its size in bytes. Numbers
+// and times keep their type for generalisation; everything else is text.
+func dlpValue(c column, v bigquery.Value) (*dlppb.Value, int) {
+	if c.rule.Kind == config.RuleGeneralise && v == nil {
+		// NULL stays NULL (the answer is not read), but the cell must still
+		// be a value the transformation accepts, or the whole request fails.
+		switch c.field.Type {
+		case bigquery.IntegerFieldType:
+			v = int64(0)
+		case bigquery.FloatFieldType, bigquery.NumericFieldType, bigquery.BigNumericFieldType:
+			v = float64(0)
+		case bigquery.DateFieldType:
+			v = civil.Date{Year: 1970, Month: 1, Day: 1}
+		case bigquery.TimestampFieldType, bigquery.DateTimeFieldType:
+			v = time.Unix(0, 0)
+		default:
+			if c.rule.Generalise.DatePart != "" {
+				return &dlppb.Value{Type: &dlppb.Value_StringValue{StringValue: "1970-01-01"}}, 0
+			}
+			return &dlppb.Value{Type: &dlppb.Value_StringValue{StringValue: "0"}}, 0
+		}
+	}
+	if c.rule.Kind == config.RuleGeneralise {
+		switch x := v.(type) {
+		case int64:
+			return &dlppb.Value{Type: &dlppb.Value_IntegerValue{IntegerValue: x}}, 8
+		case float64:
+			return &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: x}}, 8
+		case *big.Rat:
+			f, _ := x.Float64()
+			return &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: f}}, 8
+		case time.Time:
+			return &dlppb.Value{Type: &dlppb.Value_TimestampValue{TimestampValue: timestamppb.New(x)}}, 12
+		case civil.Date:
+			return &dlppb.Value{Type: &dlppb.Value_DateValue{DateValue: &date.Date{Year: int32(x.Year), Month: int32(x.Month), Day: int32(x.Day)}}}, 12
+		case civil.DateTime:
+			return &dlppb.Value{Type: &dlppb.Value_TimestampValue{TimestampValue: timestamppb.New(x.In(time.UTC))}}, 12
+		}
+	}
+	s := stringOf(v)
+	return &dlppb.Value{Type: &dlppb.Value_StringValue{StringValue: s}}, len(s)
+}
+
+// fromDLP converts a de-identified cell to the published column's type:
+// INTEGER for date parts, STRING for everything else (a value DLP left as
+// it was, such as a number outside every custom bucket, becomes text).
+func fromDLP(c column, v *dlppb.Value) bigquery.Value {
+	if c.rule.Kind == config.RuleGeneralise && c.rule.Generalise.DatePart != "" {
+		if x, ok := v.GetType().(*dlppb.Value_IntegerValue); ok {
+			return x.IntegerValue
+		}
+		return nil
+	}
+	switch x := v.GetType().(type) {
+	case *dlppb.Value_StringValue:
+		return x.StringValue
+	case *dlppb.Value_IntegerValue:
+		return fmt.Sprint(x.IntegerValue)
+	case *dlppb.Value_FloatValue:
+		return fmt.Sprint(x.FloatValue)
+	case *dlppb.Value_BooleanValue:
+		return fmt.Sprint(x.BooleanValue)
+	case *dlppb.Value_TimestampValue:
+		return x.TimestampValue.AsTime().UTC().Format(time.RFC3339Nano)
+	case *dlppb.Value_DateValue:
+		return fmt.Sprintf("%04d-%02d-%02d", x.DateValue.GetYear(), x.DateValue.GetMonth(), x.DateValue.GetDay())
+	}
+	return nil
+}
+
+// infoTypes are the infoTypes a redact column looks for.
+func (m *Masker) infoTypes(r config.ColumnRule) []string {
+	if len(r.InfoTypes) > 0 {
+		return r.InfoTypes
+	}
+	return m.Pipeline.Mask.InfoTypes
+}
+
+// inspectConfig names every infoType some column redacts.
+func (m *Masker) inspectConfig(cols []column) *dlppb.InspectConfig {
+	seen := map[string]bool{}
+	var its []*dlppb.InfoType
+	add := func(names []string) {
+		for _, n := range names {
+			if !seen[n] {
+				seen[n] = true
+				its = append(its, &dlppb.InfoType{Name: n})
+			}
+		}
+	}
+	add(m.Pipeline.Mask.InfoTypes)
+	for _, c := range cols {
+		if c.rule.Kind == config.RuleRedactInfoTypes {
+			add(c.rule.InfoTypes)
+		}
 	}
 	return &dlppb.InspectConfig{InfoTypes: its}
 }
 
-func (m *Masker) deidentifyConfig(cols []column) *dlppb.DeidentifyConfig {
-	byRule := map[config.ColumnRule][]*dlppb.FieldId{}
-	for _, c := range cols {
-		byRule[c.rule] = append(byRule[c.rule], &dlppb.FieldId{Name: c.field.Name})
-	}
-	rules := make([]config.ColumnRule, 0, len(byRule))
-	for r := range byRule {
-		rules = append(rules, r)
-	}
-	sort.Slice(rules, func(i, j int) bool { return rules[i] < rules[j] })
-	var fts []*dlppb.FieldTransformation
-	for _, r := range rules {
-		ft := &dlppb.FieldTransformation{Fields: byRule[r]}
-		switch r {
-		case config.RuleToken:
-			ft.Transformation = &dlppb.FieldTransformation_PrimitiveTransformation{PrimitiveTransformation: &dlppb.PrimitiveTransformation{
-				Transformation: &dlppb.PrimitiveTransformation_CryptoHashConfig{CryptoHashConfig: &dlppb.CryptoHashConfig{
-					CryptoKey: &dlppb.CryptoKey{Source: &dlppb.CryptoKey_Unwrapped{Unwrapped: &dlppb.UnwrappedCryptoKey{Key: m.TokenKey}}},
-				}},
-			}}
-		case config.RuleMaskLast4:
-			ft.Transformation = &dlppb.FieldTransformation_PrimitiveTransformation{PrimitiveTransformation: &dlppb.PrimitiveTransformation{
-				Transformation: &dlppb.PrimitiveTransformation_CharacterMaskConfig{CharacterMaskConfig: &dlppb.CharacterMaskConfig{
-					MaskingCharacter: "*", NumberToMask: -4,
-				}},
-			}}
-		case config.RuleRedactInfoTypes:
-			ft.Transformation = &dlppb.FieldTransformation_InfoTypeTransformations{InfoTypeTransformations: &dlppb.InfoTypeTransformations{
-				Transformations: []*dlppb.InfoTypeTransformations_InfoTypeTransformation{{
-					InfoTypes: m.inspectConfig().InfoTypes,
-					PrimitiveTransformation: &dlppb.PrimitiveTransformation{
-						Transformation: &dlppb.PrimitiveTransformation_ReplaceWithInfoTypeConfig{ReplaceWithInfoTypeConfig: &dlppb.ReplaceWithInfoTypeConfig{}},
-					},
-				}},
-			}}
+// EncryptionKey is the AES-SIV key of token: {method: encrypt}, derived
+// from the tokenisation key so that hashing and encryption never share a
+// key. A holder of the tokenisation key can re-identify (see Reidentify).
+func EncryptionKey(tokenKey []byte) []byte {
+	mac := hmac.New(sha256.New, tokenKey)
+	mac.Write([]byte("sluice deterministic encryption v1"))
+	return mac.Sum(nil)
+}
+
+func primitive(p *dlppb.PrimitiveTransformation) *dlppb.FieldTransformation {
+	return &dlppb.FieldTransformation{Transformation: &dlppb.FieldTransformation_PrimitiveTransformation{PrimitiveTransformation: p}}
+}
+
+// transformation is the DLP field transformation of one column.
+func (m *Masker) transformation(r config.ColumnRule) *dlppb.FieldTransformation {
+	switch r.Kind {
+	case config.RuleToken:
+		if r.Token.Method == config.TokenEncrypt {
+			return primitive(encryptPrimitive(m.TokenKey, r.Token.Surrogate))
 		}
+		return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_CryptoHashConfig{CryptoHashConfig: &dlppb.CryptoHashConfig{
+			CryptoKey: &dlppb.CryptoKey{Source: &dlppb.CryptoKey_Unwrapped{Unwrapped: &dlppb.UnwrappedCryptoKey{Key: m.TokenKey}}},
+		}}})
+	case config.RuleMask:
+		cm := &dlppb.CharacterMaskConfig{MaskingCharacter: r.Mask.Char, NumberToMask: -int32(r.Mask.KeepLast)}
+		if r.Mask.KeepLast == 0 {
+			cm.NumberToMask = 0 // 0 masks every character
+		}
+		return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_CharacterMaskConfig{CharacterMaskConfig: cm}})
+	case config.RuleGeneralise:
+		g := r.Generalise
+		switch {
+		case g.Bucket != nil:
+			return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_FixedSizeBucketingConfig{FixedSizeBucketingConfig: &dlppb.FixedSizeBucketingConfig{
+				LowerBound: &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: g.Bucket.Lower}},
+				UpperBound: &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: g.Bucket.Upper}},
+				BucketSize: g.Bucket.Size,
+			}}})
+		case g.DatePart != "":
+			return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_TimePartConfig{TimePartConfig: &dlppb.TimePartConfig{
+				PartToExtract: dlppb.TimePartConfig_TimePart(dlppb.TimePartConfig_TimePart_value[g.DatePart]),
+			}}})
+		}
+		bc := &dlppb.BucketingConfig{}
+		for _, b := range g.Buckets {
+			nb := &dlppb.BucketingConfig_Bucket{ReplacementValue: &dlppb.Value{Type: &dlppb.Value_StringValue{StringValue: b.Label}}}
+			if b.Min != nil {
+				nb.Min = &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: *b.Min}}
+			}
+			if b.Max != nil {
+				nb.Max = &dlppb.Value{Type: &dlppb.Value_FloatValue{FloatValue: *b.Max}}
+			}
+			bc.Buckets = append(bc.Buckets, nb)
+		}
+		return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_BucketingConfig{BucketingConfig: bc}})
+	case config.RuleRedactInfoTypes:
+		its := make([]*dlppb.InfoType, 0)
+		for _, n := range m.infoTypes(r) {
+			its = append(its, &dlppb.InfoType{Name: n})
+		}
+		return &dlppb.FieldTransformation{Transformation: &dlppb.FieldTransformation_InfoTypeTransformations{InfoTypeTransformations: &dlppb.InfoTypeTransformations{
+			Transformations: []*dlppb.InfoTypeTransformations_InfoTypeTransformation{{
+				InfoTypes: its,
+				PrimitiveTransformation: &dlppb.PrimitiveTransformation{
+					Transformation: &dlppb.PrimitiveTransformation_ReplaceWithInfoTypeConfig{ReplaceWithInfoTypeConfig: &dlppb.ReplaceWithInfoTypeConfig{}},
+				},
+			}},
+		}}}
+	}
+	return nil
+}
+
+func encryptPrimitive(tokenKey []byte, surrogate string) *dlppb.PrimitiveTransformation {
+	return &dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_CryptoDeterministicConfig{CryptoDeterministicConfig: &dlppb.CryptoDeterministicConfig{
+		CryptoKey:         &dlppb.CryptoKey{Source: &dlppb.CryptoKey_Unwrapped{Unwrapped: &dlppb.UnwrappedCryptoKey{Key: EncryptionKey(tokenKey)}}},
+		SurrogateInfoType: &dlppb.InfoType{Name: surrogate},
+	}}}
+}
+
+// deidentifyConfig has one field transformation per column (DLP allows
+// 100; a column's options make rules differ).
+func (m *Masker) deidentifyConfig(cols []column) *dlppb.DeidentifyConfig {
+	var fts []*dlppb.FieldTransformation
+	for _, c := range cols {
+		ft := m.transformation(c.rule)
+		ft.Fields = []*dlppb.FieldId{{Name: c.field.Name}}
 		fts = append(fts, ft)
 	}
 	return &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_RecordTransformations{
 		RecordTransformations: &dlppb.RecordTransformations{FieldTransformations: fts},
 	}}
+}
+
+// Reidentify turns tokens made by token: {method: encrypt} back into the
+// curated values through DLP ReidentifyContent. Only a holder of the
+// tokenisation key can do it; NULL ("") stays "".
+func Reidentify(ctx context.Context, c *dlp.Client, project string, tokenKey []byte, surrogate string, tokens []string) ([]string, error) {
+	if surrogate == "" {
+		surrogate = config.DefaultSurrogate
+	}
+	out := make([]string, len(tokens))
+	for start := 0; start < len(tokens); {
+		table := &dlppb.Table{Headers: []*dlppb.FieldId{{Name: "token"}}}
+		size, end := 0, start
+		for end < len(tokens) && end-start < maxTableValues && (size+len(tokens[end]) < batchBytes || end == start) {
+			size += len(tokens[end]) + 8
+			table.Rows = append(table.Rows, &dlppb.Table_Row{Values: []*dlppb.Value{{Type: &dlppb.Value_StringValue{StringValue: tokens[end]}}}})
+			end++
+		}
+		ft := primitive(encryptPrimitive(tokenKey, surrogate))
+		ft.Fields = []*dlppb.FieldId{{Name: "token"}}
+		resp, err := c.ReidentifyContent(ctx, &dlppb.ReidentifyContentRequest{
+			Parent: fmt.Sprintf("projects/%s/locations/global", project),
+			ReidentifyConfig: &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_RecordTransformations{
+				RecordTransformations: &dlppb.RecordTransformations{FieldTransformations: []*dlppb.FieldTransformation{ft}},
+			}},
+			Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Table{Table: table}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dlp.ReidentifyContent: %w", err)
+		}
+		rows := resp.GetItem().GetTable().GetRows()
+		if len(rows) != end-start {
+			return nil, fmt.Errorf("dlp.ReidentifyContent: sent %d rows, got %d back", end-start, len(rows))
+		}
+		for i, r := range rows {
+			if tokens[start+i] != "" {
+				out[start+i] = r.GetValues()[0].GetStringValue()
+			}
+		}
+		start = end
+	}
+	return out, nil
 }
 
 func stringOf(v bigquery.Value) string {
@@ -306,34 +703,8 @@ func stringOf(v bigquery.Value) string {
 		return x
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return string(x)
 	}
 	return fmt.Sprint(v)
-}
-
-// write replaces published.<table> atomically: rows go to a staging table
-// first, then one query job swaps them in with WRITE_TRUNCATE, so readers
-// never see a half-written table.
-func (m *Masker) write(ctx context.Context, runID, table string, schema bigquery.Schema, rows []*bigquery.ValuesSaver) error {
-	stage := fmt.Sprintf("_stage_%s_%s", table, runID)
-	st := m.BigQuery.Dataset(m.Names.Published).Table(stage)
-	if err := st.Create(ctx, &bigquery.TableMetadata{Schema: schema, ExpirationTime: m.Now().Add(24 * time.Hour)}); err != nil && !bq.IsConflict(err) {
-		return fmt.Errorf("bigquery.Table(%s).Create: %w", stage, err)
-	}
-	defer st.Delete(context.WithoutCancel(ctx))
-	ins := st.Inserter()
-	for i := 0; i < len(rows); i += 500 {
-		end := min(i+500, len(rows))
-		if err := ins.Put(ctx, rows[i:end]); err != nil {
-			return fmt.Errorf("bigquery.Inserter(%s).Put: %w", stage, err)
-		}
-	}
-	sql := fmt.Sprintf("SELECT * FROM `%s.%s.%s`", m.Project, m.Names.Published, stage)
-	if _, err := bq.QueryToTable(ctx, m.BigQuery, fmt.Sprintf("sluice_mask_%s_%s", runID, table), sql, m.Names.Published, table, nil); err != nil {
-		return err
-	}
-	desc := "Published from curated." + table + " after masking; see column descriptions."
-	if _, err := m.BigQuery.Dataset(m.Names.Published).Table(table).Update(ctx, bigquery.TableMetadataToUpdate{Description: desc, Schema: schema}, ""); err != nil {
-		return fmt.Errorf("bigquery.Table(%s.%s).Update: %w", m.Names.Published, table, err)
-	}
-	return nil
 }

@@ -158,26 +158,6 @@ type Mask struct {
 	Tables    []MaskPolicy `yaml:"tables"`
 }
 
-// MaskPolicy classifies every column of one published table.
-type MaskPolicy struct {
-	Name    string                `yaml:"name"`
-	Columns map[string]ColumnRule `yaml:"columns"`
-}
-
-// ColumnRule is what happens to one column on its way to published.
-type ColumnRule string
-
-// The column rules.
-const (
-	RuleKeep            ColumnRule = "keep"
-	RuleDrop            ColumnRule = "drop"
-	RuleToken           ColumnRule = "token"
-	RuleMaskLast4       ColumnRule = "mask_last4"
-	RuleRedactInfoTypes ColumnRule = "redact_infotypes"
-)
-
-var columnRules = []ColumnRule{RuleKeep, RuleDrop, RuleToken, RuleMaskLast4, RuleRedactInfoTypes}
-
 // Export is one file handed to the outside.
 type Export struct {
 	Name        string `yaml:"name"`
@@ -417,17 +397,7 @@ func (p *Pipeline) validate() Errors {
 			add(f+".name", "%q has two policies", t.Name)
 		}
 		masked[t.Name] = true
-		if len(t.Columns) == 0 {
-			add(f+".columns", "is empty; classify every column (keep, drop, token, mask_last4, redact_infotypes)")
-		}
-		for _, c := range sortedKeys(t.Columns) {
-			if !columnRE.MatchString(c) {
-				add(f+".columns."+c, "is not a valid column name")
-			}
-			if r := t.Columns[c]; !slices.Contains(columnRules, r) {
-				add(f+".columns."+c, "got %q; allowed: keep, drop, token, mask_last4, redact_infotypes", r)
-			}
-		}
+		t.validate(f, add)
 	}
 	exports := map[string]bool{}
 	for i, e := range p.Exports {
