@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,20 @@ type Runner struct {
 	Log      *slog.Logger
 }
 
+// RunOptions narrow or steer a run. The zero value is a scheduled run.
+type RunOptions struct {
+	// Models limits the run to these models (in dependency order); the
+	// models they read are not rebuilt. Empty means every model.
+	Models []string
+	// Start and End, when set, are the time range incremental models
+	// process instead of [watermark, end of the run date).
+	Start, End time.Time
+	// FullRefresh rebuilds incremental models from all of history.
+	FullRefresh bool
+	// NoPublish leaves transform.completed unpublished (backfill stages).
+	NoPublish bool
+}
+
 // Run rebuilds every curated model in dependency order, checks each
 // model's assertions after building it, records one history row per model
 // in <ops>.runs, then publishes transform.completed. A failing assertion
@@ -36,12 +51,29 @@ type Runner struct {
 // publishing. A run that finds another run holding the lock returns
 // ErrLocked having done nothing. Each model replaces its table (WRITE_TRUNCATE) under a
 // job id derived from the run id, so a retried run does not apply twice.
-// Run parameters are query parameters: @run_date (DATE). No model reads the
-// clock.
+// Run parameters are query parameters: @run_date (DATE), and @start and
+// @end (TIMESTAMP) for incremental models. No model reads the clock.
 func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*events.TransformCompletedData, error) {
+	return r.RunWith(ctx, runID, runDate, RunOptions{})
+}
+
+// RunWith is Run narrowed or steered by opts.
+func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, opts RunOptions) (*events.TransformCompletedData, error) {
 	plans, err := Plan(r.Pipeline, r.BigQuery.Project(), r.Names.Raw, r.Names.Curated)
 	if err != nil {
 		return nil, err
+	}
+	if len(opts.Models) > 0 {
+		var sel []ModelPlan
+		for _, mp := range plans {
+			if slices.Contains(opts.Models, mp.Model.Name) {
+				sel = append(sel, mp)
+			}
+		}
+		if len(sel) != len(opts.Models) {
+			return nil, fmt.Errorf("run: models %v: some name no model in pipeline.yaml", opts.Models)
+		}
+		plans = sel
 	}
 	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Curated, "Clean entity tables built by the sluice models."); err != nil {
 		return nil, err
@@ -55,11 +87,15 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 		src := &r.Pipeline.Sources[i]
 		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, &bigquery.TableMetadata{
 			Description: src.Description, Schema: ingest.RawSchema(src),
+			TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: RawPartitionColumn},
 		}); err != nil {
 			return nil, err
 		}
 	}
 	if err := r.ensureHistory(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.ensureWatermarks(ctx); err != nil {
 		return nil, err
 	}
 	unlock, err := r.lock(ctx, runID)
@@ -83,7 +119,9 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 			}
 			continue
 		}
-		n, err := r.build(ctx, runID, mp, params)
+		b, err := r.build(ctx, runID, mp, runDate, opts)
+		n := b.rows
+		rec.BytesProcessed = b.bytes
 		if err == nil {
 			var fails []string
 			fails, err = r.assert(ctx, mp.Model, params)
@@ -116,6 +154,9 @@ func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*eve
 		return nil, &AssertionError{Failures: failures}
 	}
 	out.CompletedAt = r.Now().UTC()
+	if opts.NoPublish {
+		return out, nil
+	}
 	if err := Publish(ctx, r.PubSub, r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
 		return nil, err
 	}
@@ -139,25 +180,6 @@ func firstBlocked(deps []string, blocked map[string]bool) string {
 		}
 	}
 	return ""
-}
-
-// build replaces one model's table and returns its row count.
-func (r *Runner) build(ctx context.Context, runID string, mp ModelPlan, params []bigquery.QueryParameter) (int64, error) {
-	jobID := fmt.Sprintf("sluice_transform_%s_%s", runID, mp.Model.Name)
-	if _, err := bq.QueryToTable(ctx, r.BigQuery, jobID, mp.SQL, r.Names.Curated, mp.Model.Name, params); err != nil {
-		return 0, fmt.Errorf("model %s (%s): %w", mp.Model.Name, mp.Model.File, err)
-	}
-	n, err := bq.NumRows(ctx, r.BigQuery, r.Names.Curated, mp.Model.Name)
-	if err != nil {
-		return 0, err
-	}
-	if mp.Model.Description != "" {
-		if _, err := r.BigQuery.Dataset(r.Names.Curated).Table(mp.Model.Name).Update(ctx,
-			bigquery.TableMetadataToUpdate{Description: mp.Model.Description}, ""); err != nil {
-			return 0, fmt.Errorf("bigquery.Table(%s).Update: %w", mp.Model.Name, err)
-		}
-	}
-	return n, nil
 }
 
 // Publish sends a stage event as a Pub/Sub message with attributes "event"

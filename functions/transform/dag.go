@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,14 +20,19 @@ var (
 // ModelPlan is one model ready to run: its SQL with references resolved to
 // fully qualified table names, and the models it reads.
 type ModelPlan struct {
-	Model config.Model
-	SQL   string
-	Deps  []string
+	Model   config.Model        // with the SQL header's description and assertions merged in
+	Options config.ModelOptions // from the SQL header
+	SQL     string
+	Deps    []string
+	// Sources are the raw tables the model reads.
+	Sources []string
 }
 
-// Plan resolves every model's references and orders the models so that each
-// runs after the models it reads. An unknown reference or a cycle is an
-// error naming the files involved.
+// Plan reads every model's header, resolves its references and orders the
+// models so that each runs after the models it reads. A header error, an
+// unknown reference, a cycle, or an incremental model that does not filter
+// its partitioned sources (see checkPartitionFilter) is an error naming the
+// files involved.
 func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]ModelPlan, error) {
 	byName := map[string]config.Model{}
 	for _, m := range p.Models {
@@ -36,7 +42,11 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 	var errs []string
 	for _, m := range p.Models {
 		sql := p.SQL[m.Name]
-		mp := &ModelPlan{Model: m}
+		m, opts, herrs := config.ParseHeader(m, sql)
+		for _, e := range herrs {
+			errs = append(errs, e.Error())
+		}
+		mp := &ModelPlan{Model: m, Options: opts}
 		seen := map[string]bool{}
 		sql = refRE.ReplaceAllStringFunc(sql, func(s string) string {
 			name := refRE.FindStringSubmatch(s)[1]
@@ -60,13 +70,19 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 				errs = append(errs, fmt.Sprintf("%s: source('raw', '%s') names no source in pipeline.yaml", m.File, g[2]))
 				return s
 			}
+			if !slices.Contains(mp.Sources, g[2]) {
+				mp.Sources = append(mp.Sources, g[2])
+			}
 			return fmt.Sprintf("`%s.%s.%s`", project, rawDataset, g[2])
 		})
 		mp.SQL = sql
+		if msg := checkPartitionFilter(mp); msg != "" {
+			errs = append(errs, m.File+": "+msg)
+		}
 		plans[m.Name] = mp
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("model references:\n  %s", strings.Join(errs, "\n  "))
+		return nil, fmt.Errorf("models:\n  %s", strings.Join(errs, "\n  "))
 	}
 	// Depth-first topological sort in config order, so the order is stable.
 	const (

@@ -29,6 +29,7 @@ var RunsSchema = bigquery.Schema{
 	{Name: "started_at", Type: bigquery.TimestampFieldType},
 	{Name: "ended_at", Type: bigquery.TimestampFieldType},
 	{Name: "rows", Type: bigquery.IntegerFieldType},
+	{Name: "bytes_processed", Type: bigquery.IntegerFieldType, Description: "the dry run's estimate of the bytes the model's query reads"},
 	{Name: "status", Type: bigquery.StringFieldType},
 	{Name: "error", Type: bigquery.StringFieldType},
 }
@@ -41,8 +42,10 @@ type RunRecord struct {
 	StartedAt time.Time
 	EndedAt   time.Time
 	Rows      int64
-	Status    string
-	Error     string
+	// BytesProcessed is the dry run's estimate for the model's query.
+	BytesProcessed int64
+	Status         string
+	Error          string
 }
 
 // Save implements bigquery.ValueSaver; the insert id run_id:model makes a
@@ -51,7 +54,7 @@ func (rr RunRecord) Save() (map[string]bigquery.Value, string, error) {
 	m := map[string]bigquery.Value{
 		"run_id": rr.RunID, "stage": rr.Stage, "model": rr.Model,
 		"started_at": rr.StartedAt.UTC(), "ended_at": rr.EndedAt.UTC(),
-		"rows": rr.Rows, "status": rr.Status, "error": nil,
+		"rows": rr.Rows, "bytes_processed": rr.BytesProcessed, "status": rr.Status, "error": nil,
 	}
 	if rr.Error != "" {
 		m["error"] = rr.Error
@@ -63,10 +66,31 @@ func (r *Runner) ensureHistory(ctx context.Context) error {
 	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Ops, "sluice operations: run history, watermarks, rejects."); err != nil {
 		return err
 	}
-	_, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Ops, RunsTable, &bigquery.TableMetadata{
+	md, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Ops, RunsTable, &bigquery.TableMetadata{
 		Description: "One row per model per transform run.", Schema: RunsSchema,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// A history table made before a column existed gets it (as NULLABLE).
+	have := map[string]bool{}
+	for _, f := range md.Schema {
+		have[f.Name] = true
+	}
+	next := append(bigquery.Schema{}, md.Schema...)
+	for _, f := range RunsSchema {
+		if !have[f.Name] {
+			c := *f
+			c.Required = false
+			next = append(next, &c)
+		}
+	}
+	if len(next) > len(md.Schema) {
+		if _, err := r.BigQuery.Dataset(r.Names.Ops).Table(RunsTable).Update(ctx, bigquery.TableMetadataToUpdate{Schema: next}, ""); err != nil {
+			return fmt.Errorf("add columns to %s.%s: %w", r.Names.Ops, RunsTable, err)
+		}
+	}
+	return nil
 }
 
 func (r *Runner) record(ctx context.Context, rec RunRecord) error {

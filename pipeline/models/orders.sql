@@ -1,4 +1,20 @@
--- Current state per order: the snapshot with the latest updated_at wins.
+-- sluice: materialized=incremental unique_key=order_id time_column=updated_at
+-- sluice: partition_by=DATE(updated_at) cluster_by=user_id max_bytes_billed=1000000000
+-- description: Current state of each order from the order files: the snapshot
+-- description: with the latest updated_at wins.
+-- column order_id: The order id from the order service.
+-- column user_id: The user who placed the order.
+-- column status: created, paid or shipped.
+-- column total: Order total in currency.
+-- column currency: ISO 4217 code.
+-- column updated_at: When the order service last changed the order.
+-- assert not_null: order_id, updated_at
+-- assert unique: order_id
+--
+-- Incremental: each run reads the snapshots updated in [@start, @end) and
+-- merges them on order_id. Raw is partitioned by day on _ingested_at; a
+-- snapshot lands after it is written, so partitions from before the range
+-- (less a day of clock skew) are not read.
 SELECT
   order_id,
   user_id,
@@ -7,4 +23,7 @@ SELECT
   currency,
   updated_at
 FROM source('raw', 'orders')
+WHERE updated_at >= @start
+  AND updated_at < @end
+  AND _ingested_at >= TIMESTAMP_SUB(@start, INTERVAL 1 DAY)
 QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC, _ingested_at DESC) = 1
