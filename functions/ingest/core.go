@@ -157,6 +157,20 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 }
 
 func (b *batch) flush(ctx context.Context) error {
+	if b.t.inferred && len(b.rows) > 0 {
+		// Rows typed before a concurrent delivery grew the table are sent in
+		// the table's current shape (new columns and sub-fields NULL); the
+		// shape cannot change during the insert (evolve waits).
+		b.t.rw.RLock()
+		defer b.t.rw.RUnlock()
+		cur := b.t.snap.Load().schema
+		for _, r := range b.rows {
+			if !sameSchema(r.Schema, cur) {
+				r.Row = conform(r.Row, r.Schema, cur)
+				r.Schema = cur
+			}
+		}
+	}
 	landed, rowRejects, err := b.l.insert(ctx, b.t.src, b.rows, b.recs)
 	if err != nil {
 		return err

@@ -253,3 +253,47 @@ func TestGzipByContentEncodingAndArrayLimits(t *testing.T) {
 		t.Errorf("rejects = %v", got)
 	}
 }
+
+// Concurrent deliveries to an inferred source, each bringing new keys: every
+// record lands and the table ends up with every column.
+func TestInferredSchemaConcurrentEvolution(t *testing.T) {
+	dyn := config.Source{Name: "dyn_conc", Trigger: config.Trigger{PubSubTopic: "dyn_conc"}, Format: "json"}
+	l := newLander(dyn)
+	ctx := context.Background()
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			_, err := l.LandMessage(ctx, "dyn_conc", msg(fmt.Sprintf("c%d", g), fmt.Sprintf(`{"common":%d,"k%d":"v","nest":{"n%d":%d}}`, g, g, g, g), nil))
+			errs <- err
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := rejectsBy(t, "dyn_conc"); len(got) > 0 {
+		t.Errorf("rejects: %v %v", got, query(t, "SELECT detail FROM sluice_ops.rejects WHERE source = 'dyn_conc'"))
+	}
+	if n := count(t, "SELECT COUNT(*) AS n FROM raw.dyn_conc"); n != 8 {
+		t.Errorf("rows = %d, want 8", n)
+	}
+	md, _ := bqc.Dataset("raw").Table("dyn_conc").Metadata(ctx)
+	cols := map[string]int{}
+	for _, f := range md.Schema {
+		cols[f.Name] = len(f.Schema)
+	}
+	for g := 0; g < 8; g++ {
+		if _, ok := cols[fmt.Sprintf("k%d", g)]; !ok {
+			t.Errorf("column k%d missing: %v", g, cols)
+		}
+	}
+	if cols["nest"] != 8 {
+		t.Errorf("nest has %d sub-fields, want 8", cols["nest"])
+	}
+	for g := 0; g < 8; g++ {
+		if n := count(t, fmt.Sprintf("SELECT COUNT(*) AS n FROM raw.dyn_conc WHERE k%d = 'v' AND nest.n%d = %d", g, g, g)); n != 1 {
+			t.Errorf("record %d: %d rows with its own columns filled", g, n)
+		}
+	}
+}

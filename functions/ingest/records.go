@@ -590,10 +590,14 @@ func (s *tableSnap) colIndexIn(schema bigquery.Schema, name string) (int, bool) 
 func (l *Lander) typeWithEvolution(ctx context.Context, t *table, ms []member, csv bool) (*typed, *recordError, error) {
 	for attempt := 0; ; attempt++ {
 		snap := t.snap.Load()
-		if t.inferred && attempt < 3 {
-			grown, widen := extend(snap.top, ms, csv)
-			if grown != nil || len(widen) > 0 {
-				if err := l.evolve(ctx, t, snap, grown, widen); err != nil {
+		if t.inferred {
+			if grown, widen := extend(snap.top, ms, csv); grown != nil || len(widen) > 0 {
+				if attempt == 5 {
+					// The table would not take the change: retry the delivery
+					// rather than land the new fields in _extra.
+					return nil, nil, fmt.Errorf("raw.%s: schema did not converge after %d updates", t.src.Name, attempt)
+				}
+				if err := l.evolve(ctx, t, ms, csv); err != nil {
 					return nil, nil, err
 				}
 				continue

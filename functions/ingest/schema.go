@@ -329,7 +329,8 @@ type table struct {
 	dataset  string
 	inferred bool
 	snap     atomic.Pointer[tableSnap]
-	mu       sync.Mutex // serialises schema changes
+	mu       sync.Mutex   // serialises schema changes
+	rw       sync.RWMutex // inserts (read) against schema changes (write)
 }
 
 type tableSnap struct {
@@ -342,13 +343,18 @@ func (t *table) store(md *bigquery.TableMetadata) {
 	t.snap.Store(&tableSnap{schema: md.Schema, top: newLevel(md.Schema, t.inferred), etag: md.ETag})
 }
 
-// evolve applies a grown schema and widened columns to the table.
-func (l *Lander) evolve(ctx context.Context, t *table, seen *tableSnap, grown bigquery.Schema, widen []string) error {
+// evolve grows the table for a record's members: under the table's lock
+// it works out the change against the current snapshot (another delivery
+// may have grown it meanwhile) and applies it.
+func (l *Lander) evolve(ctx context.Context, t *table, ms []member, csv bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.snap.Load() != seen {
-		return nil // someone else changed it; the caller retries on the new snapshot
+	grown, widen := extend(t.snap.Load().top, ms, csv)
+	if grown == nil && len(widen) == 0 {
+		return nil
 	}
+	t.rw.Lock()
+	defer t.rw.Unlock()
 	tbl := l.BigQuery.Dataset(t.dataset).Table(t.src.Name)
 	for _, col := range widen {
 		q := l.BigQuery.Query(fmt.Sprintf("ALTER TABLE `%s.%s` ALTER COLUMN `%s` SET DATA TYPE FLOAT64", t.dataset, t.src.Name, col))
@@ -416,4 +422,42 @@ func schemaChanged(a, b bigquery.Schema) bool {
 		}
 	}
 	return false
+}
+
+func sameSchema(a, b bigquery.Schema) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// conform moves a row typed against schema from onto schema to, by name;
+// fields to has and from lacks are NULL.
+func conform(row []bigquery.Value, from, to bigquery.Schema) []bigquery.Value {
+	idx := make(map[string]int, len(from))
+	for i, f := range from {
+		idx[strings.ToLower(f.Name)] = i
+	}
+	out := make([]bigquery.Value, len(to))
+	for i, f := range to {
+		j, ok := idx[strings.ToLower(f.Name)]
+		if !ok || j >= len(row) || row[j] == nil {
+			continue
+		}
+		v := row[j]
+		if f.Type == bigquery.RecordFieldType && from[j].Type == bigquery.RecordFieldType {
+			if f.Repeated {
+				if arr, ok := v.([]bigquery.Value); ok {
+					na := make([]bigquery.Value, len(arr))
+					for k, e := range arr {
+						if r, ok := e.([]bigquery.Value); ok {
+							na[k] = conform(r, from[j].Schema, f.Schema)
+						}
+					}
+					v = na
+				}
+			} else if r, ok := v.([]bigquery.Value); ok {
+				v = conform(r, from[j].Schema, f.Schema)
+			}
+		}
+		out[i] = v
+	}
+	return out
 }
