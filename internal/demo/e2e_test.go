@@ -136,6 +136,52 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("no generated person name is in published messages", func(t *testing.T) {
+		rows := query(t, fmt.Sprintf("SELECT message FROM `%s.%s.events` WHERE message IS NOT NULL", c.Env.Project, c.Names.Published))
+		var text strings.Builder
+		named := 0
+		for _, r := range rows {
+			m := r[0].(string)
+			text.WriteString(m + "\x00")
+			if strings.HasPrefix(m, "Hello from [PERSON_NAME].") {
+				named++
+			}
+		}
+		all := text.String()
+		if named == 0 {
+			t.Fatal("no support message with a redacted name in published.events; the test would prove nothing")
+		}
+		if len(data.Names) == 0 {
+			t.Fatal("the sample data has no names")
+		}
+		for _, n := range data.Names {
+			if strings.Contains(all, n) {
+				t.Errorf("person name %q appears in published.events.message", n)
+			}
+		}
+		for _, typ := range []string{"[EMAIL_ADDRESS]", "[PHONE_NUMBER]", "[CREDIT_CARD_NUMBER]", "[PERSON_NAME]"} {
+			if !strings.Contains(all, typ) {
+				t.Errorf("no message has %s: the infoType was not replaced anywhere", typ)
+			}
+		}
+	})
+
+	t.Run("published tables are described and the mask run is recorded", func(t *testing.T) {
+		md, err := c.BigQuery.Dataset(c.Names.Published).Table("events").Metadata(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range md.Schema {
+			if !strings.Contains(f.Description, "[masking: ") {
+				t.Errorf("published.events.%s description = %q, want the masking named", f.Name, f.Description)
+			}
+		}
+		rows := query(t, fmt.Sprintf("SELECT `table`, status, dlp_bytes FROM `%s.%s.mask_runs` WHERE status = 'ok'", c.Env.Project, c.Names.Ops))
+		if len(rows) < len(st.Pipeline.Mask.Tables) {
+			t.Errorf("mask_runs has %d ok rows, want at least one per published table", len(rows))
+		}
+	})
+
 	t.Run("columns are masked as the policy says", func(t *testing.T) {
 		rows := query(t, fmt.Sprintf("SELECT phone, message FROM `%s.%s.events` WHERE event_type = 'support_message' AND message LIKE '%%call me%%' LIMIT 5", c.Env.Project, c.Names.Published))
 		if len(rows) == 0 {

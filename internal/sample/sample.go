@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 )
 
@@ -68,7 +69,10 @@ type Data struct {
 	Good map[string]int
 	// Personal is every email, phone and ip in the data: none may be published.
 	Personal []string
-	Users    int
+	// Names is every generated person's "First Last": support messages
+	// carry them, and none may be published.
+	Names []string
+	Users int
 }
 
 var (
@@ -85,6 +89,7 @@ func Generate(seed uint64, n int) *Data {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	d := &Data{Good: map[string]int{}}
 	personal := map[string]bool{}
+	names := map[string]bool{}
 	users := max(1, n/20)
 	d.Users = users
 	type user struct {
@@ -108,6 +113,7 @@ func Generate(seed uint64, n int) *Data {
 		}
 		us[i] = u
 		personal[u.email], personal[u.phone], personal[u.ip] = true, true, true
+		names[first+" "+last] = true
 	}
 	var orders []Order
 	seq := 0
@@ -160,6 +166,11 @@ func Generate(seed uint64, n int) *Data {
 	for p := range personal {
 		d.Personal = append(d.Personal, p)
 	}
+	for n := range names {
+		d.Names = append(d.Names, n)
+	}
+	sort.Strings(d.Personal)
+	sort.Strings(d.Names)
 	return d
 }
 
@@ -206,9 +217,15 @@ func orderFiles(r *rand.Rand, orders []Order, d *Data) []File {
 }
 
 func supportMessage(r *rand.Rand, first, last, email, phone string) string {
-	switch r.IntN(4) {
+	return supportMessageKind(r.IntN(4), first, last, email, phone)
+}
+
+func supportMessageKind(kind int, first, last, email, phone string) string {
+	switch kind {
 	case 0:
-		return fmt.Sprintf("Hi, this is %s %s. Please call me back on %s about my last order.", first, last, phone)
+		// "from" is a name cue for DLP's PERSON_NAME: Clara and Karin are
+		// not in the emulator's given-name list, and "this is" is no cue.
+		return fmt.Sprintf("Hello from %s %s. Please call me back on %s about my last order.", first, last, phone)
 	case 1:
 		return fmt.Sprintf("My invoice never arrived, send it to %s please.", email)
 	case 2:
