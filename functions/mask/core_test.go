@@ -453,3 +453,23 @@ func TestDLPErrorWritesNothing(t *testing.T) {
 		t.Errorf("error runs = %v", runs)
 	}
 }
+
+// TestPublishedTruncatedByHandIsRemasked: a watermark that no longer
+// matches the published table does not stop rows from being published.
+func TestPublishedTruncatedByHandIsRemasked(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.curated("people", peopleSchema, [][]bigquery.Value{person(1, "a@example.com", "+1 415-555-0101", 7, "hi"), person(2, "b@example.com", "+1 415-555-0102", 8, "hi")})
+	m := e.masker(keyedPolicy, key("k1"))
+	if _, err := m.Run(ctx, "r1", "d"); err != nil {
+		t.Fatal(err)
+	}
+	e.exec("DELETE FROM " + e.tbl(e.names.Published, "people") + " WHERE id = 2")
+	_, res, err := m.RunTables(ctx, "r2", "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Mode != mask.ModeFull || len(e.published("people")) != 2 {
+		t.Errorf("run after a hand edit = %+v, published %d rows; want a full run and 2 rows", res[0], len(e.published("people")))
+	}
+}

@@ -1,8 +1,23 @@
 // Package mask is the mask function: on transform.completed it reads the
 // curated tables the mask policy names, de-identifies them through the DLP
 // API and writes the published dataset, then announces mask.completed.
-// It fails closed: unclassified columns are withheld, and a DLP error stops
-// the run before anything is written.
+// It fails closed: unclassified columns are withheld (and reported in
+// mask.completed and <ops>.mask_runs), and a DLP error stops the run before
+// anything is written.
+//
+// Each column's rule (keep, drop, token by crypto hash or deterministic
+// encryption, partial mask, generalise by bucket or date part, redact
+// infoTypes) becomes one DLP field transformation; only the columns that
+// need DLP are sent, in table requests within DLP's limits, and the bytes
+// sent are counted. A table whose policy declares a key is masked
+// incrementally: a row hash per key in <ops>.mask_state_<table> finds the
+// rows changed since the last run, and only they are sent and merged.
+//
+// The tokenisation key is read from the file SLUICE_TOKEN_KEY_FILE (32 or 64
+// bytes). Locally it is a key file the stack writes; in the cloud it lives in
+// Secret Manager and Terraform mounts the secret version as that file, so the
+// function never calls Secret Manager itself. The same key keeps tokens
+// stable across runs; encrypted tokens are reversed with Reidentify.
 package mask
 
 import (
@@ -65,9 +80,10 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 	return nil
 }
 
-// TokenKey reads the tokenisation key. Locally it is a file
-// (SLUICE_TOKEN_KEY_FILE); reading it from Secret Manager
-// (SLUICE_TOKEN_SECRET) is not built yet and says so.
+// TokenKey reads the tokenisation key from SLUICE_TOKEN_KEY_FILE: a local
+// file in dev, the Secret Manager secret mounted as a file in the cloud.
+// Reading the secret through the API (SLUICE_TOKEN_SECRET alone) is not
+// built and says so.
 func TokenKey(env gcp.Env) ([]byte, error) {
 	switch {
 	case env.TokenKeyFile != "":

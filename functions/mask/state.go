@@ -98,6 +98,12 @@ func (m *Masker) loadState(ctx context.Context, table string, schema bigquery.Sc
 		h, _ := r[1].(string)
 		state[k] = h
 	}
+	// A published table emptied or rewritten by hand no longer matches the
+	// watermark: mask it in full rather than trust the state.
+	if n, err := bq.NumRows(ctx, m.BigQuery, m.Names.Published, table); err != nil || n != int64(len(state)) {
+		m.Log.Warn("published table and mask state disagree; masking the whole table", "table", table, "published_rows", n, "state_rows", len(state))
+		return nil, false
+	}
 	return state, true
 }
 
