@@ -16,9 +16,6 @@ import (
 	"github.com/sluice-data/sluice/emulators/dlp"
 	"github.com/sluice-data/sluice/emulators/gcs"
 	"github.com/sluice-data/sluice/emulators/pubsub"
-	"github.com/sluice-data/sluice/functions/transform"
-	"github.com/sluice-data/sluice/pipeline"
-	"github.com/sluice-data/sluice/shared/config"
 )
 
 func emulatorCmd(args []string) error {
@@ -90,36 +87,5 @@ func emulatorCmd(args []string) error {
 	}
 	fmt.Printf("export %s=%s\n", envName, where)
 	<-ctx.Done()
-	return nil
-}
-
-func validateCmd(args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	dir := fs.String("pipeline", "", "pipeline directory holding pipeline.yaml (default: the embedded example)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	var p *config.Pipeline
-	var err error
-	if *dir == "" {
-		p, err = config.Load(pipeline.Files)
-	} else {
-		p, err = config.Load(os.DirFS(*dir))
-	}
-	if err != nil {
-		return err
-	}
-	plans, err := transform.Plan(p, "project", "raw", "curated")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("pipeline.yaml is valid: %d sources, %d models (", len(p.Sources), len(plans))
-	for i, m := range plans {
-		if i > 0 {
-			fmt.Print(" → ")
-		}
-		fmt.Print(m.Model.Name)
-	}
-	fmt.Printf("), %d published tables, %d exports\n", len(p.Mask.Tables), len(p.Exports))
 	return nil
 }

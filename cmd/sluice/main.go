@@ -49,6 +49,8 @@ func main() {
 		err = rejectsCmd(args)
 	case "replay":
 		err = replayCmd(args)
+	case "backfill":
+		err = backfillCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
