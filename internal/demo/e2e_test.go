@@ -245,6 +245,31 @@ func TestPipelineEndToEnd(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("a second run with no new data sends nothing to DLP and keeps tokens", func(t *testing.T) {
+		tokens := func() string {
+			return fmt.Sprint(query(t, fmt.Sprintf("SELECT user_id, email, phone FROM `%s.%s.users` ORDER BY user_id", c.Env.Project, c.Names.Published)))
+		}
+		before := tokens()
+		body, _ := json.Marshal(map[string]string{"run_id": "rerun_1", "run_date": sample.Base.AddDate(0, 0, 7).Format("2006-01-02")})
+		if err := st.Router.Fire(ctx, st.Schedule(stack.TransformSchedule), body); err != nil {
+			t.Fatal(err)
+		}
+		runs := fmt.Sprintf("SELECT `table`, mode, dlp_bytes FROM `%s.%s.mask_runs` WHERE run_id = 'rerun_1' AND status = 'ok'", c.Env.Project, c.Names.Ops)
+		waitFor(t, "the second mask run", func() bool {
+			rows, err := tryQuery(runs)
+			return err == nil && len(rows) == len(st.Pipeline.Mask.Tables)
+		})
+		for _, r := range query(t, runs) {
+			if r[2].(int64) != 0 || r[0] == "events" && r[1] != "unchanged" {
+				t.Errorf("second run on %v: mode %v, %v bytes to DLP; want nothing sent", r[0], r[1], r[2])
+			}
+		}
+		if after := tokens(); after != before {
+			t.Error("published.users changed on a run with no new data; tokens must be stable across runs")
+		}
+	})
+
 }
 
 // TestNothingPublishedWhileDLPFails makes DLP fail, sends a new event with
