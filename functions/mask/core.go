@@ -560,6 +560,24 @@ func (m *Masker) inspectConfig(cols []column) *dlppb.InspectConfig {
 	return &dlppb.InspectConfig{InfoTypes: its}
 }
 
+// ruleKey is equal for two rules exactly when they transform alike.
+func ruleKey(r config.ColumnRule) string {
+	k := fmt.Sprintf("%s|%+v|%+v|%s|%v", r.Kind, r.Token, r.Mask, r.Generalise.DatePart, r.InfoTypes)
+	if b := r.Generalise.Bucket; b != nil {
+		k += fmt.Sprintf("|%+v", *b)
+	}
+	for _, b := range r.Generalise.Buckets {
+		k += "|" + b.Label
+		if b.Min != nil {
+			k += fmt.Sprintf(" min %v", *b.Min)
+		}
+		if b.Max != nil {
+			k += fmt.Sprintf(" max %v", *b.Max)
+		}
+	}
+	return k
+}
+
 // EncryptionKey is the AES-SIV key of token: {method: encrypt}, derived
 // from the tokenisation key so that hashing and encryption never share a
 // key. A holder of the tokenisation key can re-identify (see Reidentify).
@@ -639,14 +657,20 @@ func encryptPrimitive(tokenKey []byte, surrogate string) *dlppb.PrimitiveTransfo
 	}}}
 }
 
-// deidentifyConfig has one field transformation per column (DLP allows
-// 100; a column's options make rules differ).
+// deidentifyConfig has one field transformation per distinct rule, naming
+// every column with that rule (DLP allows 100 transformations per config).
 func (m *Masker) deidentifyConfig(cols []column) *dlppb.DeidentifyConfig {
 	var fts []*dlppb.FieldTransformation
+	byRule := map[string]*dlppb.FieldTransformation{}
 	for _, c := range cols {
-		ft := m.transformation(c.rule)
-		ft.Fields = []*dlppb.FieldId{{Name: c.field.Name}}
-		fts = append(fts, ft)
+		k := ruleKey(c.rule)
+		ft, ok := byRule[k]
+		if !ok {
+			ft = m.transformation(c.rule)
+			byRule[k] = ft
+			fts = append(fts, ft)
+		}
+		ft.Fields = append(ft.Fields, &dlppb.FieldId{Name: c.field.Name})
 	}
 	return &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_RecordTransformations{
 		RecordTransformations: &dlppb.RecordTransformations{FieldTransformations: fts},

@@ -473,3 +473,46 @@ func TestPublishedTruncatedByHandIsRemasked(t *testing.T) {
 		t.Errorf("run after a hand edit = %+v, published %d rows; want a full run and 2 rows", res[0], len(e.published("people")))
 	}
 }
+
+// TestWideAndLargeTablesStayWithinDLPLimits: 120 token columns (DLP allows
+// 100 transformations) and 1.2 MB of free text (DLP takes 0.5 MB per
+// request) are masked in several requests; every cell comes back masked.
+func TestWideAndLargeTablesStayWithinDLPLimits(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	schema := bigquery.Schema{{Name: "id", Type: bigquery.IntegerFieldType}, {Name: "note", Type: bigquery.StringFieldType}}
+	policy := "- name: wide\n  key: id\n  columns:\n    id: keep\n    note: redact_infotypes\n"
+	for i := range 120 {
+		schema = append(schema, &bigquery.FieldSchema{Name: fmt.Sprintf("c%03d", i), Type: bigquery.StringFieldType})
+		policy += fmt.Sprintf("    c%03d: token\n", i)
+	}
+	filler := strings.Repeat("nothing to see here ", 300) // 6 kB
+	var rows [][]bigquery.Value
+	for r := int64(0); r < 200; r++ {
+		row := []bigquery.Value{r, fmt.Sprintf("%s write to person%d@example.com", filler, r)}
+		for i := range 120 {
+			row = append(row, fmt.Sprintf("v%d-%d", r, i))
+		}
+		rows = append(rows, row)
+	}
+	e.curated("wide", schema, rows)
+	out, err := e.masker(policy, key("k1")).Run(ctx, "r1", "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.DLPBytes < 1200000 {
+		t.Errorf("DLP bytes = %d, want at least the 1.2 MB of cells", out.DLPBytes)
+	}
+	got := e.query("SELECT id, note, c000, c119 FROM " + e.tbl(e.names.Published, "wide"))
+	if len(got) != 200 {
+		t.Fatalf("published %d rows, want 200", len(got))
+	}
+	for _, r := range got {
+		if n := r["note"].(string); strings.Contains(n, "@example.com") || !strings.HasSuffix(n, "write to [EMAIL_ADDRESS]") {
+			t.Fatalf("row %v: note not redacted: …%s", r["id"], n[len(n)-40:])
+		}
+		if c := r["c119"].(string); len(c) != 44 || c == fmt.Sprintf("v%d-119", r["id"]) {
+			t.Fatalf("row %v: c119 = %q, want a token", r["id"], c)
+		}
+	}
+}
