@@ -108,7 +108,7 @@ func (r *Runner) assert(ctx context.Context, m config.Model, params []bigquery.Q
 		}
 		bq := r.BigQuery.Query("SELECT COUNT(*) FROM (" + q + ")")
 		bq.Parameters = params
-		it, err := bq.Read(ctx)
+		it, err := read(ctx, bq)
 		if err != nil {
 			return nil, fmt.Errorf("model %s assertion %s: %w", m.Name, Describe(a), err)
 		}

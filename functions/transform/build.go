@@ -140,7 +140,7 @@ func (r *Runner) buildTable(ctx context.Context, runID string, mp ModelPlan, run
 	if err := r.writeTruncate(ctx, r.jobID(runID, mp, ""), mp, mp.SQL, params); err != nil {
 		return built{bytes: bytes}, err
 	}
-	n, err := bq.NumRows(ctx, r.BigQuery, r.Names.Curated, mp.Model.Name)
+	n, err := r.numRows(ctx, mp.Model.Name)
 	return built{rows: n, bytes: bytes}, err
 }
 
@@ -238,7 +238,7 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 	if err := r.setWatermark(ctx, runID, mp); err != nil {
 		return b, err
 	}
-	n, err := bq.NumRows(ctx, r.BigQuery, r.Names.Curated, mp.Model.Name)
+	n, err := r.numRows(ctx, mp.Model.Name)
 	if err == nil && (opts.FullRefresh || !exists) {
 		b.rows = n
 	}
@@ -361,7 +361,7 @@ func (r *Runner) ensureWatermarks(ctx context.Context) error {
 func (r *Runner) watermark(ctx context.Context, model string) (time.Time, bool, error) {
 	q := r.BigQuery.Query(fmt.Sprintf("SELECT watermark FROM %s WHERE model = @model AND watermark IS NOT NULL", r.qualified(r.Names.Ops, WatermarksTable)))
 	q.Parameters = []bigquery.QueryParameter{{Name: "model", Value: model}}
-	it, err := q.Read(ctx)
+	it, err := read(ctx, q)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("read watermark of %s: %w", model, err)
 	}
@@ -416,4 +416,28 @@ func (r *Runner) resetIncremental(ctx context.Context, model string) error {
 		return fmt.Errorf("delete watermark of %s: %w", model, err)
 	}
 	return nil
+}
+
+// read runs a query and returns its rows. It goes through jobs.insert (a
+// job id with a random suffix) rather than the client's jobs.query fast
+// path: the BigQuery emulator may prune a jobs.query result table before
+// the client reads it once it holds more than 256 results.
+func read(ctx context.Context, q *bigquery.Query) (*bigquery.RowIterator, error) {
+	q.JobID = "sluice_read"
+	q.AddJobIDSuffix = true
+	return q.Read(ctx)
+}
+
+// numRows counts the rows of a curated table.
+func (r *Runner) numRows(ctx context.Context, table string) (int64, error) {
+	it, err := read(ctx, r.BigQuery.Query("SELECT COUNT(*) FROM "+r.qualified(r.Names.Curated, table)))
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	var row []bigquery.Value
+	if err := it.Next(&row); err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	n, _ := row[0].(int64)
+	return n, nil
 }

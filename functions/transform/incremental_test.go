@@ -84,7 +84,10 @@ func exec(t testing.TB, q *bigquery.Query) {
 // rows reads a query's rows as strings, in order.
 func rows(t testing.TB, sql string) []string {
 	t.Helper()
-	it, err := st.Clients.BigQuery.Query(sql).Read(context.Background())
+	// Through jobs.insert: see read in build.go.
+	q := st.Clients.BigQuery.Query(sql)
+	q.JobID, q.AddJobIDSuffix = "test_read", true
+	it, err := q.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
