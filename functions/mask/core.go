@@ -406,15 +406,16 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 	}
 	for start := 0; start < len(rows); {
 		table := &dlppb.Table{Headers: headers}
-		size := 0
+		size, content := 0, 0 // estimated request bytes; cell bytes (what DLP bills)
 		end := start
 		for end < len(rows) && (end-start+1)*len(cols) <= maxTableValues {
-			rowBytes := 0
+			rowBytes, rowContent := 0, 0
 			vals := make([]*dlppb.Value, len(cols))
 			for i, c := range cols {
 				var n int
 				vals[i], n = dlpValue(c, rows[end][c.src])
-				rowBytes += n + 8
+				rowBytes += n + 8 // protobuf framing per cell
+				rowContent += n
 			}
 			if size+rowBytes > batchBytes && end > start {
 				break
@@ -423,6 +424,7 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 				return nil, sent, fmt.Errorf("row %d is %d bytes in the columns sent to DLP; DLP accepts at most %d per request", end, rowBytes, maxRequestBytes)
 			}
 			size += rowBytes
+			content += rowContent
 			table.Rows = append(table.Rows, &dlppb.Table_Row{Values: vals})
 			end++
 		}
@@ -435,7 +437,7 @@ func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquer
 		if err != nil {
 			return nil, sent, fmt.Errorf("dlp.DeidentifyContent: %w", err)
 		}
-		sent += int64(size)
+		sent += int64(content)
 		got := resp.GetItem().GetTable()
 		if got == nil || len(got.Rows) != len(table.Rows) {
 			return nil, sent, fmt.Errorf("dlp.DeidentifyContent: sent %d rows, got %d back", len(table.Rows), len(got.GetRows()))
