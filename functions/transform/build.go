@@ -157,12 +157,14 @@ func (r *Runner) writeTruncate(ctx context.Context, jobID string, mp ModelPlan, 
 
 // buildView replaces the model's view. A view takes no query parameters.
 func (r *Runner) buildView(ctx context.Context, runID string, mp ModelPlan, runDate time.Time) (built, error) {
-	if _, _, err := r.preflight(ctx, mp, mp.SQL, nil); err != nil {
-		return built{}, err
+	_, bytes, err := r.preflight(ctx, mp, mp.SQL, nil)
+	if err != nil {
+		return built{bytes: bytes}, err
 	}
 	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\n%s\n", r.qualified(r.Names.Curated, mp.Model.Name), mp.SQL)
-	_, err := r.runJob(ctx, r.query(ddl, r.jobID(runID, mp, ""), mp, nil))
-	return built{}, err
+	_, err = r.runJob(ctx, r.query(ddl, r.jobID(runID, mp, ""), mp, nil))
+	// bytes is what one read of the whole view costs; building it costs nothing.
+	return built{bytes: bytes}, err
 }
 
 // runParams are the query parameters of a run: @run_date always, @start and
