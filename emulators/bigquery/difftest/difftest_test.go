@@ -36,7 +36,7 @@ const project = "diff-project"
 
 type corpusCase struct {
 	name, setup, query, err string
-	unordered                bool
+	unordered               bool
 }
 
 func loadCorpus(t *testing.T) []corpusCase {
