@@ -811,6 +811,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	if s, ok := pr.dateCall(f, name); ok {
 		return s
 	}
+	if name == "COUNTIF" && !f.distinct {
+		// DuckDB's count_if is NULL over no rows; BigQuery's COUNTIF is 0.
+		a := pr.args(f, 1, 1)
+		return pr.agg(f, "count", []string{"CASE WHEN " + a[0] + " THEN 1 END"}, "")
+	}
 	if fn, ok := passThrough[name]; ok {
 		if aggregates[name] || windowOnly[name] {
 			return pr.agg(f, fn, pr.args(f, 0, -1), "")

@@ -1541,3 +1541,15 @@ INSERT INTO ds.people (id, addr) SELECT 1, STRUCT(town, code) FROM (SELECT 'Rome
 SELECT addr.city, addr.zip FROM ds.people
 -- expect
 [["Rome", "00100"]]
+
+-- name: countif_over_no_rows_is_zero
+-- query
+SELECT COUNTIF(x > 1), COUNT(*) FROM UNNEST(ARRAY<INT64>[]) AS x
+-- expect
+[[0, 0]]
+
+-- name: countif_as_window
+-- query
+SELECT x, COUNTIF(x > 1) OVER (ORDER BY x) FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, 0], [2, 1], [3, 2]]
