@@ -266,3 +266,30 @@ func TestModelHeaderErrorsNameFileAndLine(t *testing.T) {
 		t.Errorf("partition guard: err = %v", err)
 	}
 }
+
+// TestIncrementalSchemaChange: a column the incremental model gains is
+// added to its table and filled for the rows processed from then on (o3
+// sits at the watermark, so it is processed again).
+func TestIncrementalSchemaChange(t *testing.T) {
+	ctx := context.Background()
+	r := isolated(t, "t_schema", "orders")
+	if _, err := r.Run(ctx, "schema_0", date("2026-10-31")); err != nil {
+		t.Fatal(err)
+	}
+	land(t, r, batch1...)
+	if _, err := r.Run(ctx, "schema_1", date("2026-11-01")); err != nil {
+		t.Fatal(err)
+	}
+	p := *r.Pipeline
+	p.SQL = map[string]string{"orders": strings.Replace(st.Pipeline.SQL["orders"], "  currency,\n", "  currency,\n  UPPER(status) AS status_code,\n", 1)}
+	r.Pipeline = &p
+	land(t, r, batch2...)
+	if _, err := r.Run(ctx, "schema_2", date("2026-11-02")); err != nil {
+		t.Fatal(err)
+	}
+	got := rows(t, fmt.Sprintf("SELECT order_id, status_code FROM `%s.%s.orders` ORDER BY order_id", st.Clients.BigQuery.Project(), r.Names.Curated))
+	want := []string{"o1|SHIPPED|", "o2|PAID|", "o3|CREATED|", "o4|CREATED|"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after adding a column: %v, want %v", got, want)
+	}
+}

@@ -39,6 +39,8 @@ var (
 type Request struct {
 	RunID   string `json:"run_id,omitempty"`   // default: time-based and unique
 	RunDate string `json:"run_date,omitempty"` // YYYY-MM-DD, default: today (UTC)
+	// FullRefresh rebuilds incremental models from all of history.
+	FullRefresh bool `json:"full_refresh,omitempty"`
 }
 
 var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
@@ -71,7 +73,7 @@ func Handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("transform: run_id %q: want 1-64 letters, digits or _", req.RunID), http.StatusBadRequest)
 		return
 	}
-	out, err := run(r.Context(), req.RunID, runDate)
+	out, err := run(r.Context(), req.RunID, runDate, RunOptions{FullRefresh: req.FullRefresh})
 	if errors.Is(err, ErrLocked) {
 		// Another run is working: exit cleanly, a retry would only queue up.
 		log.Warn("transform skipped", "run_id", req.RunID, "reason", err.Error())
@@ -88,13 +90,13 @@ func Handle(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-func run(ctx context.Context, runID string, runDate time.Time) (any, error) {
+func run(ctx context.Context, runID string, runDate time.Time, opts RunOptions) (any, error) {
 	c, err := clients.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("clients: %w", err)
 	}
 	rn := &Runner{BigQuery: c.BigQuery, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
-	return rn.Run(ctx, runID, runDate)
+	return rn.RunWith(ctx, runID, runDate, opts)
 }
 
 // NewRunID returns a sortable, unique run id such as 20261127T231500_3f9a1c.
