@@ -104,4 +104,9 @@
 // ciphertexts. Date shift without a crypto key is random per value.
 // Image redaction, stored infoTypes, Cloud Storage dictionaries, jobs, job
 // triggers, discovery and data profiles are not emulated.
+//
+// The tests use the real Go client over gRPC. They run against a running
+// server too: start `sluice emulator dlp --addr 127.0.0.1:9161` and run
+// `DLP_EMULATOR_HOST=127.0.0.1:9161 go test ./emulators/dlp/`; the few tests
+// that need in-process fault injection or special options then skip.
 package dlp
