@@ -76,6 +76,16 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 			return fmt.Sprintf("`%s.%s.%s`", project, rawDataset, g[2])
 		})
 		mp.SQL = sql
+		// A model's assertions may read other models (relationships,
+		// custom SQL): those run first.
+		for _, a := range m.Assertions {
+			for _, g := range refRE.FindAllStringSubmatch(a.SQL, -1) {
+				if _, ok := byName[g[1]]; ok && g[1] != m.Name && !seen[g[1]] {
+					mp.Deps = append(mp.Deps, g[1])
+					seen[g[1]] = true
+				}
+			}
+		}
 		if msg := checkPartitionFilter(mp); msg != "" {
 			errs = append(errs, m.File+": "+msg)
 		}

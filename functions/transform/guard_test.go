@@ -2,11 +2,13 @@ package transform_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"cloud.google.com/go/bigquery"
 
+	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/config"
 )
 
@@ -51,5 +53,42 @@ func TestViewAndCostGuardrails(t *testing.T) {
 	want := []string{"costly|error|true|", "open_orders|ok|true|", "orders|ok|true|"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("history = %v, want %v", got, want)
+	}
+}
+
+// TestRelationshipsAndFreshness: header assertions relationships(col) and
+// freshness(col) run after the model; the model a relationship names runs
+// first.
+func TestRelationshipsAndFreshness(t *testing.T) {
+	ctx := context.Background()
+	r := isolated(t, "t_rel", "orders")
+	if _, err := r.Run(ctx, "rel_init", date("2026-10-31")); err != nil {
+		t.Fatal(err)
+	}
+	land(t, r, batch1...)
+	p := *r.Pipeline
+	p.Models = append(append([]config.Model{}, p.Models...), config.Model{Name: "known_users", File: "models/known_users.sql"})
+	p.SQL = map[string]string{
+		"orders": strings.Replace(st.Pipeline.SQL["orders"], "-- assert unique: order_id\n",
+			"-- assert unique: order_id\n-- assert relationships(user_id): known_users.user_id\n-- assert freshness(updated_at): 1d\n", 1),
+		"known_users": "SELECT 'u1' AS user_id",
+	}
+	r.Pipeline = &p
+	plans, err := transform.Plan(&p, "p", "raw", "curated")
+	if err != nil || plans[0].Model.Name != "known_users" {
+		t.Fatalf("plan: %v %v", plans, err)
+	}
+	_, err = r.Run(ctx, "rel_1", date("2026-11-01"))
+	var ae *transform.AssertionError
+	if !errors.As(err, &ae) || len(ae.Failures) != 1 || !strings.Contains(ae.Failures[0], "relationships(user_id -> known_users.user_id)") {
+		t.Fatalf("err = %v, want one relationships failure", err)
+	}
+	p.SQL["known_users"] = "SELECT 'u1' AS user_id UNION ALL SELECT 'u2'"
+	if _, err := r.Run(ctx, "rel_2", date("2026-11-01")); err != nil {
+		t.Fatalf("all users known, data fresh: %v", err)
+	}
+	_, err = r.Run(ctx, "rel_3", date("2026-11-03"))
+	if !errors.As(err, &ae) || len(ae.Failures) != 1 || !strings.Contains(ae.Failures[0], "freshness(updated_at, 1d)") {
+		t.Fatalf("err = %v, want one freshness failure", err)
 	}
 }

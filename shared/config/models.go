@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Materialisations a model may declare.
@@ -83,12 +84,19 @@ var partitionRE = regexp.MustCompile(`(?i)^(?:([A-Za-z_][A-Za-z0-9_]*)|DATE\(\s*
 //	-- assert unique: order_id
 //	-- assert accepted_values(status): created, paid, shipped
 //	-- assert row_count: min=1 max=1000000
+//	-- assert relationships(user_id): users.user_id
+//	-- assert freshness(updated_at): 2d
 //
+// relationships(col): every non-NULL value of col is a value of the other
+// model's column (the other model then runs first). freshness(col): the
+// newest value of col is within the bound (a Go duration, or days as "2d")
+// of the end of the run date. Both become custom SQL assertions.
 // Other comment lines are free text. Lists are comma-separated without
 // spaces in "sluice:" lines. Header assertions are added to those in
 // pipeline.yaml; a header description replaces pipeline.yaml's.
 var (
-	headerLineRE = regexp.MustCompile(`^--\s*(sluice|description|column\s+([A-Za-z_][A-Za-z0-9_]*)|assert\s+(not_null|unique|row_count|accepted_values\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)))\s*:\s*(.*)$`)
+	headerLineRE = regexp.MustCompile(`^--\s*(sluice|description|column\s+([A-Za-z_][A-Za-z0-9_]*)|assert\s+([a-z_]+)(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?)\s*:\s*(.*)$`)
+	refTargetRE  = regexp.MustCompile(`^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$`)
 	headerKeys   = []string{"materialized", "unique_key", "time_column", "partition_by", "cluster_by", "max_bytes_billed"}
 )
 
@@ -160,6 +168,8 @@ func ParseHeader(model Model, sql string) (Model, ModelOptions, Errors) {
 				m.Columns = map[string]string{}
 			}
 			m.Columns[g[2]] = strings.TrimSpace(m.Columns[g[2]] + " " + val)
+		case g[3] != "" && (g[4] != "") != (g[3] == "accepted_values" || g[3] == "relationships" || g[3] == "freshness"):
+			add(n, "assert %s: want one of not_null, unique, row_count, accepted_values(col), relationships(col), freshness(col)", g[3])
 		case g[3] == "not_null" || g[3] == "unique":
 			cols := splitList(val)
 			if len(cols) == 0 {
@@ -171,7 +181,27 @@ func ParseHeader(model Model, sql string) (Model, ModelOptions, Errors) {
 			} else {
 				m.Assertions = append(m.Assertions, Assertion{Unique: cols})
 			}
-		case g[4] != "":
+		case g[3] == "relationships":
+			t := refTargetRE.FindStringSubmatch(val)
+			if t == nil {
+				add(n, "assert relationships(%s): want model.column, got %q", g[4], val)
+				continue
+			}
+			// Every non-NULL value must exist in the other model's column.
+			m.Assertions = append(m.Assertions, Assertion{SQL: fmt.Sprintf(
+				"/* relationships(%[1]s -> %[2]s.%[3]s) */ SELECT c.`%[1]s` FROM ref('%[4]s') AS c LEFT JOIN ref('%[2]s') AS p ON c.`%[1]s` = p.`%[3]s` WHERE c.`%[1]s` IS NOT NULL AND p.`%[3]s` IS NULL",
+				g[4], t[1], t[2], model.Name)})
+		case g[3] == "freshness":
+			d, err := parseAge(val)
+			if err != nil {
+				add(n, "assert freshness(%s): %v", g[4], err)
+				continue
+			}
+			// The newest value must be within d of the end of the run date.
+			m.Assertions = append(m.Assertions, Assertion{SQL: fmt.Sprintf(
+				"/* freshness(%[1]s, %[2]s) */ SELECT newest FROM (SELECT MAX(`%[1]s`) AS newest FROM ref('%[3]s')) WHERE newest IS NULL OR CAST(newest AS TIMESTAMP) < TIMESTAMP_SUB(TIMESTAMP(DATE_ADD(@run_date, INTERVAL 1 DAY)), INTERVAL %[4]d SECOND)",
+				g[4], val, model.Name, int64(d.Seconds()))})
+		case g[3] == "accepted_values":
 			vals := splitList(val)
 			if len(vals) == 0 {
 				add(n, "assert accepted_values(%s): list the accepted values", g[4])
@@ -198,6 +228,8 @@ func ParseHeader(model Model, sql string) (Model, ModelOptions, Errors) {
 				continue
 			}
 			m.Assertions = append(m.Assertions, Assertion{RowCount: rc})
+		default:
+			add(n, "assert %s: want one of not_null, unique, row_count, accepted_values(col), relationships(col), freshness(col)", g[3])
 		}
 	}
 	if len(desc) > 0 {
@@ -268,4 +300,21 @@ func (m *ModelOptions) validate(file string) Errors {
 		cols("columns", []string{c})
 	}
 	return errs
+}
+
+// parseAge reads a freshness bound: a Go duration ("36h", "90m") or whole
+// days ("2d").
+func parseAge(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q: want a duration such as 36h or 2d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a duration such as 36h or 2d", s)
+	}
+	return d, nil
 }

@@ -42,6 +42,10 @@ SELECT 1 -- sluice: materialized=view (not the header any more)
 		{"-- sluice: max_bytes_billed=lots\nSELECT 1", "models/x.sql: line 1: max_bytes_billed=lots"},
 		{"-- assert row_count: many\nSELECT 1", "models/x.sql: line 1: assert row_count"},
 		{"-- Sluice materialized=view\nSELECT 1", "models/x.sql: line 1: want \"-- sluice: key=value …\""},
+		{"-- assert fresh(a): 1d\nSELECT 1", "models/x.sql: line 1: assert fresh: want one of"},
+		{"-- assert relationships: users.id\nSELECT 1", "models/x.sql: line 1: assert relationships: want one of"},
+		{"-- assert relationships(a): users\nSELECT 1", "models/x.sql: line 1: assert relationships(a): want model.column"},
+		{"-- assert freshness(a): soon\nSELECT 1", "models/x.sql: line 1: assert freshness(a): \"soon\""},
 	} {
 		_, _, errs := ParseHeader(Model{Name: "x", File: "models/x.sql"}, tt.sql)
 		if !strings.Contains(errs.Error(), tt.want) {
