@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	bq "google.golang.org/api/bigquery/v2"
@@ -68,6 +69,10 @@ type Server struct {
 
 	// wmu serialises statements that change data or metadata.
 	wmu sync.Mutex
+	// apps are the open insertAll appenders (appendcache.go), guarded by
+	// wmu; pendingApps is len(apps), read without the lock.
+	apps        map[tableKey]*cachedAppender
+	pendingApps atomic.Int32
 }
 
 type tableKey struct{ dataset, table string }
@@ -98,6 +103,7 @@ func New(opts Options) (*Server, error) {
 		tables:   map[tableKey]*bq.Table{},
 		jobs:     map[string]*jobEntry{},
 		dedup:    map[tableKey]*idSet{},
+		apps:     map[tableKey]*cachedAppender{},
 	}
 	if err := s.loadMeta(context.Background()); err != nil {
 		db.Close()
@@ -113,15 +119,24 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Faults() *fault.Injector { return &s.faults }
 
 // DB exposes the underlying DuckDB handle (read it, do not change schemas
-// behind the emulator's back).
-func (s *Server) DB() *sql.DB { return s.db }
+// behind the emulator's back). Rows accepted by insertAll are flushed to it
+// first.
+func (s *Server) DB() *sql.DB {
+	s.flushAppenders()
+	return s.db
+}
 
 // Handler serves the REST API, both under /bigquery/v2 and at the bare
 // paths the Go client uses with option.WithEndpoint.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+// Close flushes pending insertAll rows and closes the database.
+func (s *Server) Close() error {
+	s.wmu.Lock()
+	err := s.flushAppendersLocked()
+	s.wmu.Unlock()
+	return errors.Join(err, s.db.Close())
+}
 
 type apiFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
@@ -187,6 +202,11 @@ func (s *Server) wrap(method string, h apiFunc) http.HandlerFunc {
 			}
 			writeError(w, &apiError{Code: code, Reason: reason, Message: fmt.Sprintf("injected fault for %s", method)})
 			return
+		}
+		if method != "tabledata.insertAll" {
+			// Everything but insertAll may read or change table data or
+			// schemas: make pending insertAll rows visible first.
+			s.flushAppenders()
 		}
 		v, err := h(w, r)
 		if err == errHandled {

@@ -17,18 +17,18 @@ import (
 )
 
 // idSet remembers the most recent insertIds of a table (best-effort
-// de-duplication, as BigQuery documents it).
+// de-duplication, as BigQuery documents it), as 128-bit hashes.
 type idSet struct {
-	seen map[string]struct{}
-	ring []string
+	seen map[idKey]struct{}
+	ring []idKey
 	next int
 }
 
 const dedupWindow = 1 << 20
 
-func (s *idSet) has(id string) bool { _, ok := s.seen[id]; return ok }
+func (s *idSet) has(id idKey) bool { _, ok := s.seen[id]; return ok }
 
-func (s *idSet) add(id string) {
+func (s *idSet) add(id idKey) {
 	if _, ok := s.seen[id]; ok {
 		return
 	}
@@ -184,11 +184,33 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	req, err := decodeInsertAll(body)
-	if err != nil {
-		return nil, err
+	key := tableKey{ds, id}
+	s.mu.RLock()
+	t := s.tables[key]
+	s.mu.RUnlock()
+	var req *insertAllParsed
+	if t != nil && t.Type != "VIEW" && dec == "" {
+		req, _ = parseInsertAllFast(body, t.Schema.Fields)
 	}
-	if req.TemplateSuffix != "" {
+	if req == nil {
+		gen, err := decodeInsertAll(body)
+		if err != nil {
+			return nil, err
+		}
+		req = &insertAllParsed{
+			rows:                make([]insertRow, len(gen.Rows)),
+			skipInvalidRows:     gen.SkipInvalidRows,
+			ignoreUnknownValues: gen.IgnoreUnknownValues,
+			templateSuffix:      gen.TemplateSuffix,
+		}
+		for i, rw := range gen.Rows {
+			req.rows[i] = insertRow{m: rw.JSON}
+			if rw.InsertID != "" {
+				req.rows[i].id, req.rows[i].hasID = hashID(rw.InsertID), true
+			}
+		}
+	}
+	if req.templateSuffix != "" {
 		return nil, invalid("templateSuffix is not supported by this emulator (table %s)", id)
 	}
 	if dec != "" {
@@ -197,23 +219,33 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	if _, err := s.dataset(p, ds); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	t := s.tables[tableKey{ds, id}]
-	s.mu.RUnlock()
 	if t == nil {
 		return nil, notFound("Table %s:%s.%s", p, ds, id)
 	}
 	if t.Type == "VIEW" {
 		return nil, invalid("Cannot insert rows into view %s:%s.%s", p, ds, id)
 	}
-	if len(req.Rows) == 0 {
+	if len(req.rows) == 0 {
 		return nil, invalid("No rows present in the request.")
 	}
 	fields := t.Schema.Fields
-	vals := make([][]any, len(req.Rows))
+	nf := len(fields)
+	slab := make([]driver.Value, len(req.rows)*nf)
+	vals := make([][]driver.Value, len(req.rows))
 	var errs []insertError
-	for i, rw := range req.Rows {
-		v, err := decodeRow(fields, rw.JSON, req.IgnoreUnknownValues, "")
+	for i, rw := range req.rows {
+		out := slab[i*nf : (i+1)*nf : (i+1)*nf]
+		var err error
+		if rw.m == nil && rw.vals != nil {
+			err = decodeSlots(fields, rw.vals, req.ignoreUnknownValues, out)
+		} else {
+			var v []any
+			if v, err = decodeRow(fields, rw.m, req.ignoreUnknownValues, ""); err == nil {
+				for j, x := range v {
+					out[j] = x
+				}
+			}
+		}
 		if err != nil {
 			fe, _ := err.(*fieldError)
 			item := insertErrorItem{Reason: "invalid", Message: err.Error()}
@@ -223,15 +255,15 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 			errs = append(errs, insertError{Index: i, Errors: []insertErrorItem{item}})
 			continue
 		}
-		vals[i] = v
+		vals[i] = out
 	}
 	resp := &insertAllResponse{Kind: "bigquery#tableDataInsertAllResponse"}
-	if len(errs) > 0 && !req.SkipInvalidRows {
+	if len(errs) > 0 && !req.skipInvalidRows {
 		bad := map[int]bool{}
 		for _, e := range errs {
 			bad[e.Index] = true
 		}
-		for i := range req.Rows {
+		for i := range req.rows {
 			if !bad[i] {
 				errs = append(errs, insertError{Index: i, Errors: []insertErrorItem{{Reason: "stopped"}}})
 			}
@@ -242,31 +274,33 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	resp.InsertErrors = errs
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	key := tableKey{ds, id}
 	s.mu.Lock()
 	set := s.dedup[key]
 	if set == nil {
-		set = &idSet{seen: map[string]struct{}{}}
+		set = &idSet{seen: map[idKey]struct{}{}}
 		s.dedup[key] = set
 	}
 	s.mu.Unlock()
-	batch := make([][]any, 0, len(vals))
-	var ids []string
-	inBatch := map[string]bool{}
+	batch := vals[:0]
+	var ids []idKey
+	var inBatch map[idKey]bool
 	for i, v := range vals {
 		if v == nil {
 			continue
 		}
-		if iid := req.Rows[i].InsertID; iid != "" {
-			if set.has(iid) || inBatch[iid] {
+		if rw := &req.rows[i]; rw.hasID {
+			if set.has(rw.id) || inBatch[rw.id] {
 				continue
 			}
-			inBatch[iid] = true
-			ids = append(ids, iid)
+			if inBatch == nil {
+				inBatch = make(map[idKey]bool, len(vals))
+			}
+			inBatch[rw.id] = true
+			ids = append(ids, rw.id)
 		}
 		batch = append(batch, v)
 	}
-	if err := s.appendRows(r.Context(), ds, id, fields, batch); err != nil {
+	if err := s.appendInsertRows(key, fields, batch); err != nil {
 		return nil, err
 	}
 	for _, iid := range ids {
@@ -275,19 +309,21 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	return resp, nil
 }
 
-// appendRows writes decoded rows through DuckDB's Appender.
-func (s *Server) appendRows(ctx context.Context, ds, table string, fields []*bq.TableFieldSchema, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
+// decodeSlots is decodeRow for a row whose keys were all exactly column
+// names (vals holds the raw JSON values in schema order).
+func decodeSlots(fields []*bq.TableFieldSchema, vals []any, ignoreUnknown bool, out []driver.Value) error {
+	for i, f := range fields {
+		x, err := decodeValue(f, vals[i], ignoreUnknown, f.Name)
+		if err != nil {
+			return err
+		}
+		out[i] = x
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return appendOnConn(conn, ds, table, fields, rows)
+	return nil
 }
 
+// appendOnConn writes decoded rows through a new DuckDB Appender (load
+// jobs; insertAll uses the cached appenders of appendcache.go).
 func appendOnConn(conn *sql.Conn, ds, table string, fields []*bq.TableFieldSchema, rows [][]any) error {
 	cols := make([]string, len(fields))
 	for i, f := range fields {
