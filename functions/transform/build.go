@@ -31,7 +31,7 @@ var Epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // built is what one model build did.
 type built struct {
-	rows, bytes int64
+	rows, bytes int64 // rows in the table after the build; the dry run's estimate
 }
 
 // build builds one model as its materialisation says.
@@ -219,8 +219,10 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 	b := built{bytes: bytes}
 	if !start.Before(end) {
 		r.Log.Info("incremental model up to date", "run_id", runID, "model", mp.Model.Name, "watermark", start)
-		return b, nil
+		b.rows, err = r.numRows(ctx, mp.Model.Name)
+		return b, err
 	}
+	merged := int64(-1) // a full write merges nothing
 	if opts.FullRefresh || !exists {
 		if err := r.writeTruncate(ctx, r.jobID(runID, mp, ""), mp, src, params); err != nil {
 			return b, err
@@ -233,18 +235,16 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 		if err != nil {
 			return b, err
 		}
-		if qs, ok := st.Statistics.Details.(*bigquery.QueryStatistics); ok && qs.NumDMLAffectedRows > 0 {
-			b.rows = qs.NumDMLAffectedRows
+		if qs, ok := st.Statistics.Details.(*bigquery.QueryStatistics); ok {
+			merged = qs.NumDMLAffectedRows
 		}
 	}
 	if err := r.setWatermark(ctx, runID, mp); err != nil {
 		return b, err
 	}
-	n, err := r.numRows(ctx, mp.Model.Name)
-	if err == nil && (opts.FullRefresh || !exists) {
-		b.rows = n
-	}
-	r.Log.Info("incremental model processed", "run_id", runID, "model", mp.Model.Name, "start", start, "end", end, "table_rows", n)
+	b.rows, err = r.numRows(ctx, mp.Model.Name)
+	r.Log.Info("incremental model processed", "run_id", runID, "model", mp.Model.Name, "start", start, "end", end,
+		"rows_merged", merged, "table_rows", b.rows)
 	return b, err
 }
 
