@@ -145,6 +145,15 @@ func (r *Runner) buildTable(ctx context.Context, runID string, mp ModelPlan, run
 }
 
 func (r *Runner) writeTruncate(ctx context.Context, jobID string, mp ModelPlan, sql string, params []bigquery.QueryParameter) error {
+	// BigQuery refuses to replace a table with one partitioned or clustered
+	// differently: a changed header drops the old table first.
+	t := r.table(mp.Model.Name)
+	if md, err := t.Metadata(ctx); err == nil && !sameLayout(md, mp.Options) {
+		r.Log.Warn("partitioning or clustering changed; dropping the table to rebuild it", "model", mp.Model.Name)
+		if err := t.Delete(ctx); err != nil && !bq.IsNotFound(err) {
+			return fmt.Errorf("drop %s to change its partitioning: %w", mp.Model.Name, err)
+		}
+	}
 	q := r.query(sql, jobID, mp, params)
 	q.Dst = r.table(mp.Model.Name)
 	q.WriteDisposition = bigquery.WriteTruncate
@@ -155,11 +164,38 @@ func (r *Runner) writeTruncate(ctx context.Context, jobID string, mp ModelPlan, 
 	return err
 }
 
+// sameLayout reports whether a table is partitioned and clustered as the
+// model's header says.
+func sameLayout(md *bigquery.TableMetadata, o config.ModelOptions) bool {
+	if md.Type == bigquery.ViewTable {
+		return false
+	}
+	want, have := partitioning(o), md.TimePartitioning
+	if (want == nil) != (have == nil) || want != nil && (!strings.EqualFold(want.Field, have.Field) || want.Type != have.Type) {
+		return false
+	}
+	var wc, hc []string
+	if c := clustering(o); c != nil {
+		wc = c.Fields
+	}
+	if md.Clustering != nil {
+		hc = md.Clustering.Fields
+	}
+	return strings.EqualFold(strings.Join(wc, ","), strings.Join(hc, ","))
+}
+
 // buildView replaces the model's view. A view takes no query parameters.
 func (r *Runner) buildView(ctx context.Context, runID string, mp ModelPlan, runDate time.Time) (built, error) {
 	_, bytes, err := r.preflight(ctx, mp, mp.SQL, nil)
 	if err != nil {
 		return built{bytes: bytes}, err
+	}
+	t := r.table(mp.Model.Name)
+	if md, err := t.Metadata(ctx); err == nil && md.Type != bigquery.ViewTable {
+		r.Log.Warn("model became a view; dropping its table", "model", mp.Model.Name)
+		if err := t.Delete(ctx); err != nil && !bq.IsNotFound(err) {
+			return built{bytes: bytes}, fmt.Errorf("drop table %s to make it a view: %w", mp.Model.Name, err)
+		}
 	}
 	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\n%s\n", r.qualified(r.Names.Curated, mp.Model.Name), mp.SQL)
 	_, err = r.runJob(ctx, r.query(ddl, r.jobID(runID, mp, ""), mp, nil))

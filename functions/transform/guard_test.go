@@ -3,6 +3,7 @@ package transform_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,5 +91,50 @@ func TestRelationshipsAndFreshness(t *testing.T) {
 	_, err = r.Run(ctx, "rel_3", date("2026-11-03"))
 	if !errors.As(err, &ae) || len(ae.Failures) != 1 || !strings.Contains(ae.Failures[0], "freshness(updated_at, 1d)") {
 		t.Fatalf("err = %v, want one freshness failure", err)
+	}
+}
+
+// TestMaterializationChanges: a model's header may change its
+// materialisation or layout between runs; each run leaves the table as
+// the header says, with the same rows.
+func TestMaterializationChanges(t *testing.T) {
+	ctx := context.Background()
+	r := isolated(t, "t_mat", "orders")
+	if _, err := r.Run(ctx, "mat_init", date("2026-10-31")); err != nil {
+		t.Fatal(err)
+	}
+	land(t, r, batch1...)
+	p := *r.Pipeline
+	p.Models = append(append([]config.Model{}, p.Models...), config.Model{Name: "by_user", File: "models/by_user.sql"})
+	r.Pipeline = &p
+	body := "SELECT user_id, COUNT(*) AS orders FROM ref('orders') GROUP BY user_id"
+	for i, tt := range []struct {
+		header    string
+		typ       bigquery.TableType
+		partition bool
+	}{
+		{"", bigquery.RegularTable, false},
+		{"-- sluice: partition_by=DATE(first) cluster_by=user_id\n", bigquery.RegularTable, true},
+		{"-- sluice: materialized=view\n", bigquery.ViewTable, false},
+		{"", bigquery.RegularTable, false},
+	} {
+		sql := body
+		if tt.partition {
+			sql = "SELECT user_id, COUNT(*) AS orders, MIN(updated_at) AS first FROM ref('orders') GROUP BY user_id"
+		}
+		p.SQL = map[string]string{"orders": st.Pipeline.SQL["orders"], "by_user": tt.header + sql}
+		if _, err := r.Run(ctx, fmt.Sprintf("mat_%d", i), date("2026-11-01")); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		md, err := st.Clients.BigQuery.Dataset(r.Names.Curated).Table("by_user").Metadata(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md.Type != tt.typ || (md.TimePartitioning != nil) != tt.partition {
+			t.Errorf("step %d: type %s, partitioning %+v", i, md.Type, md.TimePartitioning)
+		}
+		if got := rows(t, "SELECT user_id, orders FROM `"+st.Clients.BigQuery.Project()+"."+r.Names.Curated+".by_user` ORDER BY user_id"); strings.Join(got, " ") != "u1|2| u2|1|" {
+			t.Errorf("step %d: rows %v", i, got)
+		}
 	}
 }
