@@ -226,7 +226,7 @@ func runParams(runDate, start, end time.Time) []bigquery.QueryParameter {
 func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPlan, runDate time.Time, opts RunOptions) (built, error) {
 	t := r.table(mp.Model.Name)
 	md, err := t.Metadata(ctx)
-	exists := err == nil
+	exists := err == nil && md.Type != bigquery.ViewTable // a view is replaced by a full write
 	if err != nil && !bq.IsNotFound(err) {
 		return built{}, fmt.Errorf("bigquery.Table(%s).Metadata: %w", mp.Model.Name, err)
 	}
