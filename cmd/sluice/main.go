@@ -2,9 +2,10 @@
 //
 //	sluice demo [--events N] [--workdir DIR] [--json]
 //	sluice dev [--workdir DIR]
-//	sluice run transform|mask|export [--addr HOST:PORT]
+//	sluice run transform|mask|export [--control HOST:PORT]
 //	sluice emulator pubsub|gcs|bigquery|dlp --addr HOST:PORT
 //	sluice validate
+//	sluice rejects | replay | backfill   (see the usage text)
 package main
 
 import (
@@ -19,12 +20,19 @@ Usage:
         start the whole stack in process, send sample data through every stage, print a summary
   sluice dev [--workdir DIR] [--control HOST:PORT]
         run the stack until interrupted; prints export NAME=host:port per endpoint
-  sluice run transform|export [--control HOST:PORT] [--run-date YYYY-MM-DD]
-        force a scheduled run on a running dev stack (as Cloud Scheduler's "force run")
+  sluice run transform|mask|export [--control HOST:PORT] [--run-date YYYY-MM-DD]
+        force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
+        started by publishing transform.completed
   sluice emulator pubsub|gcs|bigquery|dlp [--addr HOST:PORT] [--workdir DIR]
         start one emulator alone
   sluice validate
-        check pipeline.yaml and the models' references
+        check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery
+  sluice rejects [--source S] [--reason R] [--since T] [--list N]
+        count (or list) the records that could not land, by source and reason
+  sluice replay --source S [--reason R] [--since T]
+        re-submit rejects after the config or schema was fixed; each lands once
+  sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh]
+        rebuild a model over a date range on a running dev stack
 `
 
 func main() {
