@@ -237,7 +237,7 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 	if start.IsZero() {
 		start = Epoch
 		if exists && !opts.FullRefresh {
-			wm, ok, err := r.watermark(ctx, mp.Model.Name)
+			wm, ok, err := r.Watermark(ctx, mp.Model.Name)
 			if err != nil {
 				return built{}, err
 			}
@@ -395,8 +395,8 @@ func (r *Runner) ensureWatermarks(ctx context.Context) error {
 	return err
 }
 
-// watermark returns a model's watermark; ok is false when it has none.
-func (r *Runner) watermark(ctx context.Context, model string) (time.Time, bool, error) {
+// Watermark returns a model's watermark; ok is false when it has none.
+func (r *Runner) Watermark(ctx context.Context, model string) (time.Time, bool, error) {
 	q := r.BigQuery.Query(fmt.Sprintf("SELECT watermark FROM %s WHERE model = @model AND watermark IS NOT NULL", r.qualified(r.Names.Ops, WatermarksTable)))
 	q.Parameters = []bigquery.QueryParameter{{Name: "model", Value: model}}
 	it, err := read(ctx, q)
@@ -412,11 +412,6 @@ func (r *Runner) watermark(ctx context.Context, model string) (time.Time, bool, 
 	}
 	t, ok := row[0].(time.Time)
 	return t, ok, nil
-}
-
-// Watermark returns a model's watermark; ok is false when it has none.
-func (r *Runner) Watermark(ctx context.Context, model string) (time.Time, bool, error) {
-	return r.watermark(ctx, model)
 }
 
 // setWatermark records the model table's largest time_column value.

@@ -49,8 +49,10 @@ type RunOptions struct {
 // in <ops>.runs, then publishes transform.completed. A failing assertion
 // skips the models downstream and returns an *AssertionError without
 // publishing. A run that finds another run holding the lock returns
-// ErrLocked having done nothing. Each model replaces its table (WRITE_TRUNCATE) under a
-// job id derived from the run id, so a retried run does not apply twice.
+// ErrLocked having done nothing. Each model is dry-run first, then built as
+// its header says (see build): a table is replaced (WRITE_TRUNCATE), a view
+// re-created, an incremental model MERGEs its new time range. Every job
+// has an id derived from the run id, so a retried run does not apply twice.
 // Run parameters are query parameters: @run_date (DATE), and @start and
 // @end (TIMESTAMP) for incremental models. No model reads the clock.
 func (r *Runner) Run(ctx context.Context, runID string, runDate time.Time) (*events.TransformCompletedData, error) {
