@@ -105,6 +105,9 @@ type batch struct {
 	buf    []byte
 	// boxed once per batch
 	nowVal, srcVal bigquery.Value
+	// a: memory of the rows; rows[:prefixed] have their final InsertID
+	a        rowAlloc
+	prefixed int
 }
 
 func (b *batch) reject(reason RejectReason, detail string, payload []byte, origin string) {
@@ -124,9 +127,15 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 	if b.nowVal == nil {
 		b.nowVal, b.srcVal = b.now, b.t.src.Name
 	}
-	set(colEventID, rec.eventID)
+	if rec.eventIDVal != nil {
+		set(colEventID, rec.eventIDVal)
+	} else {
+		set(colEventID, rec.eventID)
+	}
 	set(colSource, b.srcVal)
-	if !rec.eventTime.IsZero() {
+	if rec.eventTimeVal != nil {
+		set(colEventTime, rec.eventTimeVal)
+	} else if !rec.eventTime.IsZero() {
 		set(colEventTime, rec.eventTime)
 	}
 	set(colIngestedAt, b.nowVal)
@@ -143,7 +152,10 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 		}
 		return nil
 	}
-	b.rows = append(b.rows, &bigquery.ValuesSaver{Schema: schema, InsertID: b.t.src.Name + ":" + rec.eventID, Row: row})
+	// The InsertID is "<source>:<event id>"; ready() adds the prefix.
+	vs := b.a.saver()
+	*vs = bigquery.ValuesSaver{Schema: schema, InsertID: rec.eventID, Row: row}
+	b.rows = append(b.rows, vs)
 	if rec.src != "" {
 		// payload may be a reader's buffer: keep the record's own copy.
 		b.recs = append(b.recs, rawRecord{str: rec.src, line: line})
@@ -156,7 +168,36 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 	return nil
 }
 
+// ready gives the rows added since the last call their final InsertID,
+// "<source>:<event id>", all cut from one string.
+func (b *batch) ready() {
+	rows := b.rows[b.prefixed:]
+	if len(rows) == 0 {
+		return
+	}
+	name := b.t.src.Name
+	n := 0
+	for _, r := range rows {
+		n += len(name) + 1 + len(r.InsertID)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, r := range rows {
+		sb.WriteString(name)
+		sb.WriteByte(':')
+		sb.WriteString(r.InsertID)
+	}
+	all, off := sb.String(), 0
+	for _, r := range rows {
+		k := len(name) + 1 + len(r.InsertID)
+		r.InsertID = all[off : off+k]
+		off += k
+	}
+	b.prefixed = len(b.rows)
+}
+
 func (b *batch) flush(ctx context.Context) error {
+	b.ready()
 	if b.t.inferred && len(b.rows) > 0 {
 		// Rows typed before a concurrent delivery grew the table are sent in
 		// the table's current shape (new columns and sub-fields NULL); the
@@ -181,7 +222,7 @@ func (b *batch) flush(ctx context.Context) error {
 	}
 	b.res.Landed += landed
 	b.res.Rejected += len(b.rejects)
-	b.rows, b.recs, b.rejects = b.rows[:0], b.recs[:0], b.rejects[:0]
+	b.rows, b.recs, b.rejects, b.prefixed = b.rows[:0], b.recs[:0], b.rejects[:0], 0
 	return nil
 }
 
@@ -260,7 +301,7 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true)
+			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
 			if err != nil {
 				return Result{}, err
 			}
@@ -288,9 +329,9 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 	for _, r := range recs {
 		recOrigin := o.Name
 		if len(recs) > 1 {
-			recOrigin = fmt.Sprintf("%s#%d", o.Name, r.line)
+			recOrigin = b.a.lineOrigin(o.Name, '#', r.line)
 		}
-		rec, m2, rerr, err := l.prepare(ctx, t, r.bytes, ms)
+		rec, m2, rerr, err := l.prepare(ctx, t, r.bytes, ms, &b.a)
 		ms = m2
 		if err != nil {
 			return Result{}, err
@@ -452,6 +493,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		stageW.ContentType = "application/x-ndjson"
 		defer stageW.Close()
 		b.stage = stageW
+		b.a.reuse = true // each row is encoded before the next is typed
 	}
 	// readErr classifies a read failure: the object's own read failing is
 	// worth a retry; broken or exploding data is kept as a reject.
@@ -472,7 +514,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 	}
 	total := 0
 	var ms []member
-	lineOrigin := func(line int) string { return fmt.Sprintf("%s:%d", origin, line) }
+	lineOrigin := func(line int) string { return b.a.lineOrigin(origin, ':', line) }
 	land := func(rec *typed, rerr *recordError, err error, raw []byte, line int) error {
 		if err != nil {
 			return err
@@ -520,7 +562,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true)
+			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
 			if err := land(rec, rerr, err, raw, line); err != nil {
 				return b.res, err
 			}
@@ -559,7 +601,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				continue
 			}
 			total++
-			rec, m2, rerr, err := l.prepare(ctx, t, raw, ms)
+			rec, m2, rerr, err := l.prepare(ctx, t, raw, ms, &b.a)
 			ms = m2
 			if rerr != nil || err != nil {
 				raw = bytes.Clone(raw)

@@ -369,10 +369,38 @@ func appendValueJSON(b []byte, f *bigquery.FieldSchema, v bigquery.Value) []byte
 	case bool:
 		return strconv.AppendBool(b, x)
 	case time.Time:
-		return append(x.UTC().AppendFormat(append(b, '"'), "2006-01-02T15:04:05.999999Z07:00"), '"')
+		return append(appendTimestamp(append(b, '"'), x), '"')
 	}
 	j, _ := json.Marshal(v)
 	return append(b, j...)
+}
+
+// appendTimestamp writes t in UTC as 2006-01-02T15:04:05.999999Z (what
+// time.Format does with that layout, without parsing the layout each time).
+func appendTimestamp(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05.999999Z07:00")
+	}
+	h, mi, s := t.Clock()
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+s/10), byte('0'+s%10))
+	if us := t.Nanosecond() / 1000; us != 0 {
+		var frac [7]byte
+		frac[0] = '.'
+		for i := 6; i >= 1; i-- {
+			frac[i] = byte('0' + us%10)
+			us /= 10
+		}
+		n := 7
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 // appendJSONString quotes s as a JSON string (s is valid UTF-8: records

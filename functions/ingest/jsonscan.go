@@ -144,10 +144,14 @@ func (s *scanner) scalar(m *member) bool {
 		return ok
 	case c == '-' || (c >= '0' && c <= '9'):
 		start := s.i
-		if _, ok := s.number(); !ok {
+		if !s.skipNumber() {
 			return false
 		}
-		m.kind, m.str = 'n', s.src[start:s.i]
+		if s.src != "" {
+			m.kind, m.str = 'n', s.src[start:s.i]
+		} else {
+			m.kind, m.str = 'n', string(s.b[start:s.i])
+		}
 		return true
 	case c == 't' && s.lit("true"):
 		m.kind = 't'
@@ -319,6 +323,14 @@ func (s *scanner) array() (any, bool) {
 
 func (s *scanner) number() (any, bool) {
 	start := s.i
+	if !s.skipNumber() {
+		return nil, false
+	}
+	return json.Number(s.b[start:s.i]), true
+}
+
+// skipNumber reads a number without converting it.
+func (s *scanner) skipNumber() bool {
 	b := s.b
 	if b[s.i] == '-' {
 		s.i++
@@ -334,12 +346,12 @@ func (s *scanner) number() (any, bool) {
 	if s.i < len(b) && b[s.i] == '0' {
 		s.i++
 	} else if digits() == 0 {
-		return nil, s.fail("invalid number")
+		return s.fail("invalid number")
 	}
 	if s.i < len(b) && b[s.i] == '.' {
 		s.i++
 		if digits() == 0 {
-			return nil, s.fail("invalid number")
+			return s.fail("invalid number")
 		}
 	}
 	if s.i < len(b) && (b[s.i] == 'e' || b[s.i] == 'E') {
@@ -348,11 +360,20 @@ func (s *scanner) number() (any, bool) {
 			s.i++
 		}
 		if digits() == 0 {
-			return nil, s.fail("invalid number")
+			return s.fail("invalid number")
 		}
 	}
-	return json.Number(b[start:s.i]), true
+	return true
 }
+
+// strPlain: bytes that a string holds as they are (not '"', '\\' or a
+// control character).
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // str reads a string; the caller has skipped whitespace. UTF-8 validity is
 // checked once for the whole record before parsing.
@@ -366,6 +387,9 @@ func (s *scanner) str() (string, bool) {
 	s.i++
 	start := s.i
 	b := s.b
+	for s.i < len(b) && strPlain[b[s.i]] {
+		s.i++
+	}
 	for s.i < len(b) {
 		c := b[s.i]
 		if c == '"' {

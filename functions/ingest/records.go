@@ -169,6 +169,9 @@ type typed struct {
 	row       []bigquery.Value
 	eventID   string
 	eventTime time.Time
+	// the boxed values of the event id and time fields, when they came
+	// from the record: the metadata columns share them
+	eventIDVal, eventTimeVal bigquery.Value
 }
 
 // recordError is why one record cannot land.
@@ -200,10 +203,10 @@ func checkRecord(b []byte, lim Limits) *recordError {
 
 // typeMembers types one record's members against a table snapshot.
 // members may be reordered by the caller; extra members go to _extra.
-func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError) {
+func (t *table) typeMembers(snap *tableSnap, ms []member, a *rowAlloc) (*typed, *recordError) {
 	schema := snap.schema
 	top := snap.top
-	rec := &typed{schema: schema, row: make([]bigquery.Value, len(schema))}
+	rec := a.typed(schema)
 	var extra []byte
 	src := t.src
 	for mi := range ms {
@@ -225,7 +228,13 @@ func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError)
 		var v bigquery.Value
 		switch {
 		case m.kind == 's' && f.Type == bigquery.StringFieldType && !f.Repeated:
-			v = m.str // the common case, without a detour through any
+			v = a.strValue(i, m.str) // the common case, without a detour through any
+		case m.kind == 's' && (f.Type == bigquery.TimestampFieldType || f.Type == bigquery.DateTimeFieldType) && !f.Repeated:
+			tm, err := parseTime(m.str)
+			if err != nil {
+				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: want %s (RFC 3339), got string %q", m.key, canonicalType(string(f.Type)), m.str)}
+			}
+			v = tm
 		case m.kind == 'n' && f.Type == bigquery.FloatFieldType && !f.Repeated:
 			x, err := strconv.ParseFloat(m.str, 64)
 			if err != nil || math.IsInf(x, 0) {
@@ -241,12 +250,15 @@ func (t *table) typeMembers(snap *tableSnap, ms []member) (*typed, *recordError)
 		rec.row[i] = v
 		if src.EventTimeField != "" && m.key == src.EventTimeField {
 			if tm, ok := v.(time.Time); ok {
-				rec.eventTime = tm
+				rec.eventTime, rec.eventTimeVal = tm, v
 			}
 		}
 		if src.EventIDField != "" && m.key == src.EventIDField {
 			if m.kind == 's' || m.kind == 'n' {
 				rec.eventID = m.str
+				if s, ok := v.(string); ok && s == m.str {
+					rec.eventIDVal = v
+				}
 			} else {
 				rec.eventID = idString(m.value())
 			}
@@ -542,12 +554,12 @@ func sortedKeys(m map[string]any) []string {
 
 // prepare turns one record's bytes into a typed row for the table,
 // evolving an inferred schema first when the record needs it.
-func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member) (*typed, []member, *recordError, error) {
+func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member, a *rowAlloc) (*typed, []member, *recordError, error) {
 	lim := l.Limits.withDefaults()
 	if rerr := checkRecord(b, lim); rerr != nil {
 		return nil, ms, rerr, nil
 	}
-	src := string(b)
+	src := a.str(b)
 	ms, rerr := parseObjectStr(b, src, lim.MaxDepth, ms)
 	if rerr != nil {
 		return nil, ms, rerr, nil
@@ -561,7 +573,7 @@ func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member) (
 		}
 		ms = img
 	}
-	rec, rerr, err := l.typeWithEvolution(ctx, t, ms, false)
+	rec, rerr, err := l.typeWithEvolution(ctx, t, ms, false, a)
 	if rec != nil {
 		rec.src = src
 		for k, v := range extraCols {
@@ -587,7 +599,7 @@ func (s *tableSnap) colIndexIn(schema bigquery.Schema, name string) (int, bool) 
 	return 0, false
 }
 
-func (l *Lander) typeWithEvolution(ctx context.Context, t *table, ms []member, csv bool) (*typed, *recordError, error) {
+func (l *Lander) typeWithEvolution(ctx context.Context, t *table, ms []member, csv bool, a *rowAlloc) (*typed, *recordError, error) {
 	for attempt := 0; ; attempt++ {
 		snap := t.snap.Load()
 		if t.inferred {
@@ -603,7 +615,7 @@ func (l *Lander) typeWithEvolution(ctx context.Context, t *table, ms []member, c
 				continue
 			}
 		}
-		rec, rerr := t.typeMembers(snap, ms)
+		rec, rerr := t.typeMembers(snap, ms, a)
 		return rec, rerr, nil
 	}
 }
