@@ -89,7 +89,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 		src := &r.Pipeline.Sources[i]
 		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, &bigquery.TableMetadata{
 			Description: src.Description, Schema: ingest.RawSchema(src),
-			TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: RawPartitionColumn},
+			TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: RawPartitionColumn(src)},
 		}); err != nil {
 			return nil, err
 		}

@@ -86,7 +86,7 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 				}
 			}
 		}
-		if msg := checkPartitionFilter(mp); msg != "" {
+		if msg := checkPartitionFilter(p, mp); msg != "" {
 			errs = append(errs, m.File+": "+msg)
 		}
 		plans[m.Name] = mp

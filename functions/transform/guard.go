@@ -8,38 +8,52 @@ import (
 	"strings"
 
 	"cloud.google.com/go/bigquery"
+
+	"github.com/sluice-data/sluice/shared/config"
 )
 
-// RawPartitionColumn is the column every raw table is partitioned on (by
-// day): ingest creates raw tables so, and the runner creates missing ones
-// the same way.
-const RawPartitionColumn = "_ingested_at"
+// RawPartitionColumn is the column a raw table is partitioned on (by day),
+// as infra/terraform/main.tf declares it: the source's event_time_field when
+// that is a TIMESTAMP, DATE or DATETIME column, else _ingested_at.
+func RawPartitionColumn(src *config.Source) string {
+	for _, f := range src.Schema {
+		if f.Name == src.EventTimeField {
+			switch strings.ToUpper(f.Type) {
+			case "TIMESTAMP", "DATE", "DATETIME":
+				return f.Name
+			}
+		}
+	}
+	return "_ingested_at"
+}
 
 var (
 	lineCommentRE = regexp.MustCompile(`--[^\n]*`)
 	startParamRE  = regexp.MustCompile(`@start\b`)
 	endParamRE    = regexp.MustCompile(`@end\b`)
-	// partitionFilterRE is a lower bound on the raw partition column that
-	// depends on @start: "_ingested_at >= @start",
-	// "_ingested_at >= TIMESTAMP_SUB(@start, INTERVAL 1 DAY)",
-	// "_ingested_at BETWEEN @start AND …".
-	partitionFilterRE = regexp.MustCompile(`(?is)\b` + RawPartitionColumn + `\s*(>=|>|between)\s*[^;]{0,60}?@start\b`)
 )
+
+// lowerBoundRE matches a lower bound on col that depends on @start:
+// "col >= @start", "col >= TIMESTAMP_SUB(@start, INTERVAL 1 DAY)",
+// "col BETWEEN @start AND …".
+func lowerBoundRE(col string) *regexp.Regexp {
+	return regexp.MustCompile(`(?is)\b` + regexp.QuoteMeta(col) + `\s*(>=|>|between)\s*[^;]{0,60}?@start\b`)
+}
 
 // checkPartitionFilter is the partition guardrail. It is a check of the
 // model's text, made before anything runs, and it is deliberately narrow:
 //
 //   - An incremental model must use @start and @end (it processes a time
 //     range; without them it would re-read everything each run).
-//   - An incremental model that reads a raw table (partitioned by day on
-//     _ingested_at) must bound _ingested_at from below by an expression of
+//   - An incremental model that reads a raw table must bound the table's
+//     partition column (RawPartitionColumn) from below by an expression of
 //     @start, so BigQuery prunes the partitions before the range.
 //
 // Table and view models rebuild from all of history by definition; their
 // guard is the dry run and max_bytes_billed. The check reads text, not a
 // parse tree: a filter inside a subquery that does not reach the source
 // still passes. It returns "" when the model passes.
-func checkPartitionFilter(mp *ModelPlan) string {
+func checkPartitionFilter(p *config.Pipeline, mp *ModelPlan) string {
 	if !mp.Options.IsIncremental() {
 		return ""
 	}
@@ -47,9 +61,15 @@ func checkPartitionFilter(mp *ModelPlan) string {
 	if !startParamRE.MatchString(body) || !endParamRE.MatchString(body) {
 		return "an incremental model must filter on its time range: use @start and @end (TIMESTAMP query parameters)"
 	}
-	if len(mp.Sources) > 0 && !partitionFilterRE.MatchString(body) {
-		return fmt.Sprintf("an incremental model reading source('raw', '%s') must filter its partition column: add %s >= @start (or an expression of @start such as TIMESTAMP_SUB(@start, INTERVAL 1 DAY)) so BigQuery reads only the partitions of the range",
-			mp.Sources[0], RawPartitionColumn)
+	for _, name := range mp.Sources {
+		src, ok := p.Source(name)
+		if !ok {
+			continue
+		}
+		if col := RawPartitionColumn(src); !lowerBoundRE(col).MatchString(body) {
+			return fmt.Sprintf("an incremental model reading source('raw', '%s') must filter its partition column: add %s >= @start (or an expression of @start such as TIMESTAMP_SUB(@start, INTERVAL 1 DAY)) so BigQuery reads only the partitions of the range",
+				name, col)
+		}
 	}
 	return ""
 }

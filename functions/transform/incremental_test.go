@@ -261,8 +261,8 @@ func TestModelHeaderErrorsNameFileAndLine(t *testing.T) {
 		!strings.Contains(err.Error(), "models/bad.sql: time_column") {
 		t.Errorf("err = %v", err)
 	}
-	p.SQL = map[string]string{"bad": "-- sluice: materialized=incremental time_column=t\nSELECT * FROM source('raw', 'orders') WHERE updated_at >= @start AND updated_at < @end"}
-	if _, err := transform.Plan(&p, "p", "raw", "curated"); err == nil || !strings.Contains(err.Error(), "models/bad.sql: an incremental model reading source('raw', 'orders') must filter its partition column") {
+	p.SQL = map[string]string{"bad": "-- sluice: materialized=incremental time_column=t\nSELECT * FROM source('raw', 'orders') WHERE _ingested_at >= @start AND _ingested_at < @end"}
+	if _, err := transform.Plan(&p, "p", "raw", "curated"); err == nil || !strings.Contains(err.Error(), "models/bad.sql: an incremental model reading source('raw', 'orders') must filter its partition column: add updated_at >= @start") {
 		t.Errorf("partition guard: err = %v", err)
 	}
 }

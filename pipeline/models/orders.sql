@@ -12,9 +12,8 @@
 -- assert unique: order_id
 --
 -- Incremental: each run reads the snapshots updated in [@start, @end) and
--- merges them on order_id. Raw is partitioned by day on _ingested_at; a
--- snapshot lands after it is written, so partitions from before the range
--- (less a day of clock skew) are not read.
+-- merges them on order_id. raw.orders is partitioned by day on updated_at
+-- (its event_time_field), so the filter reads only the range's partitions.
 SELECT
   order_id,
   user_id,
@@ -25,5 +24,4 @@ SELECT
 FROM source('raw', 'orders')
 WHERE updated_at >= @start
   AND updated_at < @end
-  AND _ingested_at >= TIMESTAMP_SUB(@start, INTERVAL 1 DAY)
 QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC, _ingested_at DESC) = 1
