@@ -2,6 +2,8 @@ package bigquery
 
 import (
 	"hash/maphash"
+	"strconv"
+	"unicode/utf8"
 
 	bq "google.golang.org/api/bigquery/v2"
 )
@@ -35,6 +37,9 @@ type insertRow struct {
 	hasID bool
 	vals  []any
 	m     map[string]any
+	// done marks the vals already converted to appender values (typed
+	// fast path); the others are raw JSON values for decodeValue.
+	done uint64
 }
 
 type insertAllParsed struct {
@@ -202,6 +207,7 @@ func (p *jsonParser) rows(req *insertAllParsed, fields []*bq.TableFieldSchema) b
 		req.rows = []insertRow{}
 		return true
 	}
+	kinds := insertKinds(fields)
 	// Estimate the row count to size the slot slab.
 	est := 16
 	var slab []any
@@ -253,7 +259,7 @@ func (p *jsonParser) rows(req *insertAllParsed, fields []*bq.TableFieldSchema) b
 				}
 				rw.vals = slab[:len(fields):len(fields)]
 				slab = slab[len(fields):]
-				if !p.rowObject(rw.vals, fields) {
+				if !p.rowObject(&rw, fields, kinds) {
 					return false
 				}
 			default:
@@ -279,12 +285,13 @@ func (p *jsonParser) rows(req *insertAllParsed, fields []*bq.TableFieldSchema) b
 	return true
 }
 
-// rowObject parses a row's json object into vals (schema order).
-func (p *jsonParser) rowObject(vals []any, fields []*bq.TableFieldSchema) bool {
+// rowObject parses a row's json object into rw.vals (schema order).
+func (p *jsonParser) rowObject(rw *insertRow, fields []*bq.TableFieldSchema, kinds []uint8) bool {
 	empty, ok := p.open('{', '}')
 	if !ok {
 		return false
 	}
+	vals := rw.vals
 	for more := !empty; more; {
 		k, ok := p.rawKey()
 		if !ok || !p.colon() {
@@ -300,6 +307,17 @@ func (p *jsonParser) rowObject(vals []any, fields []*bq.TableFieldSchema) bool {
 		if idx < 0 {
 			return false
 		}
+		if kinds != nil {
+			if v, ok := p.scalarFast(kinds[idx]); ok {
+				vals[idx] = v
+				rw.done |= 1 << idx
+				if more, ok = p.next('}'); !ok {
+					return false
+				}
+				continue
+			}
+			rw.done &^= 1 << idx
+		}
 		v, err := p.value()
 		if err != nil {
 			return false
@@ -310,4 +328,167 @@ func (p *jsonParser) rowObject(vals []any, fields []*bq.TableFieldSchema) bool {
 		}
 	}
 	return true
+}
+
+// Column kinds with a typed fast path in scalarFast.
+const (
+	fastOther uint8 = iota
+	fastString
+	fastInteger
+	fastFloat
+	fastBool
+	fastTimestamp
+)
+
+// insertKinds classifies the columns for scalarFast, or returns nil when the
+// table has more columns than insertRow.done can mark.
+func insertKinds(fields []*bq.TableFieldSchema) []uint8 {
+	if len(fields) > 64 {
+		return nil
+	}
+	kinds := make([]uint8, len(fields))
+	for i, f := range fields {
+		if f.Mode == "REPEATED" {
+			continue
+		}
+		switch f.Type {
+		case "STRING", "GEOGRAPHY":
+			kinds[i] = fastString
+		case "INTEGER":
+			kinds[i] = fastInteger
+		case "FLOAT":
+			kinds[i] = fastFloat
+		case "BOOLEAN":
+			kinds[i] = fastBool
+		case "TIMESTAMP":
+			kinds[i] = fastTimestamp
+		}
+	}
+	return kinds
+}
+
+// plainString returns the contents of a string token without escapes or
+// control characters, leaving p.i after it.
+func (p *jsonParser) plainString() ([]byte, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false
+	}
+	start := p.i + 1
+	ascii := true
+	for j := start; j < len(p.b); j++ {
+		c := p.b[j]
+		switch {
+		case c == '"':
+			raw := p.b[start:j]
+			if !ascii && !utf8.Valid(raw) {
+				return nil, false
+			}
+			p.i = j + 1
+			return raw, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// numberToken returns a number token, leaving p.i after it.
+func (p *jsonParser) numberToken() ([]byte, bool) {
+	start, j := p.i, p.i
+	for j < len(p.b) {
+		d := p.b[j]
+		if d >= '0' && d <= '9' || d == '.' || d == 'e' || d == 'E' || d == '+' || d == '-' {
+			j++
+			continue
+		}
+		break
+	}
+	if j == start {
+		return nil, false
+	}
+	p.i = j
+	return p.b[start:j], true
+}
+
+// smallInt parses -?[0-9]{1,18}; leadingZero allows "007" (a string, which
+// strconv.ParseInt accepts) or not (a JSON number).
+func smallInt(b []byte, leadingZero bool) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 || !leadingZero && len(b) > 1 && b[0] == '0' {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// scalarFast converts the next value for a column of kind to the
+// appender value decodeScalar would produce, when it is of the common,
+// valid shape; otherwise it reports false and leaves p.i unchanged (the
+// value then goes through p.value and decodeValue, errors included).
+func (p *jsonParser) scalarFast(kind uint8) (any, bool) {
+	if kind == fastOther || p.i >= len(p.b) {
+		return nil, false
+	}
+	save := p.i
+	c := p.b[p.i]
+	switch kind {
+	case fastString:
+		if raw, ok := p.plainString(); ok {
+			return string(raw), true
+		}
+	case fastInteger:
+		if c == '"' {
+			if raw, ok := p.plainString(); ok {
+				if n, ok := smallInt(raw, true); ok {
+					return n, true
+				}
+			}
+		} else if raw, ok := p.numberToken(); ok {
+			if n, ok := smallInt(raw, false); ok {
+				return n, true
+			}
+		}
+	case fastFloat:
+		if c == '-' || c >= '0' && c <= '9' {
+			if raw, ok := p.numberToken(); ok {
+				s := string(raw)
+				if validNumber(s) {
+					if f, err := strconv.ParseFloat(s, 64); err == nil {
+						return f, true
+					}
+				}
+			}
+		}
+	case fastBool:
+		if len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "true" {
+			p.i += 4
+			return true, true
+		}
+		if len(p.b)-p.i >= 5 && string(p.b[p.i:p.i+5]) == "false" {
+			p.i += 5
+			return false, true
+		}
+	case fastTimestamp:
+		if raw, ok := p.plainString(); ok {
+			if t, ok := parseTimestamp(string(raw)); ok {
+				return t, true
+			}
+		}
+	}
+	p.i = save
+	return nil, false
 }

@@ -11,13 +11,17 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	bq "google.golang.org/api/bigquery/v2"
 )
 
 // idSet remembers the most recent insertIds of a table (best-effort
-// de-duplication, as BigQuery documents it), as 128-bit hashes.
+// de-duplication, as BigQuery documents it), as 128-bit hashes. An
+// insertAll request claims its ids (one map operation per row) before it
+// appends, and then commits them to the window or releases them if the
+// append failed.
 type idSet struct {
 	seen map[idKey]struct{}
 	ring []idKey
@@ -26,20 +30,31 @@ type idSet struct {
 
 const dedupWindow = 1 << 20
 
-func (s *idSet) has(id idKey) bool { _, ok := s.seen[id]; return ok }
+// claim adds id and reports false if it was already there.
+func (s *idSet) claim(id idKey) bool {
+	n := len(s.seen)
+	s.seen[id] = struct{}{}
+	return len(s.seen) != n
+}
 
-func (s *idSet) add(id idKey) {
-	if _, ok := s.seen[id]; ok {
-		return
+// release forgets ids claimed by a request that was not written.
+func (s *idSet) release(ids []idKey) {
+	for _, id := range ids {
+		delete(s.seen, id)
 	}
-	if len(s.ring) < dedupWindow {
-		s.ring = append(s.ring, id)
-	} else {
+}
+
+// commit records claimed ids in the window, forgetting the oldest.
+func (s *idSet) commit(ids []idKey) {
+	for _, id := range ids {
+		if len(s.ring) < dedupWindow {
+			s.ring = append(s.ring, id)
+			continue
+		}
 		delete(s.seen, s.ring[s.next])
 		s.ring[s.next] = id
 		s.next = (s.next + 1) % dedupWindow
 	}
-	s.seen[id] = struct{}{}
 }
 
 type insertAllRequest struct {
@@ -180,10 +195,11 @@ type insertAllResponse struct {
 func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) {
 	p, ds := r.PathValue("p"), r.PathValue("d")
 	id, dec := splitDecorator(r.PathValue("t"))
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
+	defer putBody(body)
 	key := tableKey{ds, id}
 	s.mu.RLock()
 	t := s.tables[key]
@@ -237,7 +253,7 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 		out := slab[i*nf : (i+1)*nf : (i+1)*nf]
 		var err error
 		if rw.m == nil && rw.vals != nil {
-			err = decodeSlots(fields, rw.vals, req.ignoreUnknownValues, out)
+			err = decodeSlots(fields, rw.vals, rw.done, req.ignoreUnknownValues, out)
 		} else {
 			var v []any
 			if v, err = decodeRow(fields, rw.m, req.ignoreUnknownValues, ""); err == nil {
@@ -283,36 +299,64 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	s.mu.Unlock()
 	batch := vals[:0]
 	var ids []idKey
-	var inBatch map[idKey]bool
 	for i, v := range vals {
 		if v == nil {
 			continue
 		}
 		if rw := &req.rows[i]; rw.hasID {
-			if set.has(rw.id) || inBatch[rw.id] {
-				continue
+			if !set.claim(rw.id) {
+				continue // seen before, or earlier in this request
 			}
-			if inBatch == nil {
-				inBatch = make(map[idKey]bool, len(vals))
+			if ids == nil {
+				ids = make([]idKey, 0, len(vals))
 			}
-			inBatch[rw.id] = true
 			ids = append(ids, rw.id)
 		}
 		batch = append(batch, v)
 	}
 	if err := s.appendInsertRows(key, fields, batch); err != nil {
+		set.release(ids)
 		return nil, err
 	}
-	for _, iid := range ids {
-		set.add(iid)
-	}
+	set.commit(ids)
 	return resp, nil
+}
+
+var bodyPool sync.Pool
+
+// readBody reads a request body into a pooled buffer (insertAll keeps no
+// reference to it: every string it keeps is a copy).
+func readBody(r *http.Request) ([]byte, error) {
+	n := r.ContentLength
+	if n <= 0 || n > 64<<20 {
+		return io.ReadAll(r.Body)
+	}
+	var buf []byte
+	if bp, _ := bodyPool.Get().(*[]byte); bp != nil && int64(cap(*bp)) >= n {
+		buf = (*bp)[:n]
+	} else {
+		buf = make([]byte, n)
+	}
+	if _, err := io.ReadFull(r.Body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+func putBody(b []byte) {
+	if cap(b) > 0 && cap(b) <= 64<<20 {
+		bodyPool.Put(&b)
+	}
 }
 
 // decodeSlots is decodeRow for a row whose keys were all exactly column
 // names (vals holds the raw JSON values in schema order).
-func decodeSlots(fields []*bq.TableFieldSchema, vals []any, ignoreUnknown bool, out []driver.Value) error {
+func decodeSlots(fields []*bq.TableFieldSchema, vals []any, done uint64, ignoreUnknown bool, out []driver.Value) error {
 	for i, f := range fields {
+		if done&(1<<i) != 0 {
+			out[i] = vals[i]
+			continue
+		}
 		x, err := decodeValue(f, vals[i], ignoreUnknown, f.Name)
 		if err != nil {
 			return err
