@@ -94,10 +94,12 @@ func (s *Server) closeAppender(key tableKey) error {
 	if ca == nil {
 		return nil
 	}
-	delete(s.apps, key)
-	s.pendingApps.Store(int32(len(s.apps)))
 	err := ca.conn.Raw(func(any) error { return ca.app.Close() })
 	ca.conn.Close()
+	delete(s.apps, key)
+	// Only now: flushAppenders skips the lock when it reads 0, and must
+	// then find the rows committed.
+	s.pendingApps.Store(int32(len(s.apps)))
 	if err != nil {
 		return fmt.Errorf("append to %s.%s: %w", key.dataset, key.table, err)
 	}

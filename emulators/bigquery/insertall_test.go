@@ -218,3 +218,33 @@ func TestInsertAllVisibility(t *testing.T) {
 		t.Errorf("direct reader after the flush timer: %d rows", got)
 	}
 }
+
+// DB sees every accepted row even while the flush timer is flushing.
+func TestInsertAllVisibleDuringTimerFlush(t *testing.T) {
+	e := newEnv(t, Options{})
+	ds := e.dataset(t, "raw")
+	if err := ds.Table("v").Create(e.ctx, &bigquery.TableMetadata{Schema: bigquery.Schema{{Name: "x", Type: bigquery.IntegerFieldType}, {Name: "s", Type: bigquery.StringFieldType}}}); err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.WriteString(`{"rows":[`)
+	for i := 0; i < 5000; i++ {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"json":{"x":%d,"s":"some text %d"}}`, i, i)
+	}
+	body.WriteString(`]}`)
+	want := 0
+	for i := 0; i < 30; i++ {
+		postInsertAll(t, e, "v", body.String())
+		want += 5000
+		done := make(chan struct{})
+		go func() { e.srv.flushAppenders(); close(done) }()
+		var n int
+		if err := e.srv.DB().QueryRow(`SELECT count(*) FROM raw.v`).Scan(&n); err != nil || n != want {
+			t.Fatalf("round %d: DB sees %d rows (%v), want %d", i, n, err, want)
+		}
+		<-done
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"sort"
@@ -941,7 +942,9 @@ func (s *Server) pruneAnon(ctx context.Context) {
 	}
 	var list []aged
 	for _, n := range names {
-		var at int64
+		// A result whose job is not registered yet is the one being made
+		// right now: it is the newest, never the oldest.
+		at := int64(math.MaxInt64)
 		if e := s.jobs[n]; e != nil && e.job.Statistics != nil {
 			at = e.job.Statistics.CreationTime
 		}
