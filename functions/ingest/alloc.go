@@ -31,7 +31,17 @@ type rowAlloc struct {
 	stats  []internStat // per column
 }
 
-type internStat struct{ hits, misses int32 }
+type internStat struct {
+	hits, misses int32
+	// the column's first few distinct values: compared before the map
+	few [internFew]internEntry
+	n   int
+}
+
+type internEntry struct {
+	s string
+	v bigquery.Value
+}
 
 const (
 	rowSlab        = 64
@@ -40,6 +50,7 @@ const (
 	internMaxLen   = 48
 	internMaxSize  = 4096
 	internProbe    = 256 // misses before a column's hit rate is judged
+	internFew      = 4
 )
 
 // str returns b as a string, copied into the arena.
@@ -105,6 +116,12 @@ func (a *rowAlloc) strValue(col int, s string) bigquery.Value {
 	if st.misses >= internProbe && st.misses > st.hits {
 		return s // values of this column do not repeat enough
 	}
+	for i := range st.n {
+		if e := &st.few[i]; len(e.s) == len(s) && e.s == s {
+			st.hits++
+			return e.v
+		}
+	}
 	if v, ok := a.intern[s]; ok {
 		st.hits++
 		return v
@@ -117,8 +134,13 @@ func (a *rowAlloc) strValue(col int, s string) bigquery.Value {
 		return s
 	}
 	// A copy: s may pin a large record.
-	var v bigquery.Value = strings.Clone(s)
-	a.intern[v.(string)] = v
+	c := strings.Clone(s)
+	var v bigquery.Value = c
+	a.intern[c] = v
+	if st.n < internFew {
+		st.few[st.n] = internEntry{c, v}
+		st.n++
+	}
 	return v
 }
 

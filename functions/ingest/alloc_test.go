@@ -68,3 +68,19 @@ func TestRowAlloc(t *testing.T) {
 		t.Fatalf("rows overlap: %v %v", r1[0], r2[0])
 	}
 }
+
+func TestParseRFC3339UTC(t *testing.T) {
+	for _, s := range []string{"2026-03-01T00:00:00Z", "2026-12-31T23:59:59.5Z", "1999-01-02T03:04:05.000001Z",
+		"2026-03-01T10:11:12.123456789Z", "2026-02-29T00:00:00Z", "2024-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
+		"2026-03-01T24:00:00Z", "2026-03-01T10:11:12.Z", "2026-03-01T10:11:12.1234567890Z", "2026-03-01T10:11:60Z",
+		"2026-03-01 10:11:12Z", "2026-03-01T10:11:12+02:00", "2026-03-01T1a:11:12Z", "0000-01-01T00:00:00Z"} {
+		want, werr := time.Parse(time.RFC3339Nano, s)
+		got, ok := parseRFC3339UTC(s)
+		if ok && (werr != nil || !got.Equal(want)) {
+			t.Errorf("%s: fast path %v, time.Parse %v %v", s, got, want, werr)
+		}
+		if p, err := parseTime(s); (err == nil) != (werr == nil && s[10] == 'T') && s[10] == 'T' || err == nil && werr == nil && !p.Equal(want) {
+			t.Errorf("%s: parseTime %v %v, time.Parse %v %v", s, p, err, want, werr)
+		}
+	}
+}

@@ -116,9 +116,18 @@ func (b *batch) reject(reason RejectReason, detail string, payload []byte, origi
 
 func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []byte, line int) error {
 	schema, row := rec.schema, rec.row
-	set := func(name string, v bigquery.Value) {
+	sn := rec.snap
+	fast := sn != nil && len(sn.schema) == len(schema)
+	// set fills metadata column metaOrder[k].
+	set := func(k int, v bigquery.Value) {
+		if fast {
+			if i := sn.meta[k]; i >= 0 {
+				row[i] = v
+			}
+			return
+		}
 		for i := len(schema) - 1; i >= 0; i-- {
-			if schema[i].Name == name {
+			if schema[i].Name == metaOrder[k] {
 				row[i] = v
 				return
 			}
@@ -128,18 +137,18 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 		b.nowVal, b.srcVal = b.now, b.t.src.Name
 	}
 	if rec.eventIDVal != nil {
-		set(colEventID, rec.eventIDVal)
+		set(0, rec.eventIDVal)
 	} else {
-		set(colEventID, rec.eventID)
+		set(0, rec.eventID)
 	}
-	set(colSource, b.srcVal)
+	set(1, b.srcVal)
 	if rec.eventTimeVal != nil {
-		set(colEventTime, rec.eventTimeVal)
+		set(2, rec.eventTimeVal)
 	} else if !rec.eventTime.IsZero() {
-		set(colEventTime, rec.eventTime)
+		set(2, rec.eventTime)
 	}
-	set(colIngestedAt, b.nowVal)
-	set(colOrigin, origin)
+	set(3, b.nowVal)
+	set(4, origin)
 	if b.stage != nil {
 		b.buf = appendRowJSON(b.buf[:0], schema, row)
 		b.buf = append(b.buf, '\n')

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -59,6 +60,10 @@ type scanner struct {
 	err      *jsonError
 }
 
+// dupMapAt: objects with more members than this check duplicate keys
+// with a map.
+const dupMapAt = 32
+
 // parseObject reads one JSON object and nothing else (surrounding
 // whitespace allowed). members is reused when it has capacity.
 func parseObject(b []byte, maxDepth int, members []member) ([]member, *recordError) {
@@ -83,6 +88,8 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 	s.i++
 	s.depth = 1
 	members = members[:0]
+	var seen map[string]struct{}
+	var keyBits uint64
 	s.ws()
 	if s.i < len(b) && b[s.i] == '}' {
 		s.i++
@@ -93,10 +100,34 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 			if !ok {
 				return nil, s.recErr()
 			}
-			for j := range members {
-				if members[j].key == key {
+			if len(members) < dupMapAt {
+				// A 64-bit filter of (length, first, last byte) skips the
+				// scan for keys that cannot have been seen.
+				h := uint(len(key))
+				if len(key) > 0 {
+					h = h*31 + uint(key[0])*7 + uint(key[len(key)-1])
+				}
+				if bit := uint64(1) << (h & 63); keyBits&bit == 0 {
+					keyBits |= bit
+				} else {
+					for j := range members {
+						if k := members[j].key; len(k) == len(key) && k == key {
+							return nil, &recordError{ReasonDuplicateKey, fmt.Sprintf("key %q appears more than once", key)}
+						}
+					}
+				}
+			} else {
+				// Wide objects: a set, not a quadratic scan.
+				if seen == nil {
+					seen = make(map[string]struct{}, 2*dupMapAt)
+					for j := range members {
+						seen[members[j].key] = struct{}{}
+					}
+				}
+				if _, dup := seen[key]; dup {
 					return nil, &recordError{ReasonDuplicateKey, fmt.Sprintf("key %q appears more than once", key)}
 				}
+				seen[key] = struct{}{}
 			}
 			s.ws()
 			if !s.expect(':') {
@@ -104,8 +135,22 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 			}
 			s.ws()
 			start := s.i
-			m := member{key: key}
-			if !s.scalar(&m) {
+			// Filled in place: copying a member into the slice would cost a
+			// bulk write barrier while the GC runs.
+			if len(members) < cap(members) {
+				members = members[:len(members)+1]
+			} else {
+				members = append(members, member{})
+			}
+			m := &members[len(members)-1]
+			m.key, m.kind = key, 0
+			if m.val != nil {
+				m.val = nil
+			}
+			if m.str != "" {
+				m.str = ""
+			}
+			if !s.scalar(m) {
 				v, ok := s.value()
 				if !ok {
 					return nil, s.recErr()
@@ -113,7 +158,6 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 				m.val = v
 			}
 			m.raw = b[start:s.i]
-			members = append(members, m)
 			s.ws()
 			if s.i < len(b) && b[s.i] == ',' {
 				s.i++
@@ -387,6 +431,16 @@ func (s *scanner) str() (string, bool) {
 	s.i++
 	start := s.i
 	b := s.b
+	// Eight bytes at a time while none is '"', '\\' or a control character.
+	for s.i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[s.i:])
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		if ((x-ones*0x20)|(q-ones)|(bs-ones))&^x&highs != 0 {
+			break
+		}
+		s.i += 8
+	}
 	for s.i < len(b) && strPlain[b[s.i]] {
 		s.i++
 	}

@@ -172,6 +172,7 @@ type typed struct {
 	// the boxed values of the event id and time fields, when they came
 	// from the record: the metadata columns share them
 	eventIDVal, eventTimeVal bigquery.Value
+	snap                     *tableSnap // what schema is from
 }
 
 // recordError is why one record cannot land.
@@ -207,6 +208,7 @@ func (t *table) typeMembers(snap *tableSnap, ms []member, a *rowAlloc) (*typed, 
 	schema := snap.schema
 	top := snap.top
 	rec := a.typed(schema)
+	rec.snap = snap
 	var extra []byte
 	src := t.src
 	for mi := range ms {
@@ -248,12 +250,12 @@ func (t *table) typeMembers(snap *tableSnap, ms []member, a *rowAlloc) (*typed, 
 			}
 		}
 		rec.row[i] = v
-		if src.EventTimeField != "" && m.key == src.EventTimeField {
+		if i == snap.eventTimeCol && m.key == src.EventTimeField {
 			if tm, ok := v.(time.Time); ok {
 				rec.eventTime, rec.eventTimeVal = tm, v
 			}
 		}
-		if src.EventIDField != "" && m.key == src.EventIDField {
+		if i == snap.eventIDCol && m.key == src.EventIDField {
 			if m.kind == 's' || m.kind == 'n' {
 				rec.eventID = m.str
 				if s, ok := v.(string); ok && s == m.str {
@@ -275,9 +277,9 @@ func (t *table) typeMembers(snap *tableSnap, ms []member, a *rowAlloc) (*typed, 
 		}
 	}
 	if !t.inferred {
-		for i, f := range schema {
-			if f.Required && rec.row[i] == nil && !metaCols[f.Name] {
-				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: required, but missing or null", f.Name)}
+		for _, i := range snap.required {
+			if rec.row[i] == nil {
+				return nil, &recordError{ReasonSchemaMismatch, fmt.Sprintf("field %s: required, but missing or null", schema[i].Name)}
 			}
 		}
 	}
@@ -486,6 +488,9 @@ func coerce(typ bigquery.FieldType, v any) (bigquery.Value, error) {
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}
 
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseRFC3339UTC(s); ok {
+		return t, nil
+	}
 	var err error
 	for _, layout := range timeLayouts {
 		var t time.Time
@@ -494,6 +499,49 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, err
+}
+
+// parseRFC3339UTC reads the common form YYYY-MM-DDTHH:MM:SS[.fraction]Z
+// without time.Parse; false for anything else (parseTime then tries the
+// layouts).
+func parseRFC3339UTC(s string) (time.Time, bool) {
+	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(a, b int) int {
+		n := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	ns := 0
+	if rest := s[19 : len(s)-1]; rest != "" {
+		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+			return time.Time{}, false
+		}
+		f := num(20, len(s)-1)
+		if f < 0 {
+			return time.Time{}, false
+		}
+		for i := len(rest) - 1; i < 9; i++ {
+			f *= 10
+		}
+		ns = f
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+	if t.Day() != d { // 31 February and the like: time.Parse rejects them
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func canonicalType(t string) string {

@@ -337,10 +337,41 @@ type tableSnap struct {
 	schema bigquery.Schema
 	top    *level
 	etag   string
+	// required: the REQUIRED columns a record must fill (not metadata)
+	required []int
+	// meta: the index of each of metaOrder's columns, -1 when missing
+	meta [len(metaOrder)]int
+	// eventIDCol, eventTimeCol: the columns of the source's event id and
+	// event time fields, -1 when none
+	eventIDCol, eventTimeCol int
 }
 
+var metaOrder = [...]string{colEventID, colSource, colEventTime, colIngestedAt, colOrigin}
+
 func (t *table) store(md *bigquery.TableMetadata) {
-	t.snap.Store(&tableSnap{schema: md.Schema, top: newLevel(md.Schema, t.inferred), etag: md.ETag})
+	snap := &tableSnap{schema: md.Schema, top: newLevel(md.Schema, t.inferred), etag: md.ETag}
+	for i, f := range md.Schema {
+		if f.Required && !metaCols[f.Name] {
+			snap.required = append(snap.required, i)
+		}
+	}
+	for k, name := range metaOrder {
+		snap.meta[k] = -1
+		for i := len(md.Schema) - 1; i >= 0; i-- {
+			if md.Schema[i].Name == name {
+				snap.meta[k] = i
+				break
+			}
+		}
+	}
+	snap.eventIDCol, snap.eventTimeCol = -1, -1
+	if i, ok := snap.top.byKey[t.src.EventIDField]; ok && t.src.EventIDField != "" {
+		snap.eventIDCol = i
+	}
+	if i, ok := snap.top.byKey[t.src.EventTimeField]; ok && t.src.EventTimeField != "" {
+		snap.eventTimeCol = i
+	}
+	t.snap.Store(snap)
 }
 
 // evolve grows the table for a record's members: under the table's lock
