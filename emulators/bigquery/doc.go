@@ -31,8 +31,13 @@
 //     appears in the query text; maximumBytesBilled is enforced against it
 //     with BigQuery's 10 MB minimum.
 //   - insertId de-duplication is best effort, per table, over the last 2^20
-//     ids, in memory (lost on restart), as BigQuery documents best effort.
-//     templateSuffix and streaming into a partition decorator are refused.
+//     ids (kept as 128-bit hashes), in memory (lost on restart), as BigQuery
+//     documents best effort. templateSuffix and streaming into a partition
+//     decorator are refused.
+//   - insertAll rows go through a DuckDB Appender kept open per table and
+//     are committed before any other API call is served, when DB or Close
+//     is called, and about 50 ms after they were accepted; a reader of
+//     the DuckDB file or of DB obtained earlier may see them that late.
 //   - Load jobs: CSV, NEWLINE_DELIMITED_JSON, PARQUET (not Avro/ORC), gzip
 //     detected by magic bytes; uploads with uploadType=multipart (the Go
 //     client below its 16 MB chunk size) and uploadType=resumable (bq load
