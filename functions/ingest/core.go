@@ -108,6 +108,9 @@ type batch struct {
 	// a: memory of the rows; rows[:prefixed] have their final InsertID
 	a        rowAlloc
 	prefixed int
+	// keys: the encoded column names of the staging rows' schema
+	keys    []string
+	keysFor *bigquery.FieldSchema
 }
 
 func (b *batch) reject(reason RejectReason, detail string, payload []byte, origin string) {
@@ -150,7 +153,7 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 	set(3, b.nowVal)
 	set(4, origin)
 	if b.stage != nil {
-		b.buf = appendRowJSON(b.buf[:0], schema, row)
+		b.buf = appendRowJSONKeys(b.buf[:0], schema, b.rowKeys(schema), row)
 		b.buf = append(b.buf, '\n')
 		if _, err := b.stage.Write(b.buf); err != nil {
 			return fmt.Errorf("write staging object: %w", err)

@@ -321,6 +321,40 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	return bytes.TrimRight(buf, "\r\n"), nil
 }
 
+// rowKeys returns `"name":` for each top-level column, encoded once per
+// schema.
+func (b *batch) rowKeys(schema bigquery.Schema) []string {
+	if len(schema) > 0 && len(b.keys) == len(schema) && b.keysFor == schema[0] {
+		return b.keys
+	}
+	b.keys = make([]string, len(schema))
+	for i, f := range schema {
+		b.keys[i] = string(append(appendJSONString(nil, f.Name), ':'))
+	}
+	if len(schema) > 0 {
+		b.keysFor = schema[0]
+	}
+	return b.keys
+}
+
+// appendRowJSONKeys is appendRowJSON with the keys encoded beforehand.
+func appendRowJSONKeys(b []byte, schema bigquery.Schema, keys []string, row []bigquery.Value) []byte {
+	b = append(b, '{')
+	first := true
+	for i, f := range schema {
+		if i >= len(row) || row[i] == nil {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, keys[i]...)
+		b = appendValueJSON(b, f, row[i])
+	}
+	return append(b, '}')
+}
+
 // appendRowJSON writes a row as one NDJSON object for a load job.
 func appendRowJSON(b []byte, schema bigquery.Schema, row []bigquery.Value) []byte {
 	b = append(b, '{')
@@ -408,8 +442,16 @@ func appendTimestamp(b []byte, t time.Time) []byte {
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	i := 0
+	for i < len(s) && strPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
