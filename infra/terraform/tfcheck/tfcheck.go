@@ -676,9 +676,9 @@ func instances(b *Block, ctx *hcl.EvalContext) (keys map[string]cty.Value, singl
 // trigger is one definition that creates Eventarc triggers: a resource in the
 // root module or a module call whose module contains one.
 type trigger struct {
-	block      *Block     // the root-level block (resource or module call)
-	impl       *Module    // where the trigger resource and its dead letters live
-	resource   *Block     // the google_eventarc_trigger
+	block      *Block  // the root-level block (resource or module call)
+	impl       *Module // where the trigger resource and its dead letters live
+	resource   *Block  // the google_eventarc_trigger
 	keys       map[string]cty.Value
 	single     bool
 	eventTypes []string // every constant string the definition sets
