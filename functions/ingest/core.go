@@ -890,12 +890,19 @@ func RejectsSchema() bigquery.Schema {
 	}
 }
 
-func (l *Lander) ensureRaw(ctx context.Context, src *config.Source) (*bigquery.TableMetadata, error) {
-	return l.ensure(ctx, l.Names.Raw, src.Name, &bigquery.TableMetadata{
+// RawTableMetadata is how raw.<source> is created, by ingest or by anyone
+// who needs the table before data arrives: the declared schema plus the
+// metadata columns, partitioned by day as Terraform partitions it.
+func RawTableMetadata(src *config.Source) *bigquery.TableMetadata {
+	return &bigquery.TableMetadata{
 		Description:      src.Description,
 		Schema:           RawSchema(src),
-		TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: colIngestedAt},
-	})
+		TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: src.RawPartitionColumn()},
+	}
+}
+
+func (l *Lander) ensureRaw(ctx context.Context, src *config.Source) (*bigquery.TableMetadata, error) {
+	return l.ensure(ctx, l.Names.Raw, src.Name, RawTableMetadata(src))
 }
 
 func (l *Lander) ensureRejects(ctx context.Context) (*bigquery.TableMetadata, error) {

@@ -87,10 +87,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 	}
 	for i := range r.Pipeline.Sources {
 		src := &r.Pipeline.Sources[i]
-		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, &bigquery.TableMetadata{
-			Description: src.Description, Schema: ingest.RawSchema(src),
-			TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: RawPartitionColumn(src)},
-		}); err != nil {
+		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, ingest.RawTableMetadata(src)); err != nil {
 			return nil, err
 		}
 	}

@@ -12,20 +12,8 @@ import (
 	"github.com/sluice-data/sluice/shared/config"
 )
 
-// RawPartitionColumn is the column a raw table is partitioned on (by day),
-// as infra/terraform/main.tf declares it: the source's event_time_field when
-// that is a TIMESTAMP, DATE or DATETIME column, else _ingested_at.
-func RawPartitionColumn(src *config.Source) string {
-	for _, f := range src.Schema {
-		if f.Name == src.EventTimeField {
-			switch strings.ToUpper(f.Type) {
-			case "TIMESTAMP", "DATE", "DATETIME":
-				return f.Name
-			}
-		}
-	}
-	return "_ingested_at"
-}
+// RawPartitionColumn is the column a raw table is partitioned on.
+func RawPartitionColumn(src *config.Source) string { return src.RawPartitionColumn() }
 
 var (
 	lineCommentRE = regexp.MustCompile(`--[^\n]*`)

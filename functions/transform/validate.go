@@ -39,8 +39,7 @@ func Validate(ctx context.Context, c *bigquery.Client, p *config.Pipeline, raw, 
 	}
 	for i := range p.Sources {
 		src := &p.Sources[i]
-		if _, err := bq.EnsureTable(ctx, c, raw, src.Name, &bigquery.TableMetadata{Schema: ingest.RawSchema(src),
-			TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: RawPartitionColumn(src)}}); err != nil {
+		if _, err := bq.EnsureTable(ctx, c, raw, src.Name, ingest.RawTableMetadata(src)); err != nil {
 			return nil, err
 		}
 	}

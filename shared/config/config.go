@@ -483,6 +483,22 @@ func (p *Pipeline) Source(name string) (*Source, bool) {
 	return nil, false
 }
 
+// RawPartitionColumn is the column raw.<source> is partitioned on by day:
+// the event_time_field when the declared schema makes it a TIMESTAMP, DATE
+// or DATETIME column, else _ingested_at. infra/terraform/main.tf declares
+// the same rule; ingest and transform create raw tables with it.
+func (s *Source) RawPartitionColumn() string {
+	for _, f := range s.Schema {
+		if f.Name == s.EventTimeField {
+			switch strings.ToUpper(f.Type) {
+			case "TIMESTAMP", "DATE", "DATETIME":
+				return f.Name
+			}
+		}
+	}
+	return "_ingested_at"
+}
+
 // SourceForTopic returns the source fed by a Pub/Sub topic id.
 func (p *Pipeline) SourceForTopic(topic string) (*Source, bool) {
 	for i := range p.Sources {

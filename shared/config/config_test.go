@@ -154,3 +154,25 @@ func TestCronNext(t *testing.T) {
 		}
 	}
 }
+
+func TestRawPartitionColumn(t *testing.T) {
+	p, err := config.Load(pipeline.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"events": "event_time", "orders": "updated_at"} {
+		s, _ := p.Source(src)
+		if got := s.RawPartitionColumn(); got != want {
+			t.Errorf("%s: RawPartitionColumn = %q, want %q", src, got, want)
+		}
+	}
+	for _, s := range []config.Source{
+		{EventTimeField: "ts", Schema: []config.Field{{Name: "ts", Type: "STRING"}}},
+		{EventTimeField: "ts"}, // inferred schema
+		{Schema: []config.Field{{Name: "ts", Type: "TIMESTAMP"}}},
+	} {
+		if got := s.RawPartitionColumn(); got != "_ingested_at" {
+			t.Errorf("%+v: RawPartitionColumn = %q, want _ingested_at", s, got)
+		}
+	}
+}
