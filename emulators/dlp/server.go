@@ -35,8 +35,8 @@ type Server struct {
 	faults fault.Injector
 
 	mu        sync.Mutex
-	inspectT  map[string]*dlppb.InspectTemplate
-	deidT     map[string]*dlppb.DeidentifyTemplate
+	inspectT  templateStore[*dlppb.InspectTemplate]
+	deidT     templateStore[*dlppb.DeidentifyTemplate]
 	grpcSrv   *grpc.Server
 	lastWrite int64
 }
@@ -44,9 +44,13 @@ type Server struct {
 // NewServer returns a Server ready to Register or Serve.
 func NewServer(opts Options) *Server {
 	return &Server{
-		opts:     opts,
-		inspectT: map[string]*dlppb.InspectTemplate{},
-		deidT:    map[string]*dlppb.DeidentifyTemplate{},
+		opts: opts,
+		inspectT: templateStore[*dlppb.InspectTemplate]{kind: "inspectTemplates", config: "inspect_config", argName: "inspect_template",
+			validate: func(t *dlppb.InspectTemplate) error { _, err := newInspector(t.GetInspectConfig()); return err },
+			m:        map[string]*dlppb.InspectTemplate{}},
+		deidT: templateStore[*dlppb.DeidentifyTemplate]{kind: "deidentifyTemplates", config: "deidentify_config", argName: "deidentify_template",
+			validate: func(t *dlppb.DeidentifyTemplate) error { return validateDeidConfig(t.GetDeidentifyConfig()) },
+			m:        map[string]*dlppb.DeidentifyTemplate{}},
 	}
 }
 

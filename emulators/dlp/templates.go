@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -73,85 +74,126 @@ func (s *Server) stamp() *timestamppb.Timestamp {
 	return timestamppb.New(time.Unix(0, now))
 }
 
-func (s *Server) CreateInspectTemplate(ctx context.Context, req *dlppb.CreateInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
-	if err := s.check("CreateInspectTemplate"); err != nil {
-		return nil, err
+// templateStore keeps one kind of template (inspect or de-identify). The two
+// kinds differ only in their config field and how it is validated, so one
+// store serves both; fields are set through protobuf reflection by name.
+type templateStore[T proto.Message] struct {
+	kind     string // "inspectTemplates" or "deidentifyTemplates"
+	config   string // the config field: "inspect_config" or "deidentify_config"
+	argName  string // the request field, for errors: "inspect_template"
+	validate func(T) error
+	m        map[string]T
+}
+
+func (ts *templateStore[T]) set(t T, field string, v protoreflect.Value) {
+	t.ProtoReflect().Set(t.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(field)), v)
+}
+
+// copyField sets field of dst to its value in src, clearing it when src
+// leaves it unset (an unset message cannot be Set).
+func (ts *templateStore[T]) copyField(dst, src T, field string) {
+	fd := src.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(field))
+	if !src.ProtoReflect().Has(fd) {
+		dst.ProtoReflect().Clear(fd)
+		return
 	}
-	if req.GetInspectTemplate() == nil {
-		return nil, invalid("inspect_template is required.")
+	dst.ProtoReflect().Set(fd, src.ProtoReflect().Get(fd))
+}
+
+// create stores a copy of in under parent/kind/id. The caller holds s.mu.
+func (ts *templateStore[T]) create(s *Server, parent, id string, in T) (T, error) {
+	var zero T
+	if !in.ProtoReflect().IsValid() {
+		return zero, invalid("%s is required.", ts.argName)
 	}
-	name, err := templateName(req.GetParent(), "inspectTemplates", req.GetTemplateId())
+	name, err := templateName(parent, ts.kind, id)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if _, err := newInspector(req.GetInspectTemplate().GetInspectConfig()); err != nil {
-		return nil, err
+	if err := ts.validate(in); err != nil {
+		return zero, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	key := canonical(name)
-	if _, ok := s.inspectT[key]; ok {
-		return nil, status.Errorf(codes.AlreadyExists, "Template %q already exists.", name)
+	if _, ok := ts.m[key]; ok {
+		return zero, status.Errorf(codes.AlreadyExists, "Template %q already exists.", name)
 	}
-	t := proto.Clone(req.GetInspectTemplate()).(*dlppb.InspectTemplate)
-	t.Name = name
-	t.CreateTime = s.stamp()
-	t.UpdateTime = t.CreateTime
-	s.inspectT[key] = t
-	return proto.Clone(t).(*dlppb.InspectTemplate), nil
+	t := proto.Clone(in).(T)
+	now := protoreflect.ValueOfMessage(s.stamp().ProtoReflect())
+	ts.set(t, "name", protoreflect.ValueOfString(name))
+	ts.set(t, "create_time", now)
+	ts.set(t, "update_time", now)
+	ts.m[key] = t
+	return proto.Clone(t).(T), nil
 }
 
-func (s *Server) GetInspectTemplate(ctx context.Context, req *dlppb.GetInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
-	if err := s.check("GetInspectTemplate"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.inspectT[canonical(req.GetName())]
+// lookup returns a copy of the named template. The caller holds s.mu.
+func (ts *templateStore[T]) lookup(name string) (T, error) {
+	t, ok := ts.m[canonical(name)]
 	if !ok {
-		return nil, notFound(req.GetName())
+		var zero T
+		return zero, notFound(name)
 	}
-	return proto.Clone(t).(*dlppb.InspectTemplate), nil
+	return proto.Clone(t).(T), nil
 }
 
-func (s *Server) UpdateInspectTemplate(ctx context.Context, req *dlppb.UpdateInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
-	if err := s.check("UpdateInspectTemplate"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := canonical(req.GetName())
-	t, ok := s.inspectT[key]
+// update applies the fields named by paths (all three when empty) from in.
+// The caller holds s.mu.
+func (ts *templateStore[T]) update(s *Server, name string, in T, paths []string) (T, error) {
+	var zero T
+	key := canonical(name)
+	t, ok := ts.m[key]
 	if !ok {
-		return nil, notFound(req.GetName())
+		return zero, notFound(name)
 	}
-	in := req.GetInspectTemplate()
-	if in == nil {
-		return nil, invalid("inspect_template is required.")
+	if !in.ProtoReflect().IsValid() {
+		return zero, invalid("%s is required.", ts.argName)
 	}
-	paths := req.GetUpdateMask().GetPaths()
-	nt := proto.Clone(t).(*dlppb.InspectTemplate)
 	if len(paths) == 0 {
-		paths = []string{"display_name", "description", "inspect_config"}
+		paths = []string{"display_name", "description", ts.config}
 	}
+	nt := proto.Clone(t).(T)
 	for _, p := range paths {
+		field := p
 		switch p {
-		case "display_name", "displayName":
-			nt.DisplayName = in.GetDisplayName()
-		case "description":
-			nt.Description = in.GetDescription()
-		case "inspect_config", "inspectConfig":
-			nt.InspectConfig = in.GetInspectConfig()
-		default:
-			return nil, invalid("Unsupported update_mask path %q.", p)
+		case "displayName":
+			field = "display_name"
+		case "inspectConfig", "deidentifyConfig":
+			field = strings.ToLower(p[:len(p)-6]) + "_config"
 		}
+		if field != "display_name" && field != "description" && field != ts.config {
+			return zero, invalid("Unsupported update_mask path %q.", p)
+		}
+		ts.copyField(nt, in, field)
 	}
-	if _, err := newInspector(nt.GetInspectConfig()); err != nil {
-		return nil, err
+	if err := ts.validate(nt); err != nil {
+		return zero, err
 	}
-	nt.UpdateTime = s.stamp()
-	s.inspectT[key] = nt
-	return proto.Clone(nt).(*dlppb.InspectTemplate), nil
+	ts.set(nt, "update_time", protoreflect.ValueOfMessage(s.stamp().ProtoReflect()))
+	ts.m[key] = nt
+	return proto.Clone(nt).(T), nil
+}
+
+// list returns one page of the templates under parent. The caller holds s.mu.
+func (ts *templateStore[T]) list(parent, token string, size int32) ([]T, string, error) {
+	if !validParent(parent) {
+		return nil, "", invalid("Invalid parent %q.", parent)
+	}
+	keys, next := page(listKeys(ts.m, parent), token, size)
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		out[i] = proto.Clone(ts.m[k]).(T)
+	}
+	return out, next, nil
+}
+
+// remove deletes the named template. The caller holds s.mu.
+func (ts *templateStore[T]) remove(name string) error {
+	key := canonical(name)
+	if _, ok := ts.m[key]; !ok {
+		return notFound(name)
+	}
+	delete(ts.m, key)
+	return nil
 }
 
 func listKeys[T any](m map[string]T, parent string) []string {
@@ -189,21 +231,44 @@ func page(keys []string, token string, size int32) ([]string, string) {
 	return keys[start:end], next
 }
 
+func (s *Server) CreateInspectTemplate(ctx context.Context, req *dlppb.CreateInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
+	if err := s.check("CreateInspectTemplate"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inspectT.create(s, req.GetParent(), req.GetTemplateId(), req.GetInspectTemplate())
+}
+
+func (s *Server) GetInspectTemplate(ctx context.Context, req *dlppb.GetInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
+	if err := s.check("GetInspectTemplate"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inspectT.lookup(req.GetName())
+}
+
+func (s *Server) UpdateInspectTemplate(ctx context.Context, req *dlppb.UpdateInspectTemplateRequest) (*dlppb.InspectTemplate, error) {
+	if err := s.check("UpdateInspectTemplate"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inspectT.update(s, req.GetName(), req.GetInspectTemplate(), req.GetUpdateMask().GetPaths())
+}
+
 func (s *Server) ListInspectTemplates(ctx context.Context, req *dlppb.ListInspectTemplatesRequest) (*dlppb.ListInspectTemplatesResponse, error) {
 	if err := s.check("ListInspectTemplates"); err != nil {
 		return nil, err
 	}
-	if !validParent(req.GetParent()) {
-		return nil, invalid("Invalid parent %q.", req.GetParent())
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys, next := page(listKeys(s.inspectT, req.GetParent()), req.GetPageToken(), req.GetPageSize())
-	resp := &dlppb.ListInspectTemplatesResponse{NextPageToken: next}
-	for _, k := range keys {
-		resp.InspectTemplates = append(resp.InspectTemplates, proto.Clone(s.inspectT[k]).(*dlppb.InspectTemplate))
+	ts, next, err := s.inspectT.list(req.GetParent(), req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &dlppb.ListInspectTemplatesResponse{InspectTemplates: ts, NextPageToken: next}, nil
 }
 
 func (s *Server) DeleteInspectTemplate(ctx context.Context, req *dlppb.DeleteInspectTemplateRequest) (*emptypb.Empty, error) {
@@ -212,40 +277,16 @@ func (s *Server) DeleteInspectTemplate(ctx context.Context, req *dlppb.DeleteIns
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := canonical(req.GetName())
-	if _, ok := s.inspectT[key]; !ok {
-		return nil, notFound(req.GetName())
-	}
-	delete(s.inspectT, key)
-	return &emptypb.Empty{}, nil
+	return &emptypb.Empty{}, s.inspectT.remove(req.GetName())
 }
 
 func (s *Server) CreateDeidentifyTemplate(ctx context.Context, req *dlppb.CreateDeidentifyTemplateRequest) (*dlppb.DeidentifyTemplate, error) {
 	if err := s.check("CreateDeidentifyTemplate"); err != nil {
 		return nil, err
 	}
-	if req.GetDeidentifyTemplate() == nil {
-		return nil, invalid("deidentify_template is required.")
-	}
-	name, err := templateName(req.GetParent(), "deidentifyTemplates", req.GetTemplateId())
-	if err != nil {
-		return nil, err
-	}
-	if err := validateDeidConfig(req.GetDeidentifyTemplate().GetDeidentifyConfig()); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := canonical(name)
-	if _, ok := s.deidT[key]; ok {
-		return nil, status.Errorf(codes.AlreadyExists, "Template %q already exists.", name)
-	}
-	t := proto.Clone(req.GetDeidentifyTemplate()).(*dlppb.DeidentifyTemplate)
-	t.Name = name
-	t.CreateTime = s.stamp()
-	t.UpdateTime = t.CreateTime
-	s.deidT[key] = t
-	return proto.Clone(t).(*dlppb.DeidentifyTemplate), nil
+	return s.deidT.create(s, req.GetParent(), req.GetTemplateId(), req.GetDeidentifyTemplate())
 }
 
 func (s *Server) GetDeidentifyTemplate(ctx context.Context, req *dlppb.GetDeidentifyTemplateRequest) (*dlppb.DeidentifyTemplate, error) {
@@ -254,11 +295,7 @@ func (s *Server) GetDeidentifyTemplate(ctx context.Context, req *dlppb.GetDeiden
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.deidT[canonical(req.GetName())]
-	if !ok {
-		return nil, notFound(req.GetName())
-	}
-	return proto.Clone(t).(*dlppb.DeidentifyTemplate), nil
+	return s.deidT.lookup(req.GetName())
 }
 
 func (s *Server) UpdateDeidentifyTemplate(ctx context.Context, req *dlppb.UpdateDeidentifyTemplateRequest) (*dlppb.DeidentifyTemplate, error) {
@@ -267,55 +304,20 @@ func (s *Server) UpdateDeidentifyTemplate(ctx context.Context, req *dlppb.Update
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := canonical(req.GetName())
-	t, ok := s.deidT[key]
-	if !ok {
-		return nil, notFound(req.GetName())
-	}
-	in := req.GetDeidentifyTemplate()
-	if in == nil {
-		return nil, invalid("deidentify_template is required.")
-	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		paths = []string{"display_name", "description", "deidentify_config"}
-	}
-	nt := proto.Clone(t).(*dlppb.DeidentifyTemplate)
-	for _, p := range paths {
-		switch p {
-		case "display_name", "displayName":
-			nt.DisplayName = in.GetDisplayName()
-		case "description":
-			nt.Description = in.GetDescription()
-		case "deidentify_config", "deidentifyConfig":
-			nt.DeidentifyConfig = in.GetDeidentifyConfig()
-		default:
-			return nil, invalid("Unsupported update_mask path %q.", p)
-		}
-	}
-	if err := validateDeidConfig(nt.GetDeidentifyConfig()); err != nil {
-		return nil, err
-	}
-	nt.UpdateTime = s.stamp()
-	s.deidT[key] = nt
-	return proto.Clone(nt).(*dlppb.DeidentifyTemplate), nil
+	return s.deidT.update(s, req.GetName(), req.GetDeidentifyTemplate(), req.GetUpdateMask().GetPaths())
 }
 
 func (s *Server) ListDeidentifyTemplates(ctx context.Context, req *dlppb.ListDeidentifyTemplatesRequest) (*dlppb.ListDeidentifyTemplatesResponse, error) {
 	if err := s.check("ListDeidentifyTemplates"); err != nil {
 		return nil, err
 	}
-	if !validParent(req.GetParent()) {
-		return nil, invalid("Invalid parent %q.", req.GetParent())
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys, next := page(listKeys(s.deidT, req.GetParent()), req.GetPageToken(), req.GetPageSize())
-	resp := &dlppb.ListDeidentifyTemplatesResponse{NextPageToken: next}
-	for _, k := range keys {
-		resp.DeidentifyTemplates = append(resp.DeidentifyTemplates, proto.Clone(s.deidT[k]).(*dlppb.DeidentifyTemplate))
+	ts, next, err := s.deidT.list(req.GetParent(), req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &dlppb.ListDeidentifyTemplatesResponse{DeidentifyTemplates: ts, NextPageToken: next}, nil
 }
 
 func (s *Server) DeleteDeidentifyTemplate(ctx context.Context, req *dlppb.DeleteDeidentifyTemplateRequest) (*emptypb.Empty, error) {
@@ -324,12 +326,7 @@ func (s *Server) DeleteDeidentifyTemplate(ctx context.Context, req *dlppb.Delete
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := canonical(req.GetName())
-	if _, ok := s.deidT[key]; !ok {
-		return nil, notFound(req.GetName())
-	}
-	delete(s.deidT, key)
-	return &emptypb.Empty{}, nil
+	return &emptypb.Empty{}, s.deidT.remove(req.GetName())
 }
 
 // resolveInspectConfig merges a named template with the request config the
@@ -343,7 +340,7 @@ func (s *Server) resolveInspectConfig(cfg *dlppb.InspectConfig, name string) (*d
 		return cfg, nil
 	}
 	s.mu.Lock()
-	t, ok := s.inspectT[canonical(name)]
+	t, ok := s.inspectT.m[canonical(name)]
 	s.mu.Unlock()
 	if !ok {
 		return nil, notFound(name)
@@ -363,7 +360,7 @@ func (s *Server) resolveDeidConfig(cfg *dlppb.DeidentifyConfig, name string) (*d
 		return cfg, nil
 	}
 	s.mu.Lock()
-	t, ok := s.deidT[canonical(name)]
+	t, ok := s.deidT.m[canonical(name)]
 	s.mu.Unlock()
 	if !ok {
 		return nil, notFound(name)
