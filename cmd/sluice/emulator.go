@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cloud.google.com/go/storage"
 	"context"
 	"errors"
 	"flag"
@@ -60,7 +61,17 @@ func emulatorCmd(args []string) error {
 			}
 			path = filepath.Join(*workdir, "bigquery.duckdb")
 		}
-		s, err := bigquery.New(bigquery.Options{Path: path, Project: *project})
+		opts := bigquery.Options{Path: path, Project: *project}
+		if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
+			// Load and extract jobs read and write the Cloud Storage emulator.
+			sc, err := storage.NewClient(ctx)
+			if err != nil {
+				return fmt.Errorf("storage.NewClient: %w", err)
+			}
+			defer sc.Close()
+			opts = opts.WithStorage(sc)
+		}
+		s, err := bigquery.New(opts)
 		if err != nil {
 			return err
 		}

@@ -27,28 +27,7 @@ func gcsEnv(t *testing.T) (*env, *storage.Client) {
 	t.Cleanup(gcs.Stop)
 	gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "landing"})
 	sc := gcs.Client()
-	e := newEnv(t, Options{
-		ReadObject: func(ctx context.Context, b, o string) (io.ReadCloser, error) {
-			return sc.Bucket(b).Object(o).NewReader(ctx)
-		},
-		ListObjects: func(ctx context.Context, b, prefix string) ([]string, error) {
-			var names []string
-			it := sc.Bucket(b).Objects(ctx, &storage.Query{Prefix: prefix})
-			for {
-				a, err := it.Next()
-				if err == iterator.Done {
-					return names, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				names = append(names, a.Name)
-			}
-		},
-		WriteObject: func(ctx context.Context, b, o string) (io.WriteCloser, error) {
-			return sc.Bucket(b).Object(o).NewWriter(ctx), nil
-		},
-	})
+	e := newEnv(t, Options{}.WithStorage(sc))
 	return e, sc
 }
 

@@ -9,7 +9,6 @@ package stack
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +22,6 @@ import (
 
 	"cloud.google.com/go/storage"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
-	"google.golang.org/api/iterator"
 
 	// The deployable bundle: registers Ingest, Transform, Mask and Export.
 	_ "github.com/sluice-data/sluice"
@@ -139,28 +137,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage.NewClient: %w", err)
 	}
-	if s.BigQuery, err = bigquery.New(bigquery.Options{Path: bqPath, Project: o.Project,
-		ReadObject: func(ctx context.Context, b, obj string) (io.ReadCloser, error) {
-			return sc.Bucket(b).Object(obj).NewReader(ctx)
-		},
-		WriteObject: func(ctx context.Context, b, obj string) (io.WriteCloser, error) {
-			return sc.Bucket(b).Object(obj).NewWriter(ctx), nil
-		},
-		ListObjects: func(ctx context.Context, b, prefix string) ([]string, error) {
-			var out []string
-			it := sc.Bucket(b).Objects(ctx, &storage.Query{Prefix: prefix})
-			for {
-				a, err := it.Next()
-				if errors.Is(err, iterator.Done) {
-					return out, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, a.Name)
-			}
-		},
-	}); err != nil {
+	if s.BigQuery, err = bigquery.New(bigquery.Options{Path: bqPath, Project: o.Project}.WithStorage(sc)); err != nil {
 		return nil, err
 	}
 	bqLis, err := listen(o.BigQueryAddr)

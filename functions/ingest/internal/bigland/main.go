@@ -30,7 +30,6 @@ import (
 
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	bqemu "github.com/sluice-data/sluice/emulators/bigquery"
@@ -99,28 +98,7 @@ func serveBQ(args []string) error {
 		}
 		path = filepath.Join(*workdir, "bigquery.duckdb")
 	}
-	s, err := bqemu.New(bqemu.Options{Path: path, Project: project,
-		ReadObject: func(ctx context.Context, b, o string) (io.ReadCloser, error) {
-			return sc.Bucket(b).Object(o).NewReader(ctx)
-		},
-		WriteObject: func(ctx context.Context, b, o string) (io.WriteCloser, error) {
-			return sc.Bucket(b).Object(o).NewWriter(ctx), nil
-		},
-		ListObjects: func(ctx context.Context, b, prefix string) ([]string, error) {
-			var out []string
-			it := sc.Bucket(b).Objects(ctx, &storage.Query{Prefix: prefix})
-			for {
-				a, err := it.Next()
-				if errors.Is(err, iterator.Done) {
-					return out, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, a.Name)
-			}
-		},
-	})
+	s, err := bqemu.New(bqemu.Options{Path: path, Project: project}.WithStorage(sc))
 	if err != nil {
 		return err
 	}
