@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/sluice-data/sluice/emulators/stack"
-	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/logging"
 )
@@ -103,9 +102,9 @@ func controlHandler(st *stack.Stack) http.Handler {
 			if req.RunDate == "" {
 				req.RunDate = now.Format("2006-01-02")
 			}
-			runID := transform.NewRunID(now)
+			runID := events.NewRunID(now)
 			ev := events.TransformCompletedData{RunID: runID, RunDate: req.RunDate, CompletedAt: now}
-			if err := transform.Publish(r.Context(), st.Clients.PubSub, st.Clients.Names.TransformCompleted, events.TransformCompleted, runID, ev); err != nil {
+			if err := events.Publish(r.Context(), st.Clients.PubSub, st.Clients.Names.TransformCompleted, events.TransformCompleted, runID, ev); err != nil {
 				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}

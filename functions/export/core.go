@@ -25,7 +25,6 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/iterator"
 
-	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -64,7 +63,7 @@ func (x *Exporter) Run(ctx context.Context, runID, runDate, trigger string) (*ev
 		out.Manifests = append(out.Manifests, *m)
 	}
 	out.CompletedAt = x.Now().UTC()
-	if err := transform.Publish(ctx, x.PubSub, x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
+	if err := events.Publish(ctx, x.PubSub, x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -14,7 +14,6 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
-	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
@@ -57,7 +56,7 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 			}
 		}
 		now := time.Now().UTC()
-		runID, runDate, trigger = transform.NewRunID(now), now.Format("2006-01-02"), "schedule"
+		runID, runDate, trigger = events.NewRunID(now), now.Format("2006-01-02"), "schedule"
 		if d.RunDate != "" {
 			runDate = d.RunDate
 		}

@@ -28,12 +28,12 @@ import (
 
 // Metadata columns stamped on every raw row.
 const (
-	colEventID    = "_event_id"
-	colSource     = "_source"
-	colEventTime  = "_event_time"
-	colIngestedAt = "_ingested_at"
-	colOrigin     = "_origin"
-	colExtra      = "_extra"
+	colEventID    = bq.ColEventID
+	colSource     = bq.ColSource
+	colEventTime  = bq.ColEventTime
+	colIngestedAt = bq.ColIngestedAt
+	colOrigin     = bq.ColOrigin
+	colExtra      = bq.ColExtra
 )
 
 // RejectsTable is the table in the operations dataset that keeps every
@@ -823,58 +823,10 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 	return nil
 }
 
-// RawSchema is a source's declared schema plus the metadata columns.
-func RawSchema(src *config.Source) bigquery.Schema {
-	s := make(bigquery.Schema, 0, len(src.Schema)+6)
-	for _, f := range src.Schema {
-		s = append(s, fieldSchema(f))
-	}
-	s = append(s,
-		&bigquery.FieldSchema{Name: colEventID, Type: bigquery.StringFieldType, Required: true, Description: "event id: the configured field, else message id or object#generation#line"},
-		&bigquery.FieldSchema{Name: colSource, Type: bigquery.StringFieldType, Required: true, Description: "source name in pipeline.yaml"},
-		&bigquery.FieldSchema{Name: colEventTime, Type: bigquery.TimestampFieldType, Description: "event time: the configured field, else publish or object time"},
-		&bigquery.FieldSchema{Name: colIngestedAt, Type: bigquery.TimestampFieldType, Required: true, Description: "when ingest landed the row"},
-		&bigquery.FieldSchema{Name: colOrigin, Type: bigquery.StringFieldType, Description: "pubsub:topic/message-id or gs://bucket/object#generation:line"},
-		&bigquery.FieldSchema{Name: colExtra, Type: bigquery.StringFieldType, Description: "fields the schema does not declare, as a JSON object"},
-	)
-	if src.Format == FormatDebezium {
-		s = append(s,
-			&bigquery.FieldSchema{Name: colOp, Type: bigquery.StringFieldType, Description: "change: c (create), u (update), d (delete), r (snapshot read)"},
-			&bigquery.FieldSchema{Name: colTS, Type: bigquery.TimestampFieldType, Description: "source.ts_ms: when the change happened in the source database"},
-			&bigquery.FieldSchema{Name: colBefore, Type: bigquery.StringFieldType, Description: "the before image, as JSON (updates and deletes)"},
-		)
-	}
-	return s
-}
-
-func fieldSchema(f config.Field) *bigquery.FieldSchema {
-	fs := &bigquery.FieldSchema{Name: f.Name, Type: bigquery.FieldType(canonicalBQ(f.Type)), Description: f.Description}
-	switch strings.ToUpper(f.Mode) {
-	case "REQUIRED":
-		fs.Required = true
-	case "REPEATED":
-		fs.Repeated = true
-	}
-	for _, sub := range f.Fields {
-		fs.Schema = append(fs.Schema, fieldSchema(sub))
-	}
-	return fs
-}
-
-// canonicalBQ maps config type names to the legacy names the REST API uses.
-func canonicalBQ(t string) string {
-	switch strings.ToUpper(t) {
-	case "INT64":
-		return "INTEGER"
-	case "FLOAT64":
-		return "FLOAT"
-	case "BOOL":
-		return "BOOLEAN"
-	case "STRUCT":
-		return "RECORD"
-	}
-	return strings.ToUpper(t)
-}
+// RawSchema is a source's declared schema plus the metadata columns
+// (shared/bq holds it, so transform can create raw tables without importing
+// ingest).
+func RawSchema(src *config.Source) bigquery.Schema { return bq.RawSchema(src) }
 
 // RejectsSchema is the schema of the rejects table.
 func RejectsSchema() bigquery.Schema {
@@ -890,19 +842,8 @@ func RejectsSchema() bigquery.Schema {
 	}
 }
 
-// RawTableMetadata is how raw.<source> is created, by ingest or by anyone
-// who needs the table before data arrives: the declared schema plus the
-// metadata columns, partitioned by day as Terraform partitions it.
-func RawTableMetadata(src *config.Source) *bigquery.TableMetadata {
-	return &bigquery.TableMetadata{
-		Description:      src.Description,
-		Schema:           RawSchema(src),
-		TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: src.RawPartitionColumn()},
-	}
-}
-
 func (l *Lander) ensureRaw(ctx context.Context, src *config.Source) (*bigquery.TableMetadata, error) {
-	return l.ensure(ctx, l.Names.Raw, src.Name, RawTableMetadata(src))
+	return l.ensure(ctx, l.Names.Raw, src.Name, bq.RawTableMetadata(src))
 }
 
 func (l *Lander) ensureRejects(ctx context.Context) (*bigquery.TableMetadata, error) {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/bigquery"
+
+	"github.com/sluice-data/sluice/shared/bq"
 )
 
 // Source formats (config `format`).
@@ -25,9 +27,9 @@ const (
 
 // Changelog columns of a debezium source.
 const (
-	colOp     = "_op"     // c, u, d or r
-	colTS     = "_ts"     // source.ts_ms: when the change happened in the database
-	colBefore = "_before" // the before image, as JSON
+	colOp     = bq.ColOp     // c, u, d or r
+	colTS     = bq.ColTS     // source.ts_ms: when the change happened in the database
+	colBefore = bq.ColBefore // the before image, as JSON
 )
 
 var metaCols = map[string]bool{colEventID: true, colSource: true, colEventTime: true, colIngestedAt: true,

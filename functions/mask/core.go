@@ -22,7 +22,6 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -113,7 +112,7 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 		out.DLPBytes += res.DLPBytes
 	}
 	out.CompletedAt = m.Now().UTC()
-	if err := transform.Publish(ctx, m.PubSub, m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
+	if err := events.Publish(ctx, m.PubSub, m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
 		return nil, results, err
 	}
 	return out, results, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/sluice-data/sluice/shared/events"
 )
 
 // BackfillOptions say what a backfill does.
@@ -46,7 +48,7 @@ func (r *Runner) Backfill(ctx context.Context, o BackfillOptions) error {
 		return fmt.Errorf("backfill: --to %s is before --from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
 	}
 	if o.RunID == "" {
-		o.RunID = NewRunID(r.Now())
+		o.RunID = events.NewRunID(r.Now())
 	}
 	stage := func(d time.Time, opts RunOptions) error {
 		opts.Models, opts.NoPublish = []string{o.Model}, true

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/pubsub/v2"
 
-	"github.com/sluice-data/sluice/functions/ingest"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -87,7 +85,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 	}
 	for i := range r.Pipeline.Sources {
 		src := &r.Pipeline.Sources[i]
-		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, ingest.RawTableMetadata(src)); err != nil {
+		if _, err := bq.EnsureTable(ctx, r.BigQuery, r.Names.Raw, src.Name, bq.RawTableMetadata(src)); err != nil {
 			return nil, err
 		}
 	}
@@ -156,7 +154,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 	if opts.NoPublish {
 		return out, nil
 	}
-	if err := Publish(ctx, r.PubSub, r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
+	if err := events.Publish(ctx, r.PubSub, r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -179,20 +177,4 @@ func firstBlocked(deps []string, blocked map[string]bool) string {
 		}
 	}
 	return ""
-}
-
-// Publish sends a stage event as a Pub/Sub message with attributes "event"
-// and "run_id", and waits until the service has it.
-func Publish(ctx context.Context, c *pubsub.Client, topic, event, runID string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", event, err)
-	}
-	pub := c.Publisher(topic)
-	defer pub.Stop()
-	res := pub.Publish(ctx, &pubsub.Message{Data: b, Attributes: map[string]string{"event": event, "run_id": runID}})
-	if _, err := res.Get(ctx); err != nil {
-		return fmt.Errorf("pubsub.Publisher(%s).Publish(%s): %w", topic, event, err)
-	}
-	return nil
 }

@@ -5,8 +5,6 @@ package transform
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"cloud.google.com/go/civil"
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
 )
@@ -68,7 +67,7 @@ func Handle(w http.ResponseWriter, r *http.Request) {
 		runDate = d
 	}
 	if req.RunID == "" {
-		req.RunID = NewRunID(now)
+		req.RunID = events.NewRunID(now)
 	} else if !runIDRE.MatchString(req.RunID) {
 		http.Error(w, fmt.Sprintf("transform: run_id %q: want 1-64 letters, digits or _", req.RunID), http.StatusBadRequest)
 		return
@@ -97,13 +96,6 @@ func run(ctx context.Context, runID string, runDate time.Time, opts RunOptions) 
 	}
 	rn := &Runner{BigQuery: c.BigQuery, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
 	return rn.RunWith(ctx, runID, runDate, opts)
-}
-
-// NewRunID returns a sortable, unique run id such as 20261127T231500_3f9a1c.
-func NewRunID(now time.Time) string {
-	b := make([]byte, 3)
-	rand.Read(b)
-	return now.UTC().Format("20060102T150405") + "_" + hex.EncodeToString(b)
 }
 
 func civilDate(t time.Time) civil.Date { return civil.DateOf(t) }

@@ -8,7 +8,6 @@ import (
 
 	"cloud.google.com/go/bigquery"
 
-	"github.com/sluice-data/sluice/functions/ingest"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 )
@@ -39,7 +38,7 @@ func Validate(ctx context.Context, c *bigquery.Client, p *config.Pipeline, raw, 
 	}
 	for i := range p.Sources {
 		src := &p.Sources[i]
-		if _, err := bq.EnsureTable(ctx, c, raw, src.Name, ingest.RawTableMetadata(src)); err != nil {
+		if _, err := bq.EnsureTable(ctx, c, raw, src.Name, bq.RawTableMetadata(src)); err != nil {
 			return nil, err
 		}
 	}
