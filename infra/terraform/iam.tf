@@ -112,12 +112,8 @@ resource "google_pubsub_topic_iam_member" "functions" {
   member  = local.function_members[each.value.fn]
 }
 
-resource "google_secret_manager_secret_iam_member" "mask_token_key" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.token_key.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = local.function_members["mask"]
-}
+# The mask function's secretAccessor on the tokenisation key is granted inside
+# modules/function (secret_files), next to the function that mounts it.
 
 # DLP content methods and template reads have no resource-level IAM.
 resource "google_project_iam_member" "mask_dlp" {
