@@ -760,6 +760,48 @@ func eachCtx(ctx *hcl.EvalContext) *hcl.EvalContext {
 
 // deadLetters reports what is missing for tr's events to have a retry policy
 // and a dead-letter topic with a subscription to inspect it, or "".
+// moduleLocals returns the expressions of every local value in m by name.
+func moduleLocals(m *Module) map[string]hclsyntax.Expression {
+	out := map[string]hclsyntax.Expression{}
+	for _, b := range m.Blocks {
+		if b.Type == "locals" {
+			for name, a := range b.Body.Attributes {
+				out[name] = a.Expr
+			}
+		}
+	}
+	return out
+}
+
+// refsThroughLocals returns the references an expression makes, following
+// local values (a few levels deep) to what they reference.
+func refsThroughLocals(m *Module, e hclsyntax.Expression, depth int) []string {
+	out := refs(e)
+	if depth > 4 {
+		return out
+	}
+	locals := moduleLocals(m)
+	for _, r := range refs(e) {
+		if le, ok := locals[strings.TrimPrefix(r, "local.")]; ok && strings.HasPrefix(r, "local.") {
+			out = append(out, refsThroughLocals(m, le, depth+1)...)
+		}
+	}
+	return out
+}
+
+// objectKey is the literal key of an object constructor item, or "".
+func objectKey(e hclsyntax.Expression) string {
+	if k, ok := e.(*hclsyntax.ObjectConsKeyExpr); ok {
+		if name := hcl.ExprAsKeyword(k.Wrapped); name != "" {
+			return name
+		}
+		if v, diags := k.Wrapped.Value(nil); !diags.HasErrors() && v.Type() == cty.String {
+			return v.AsString()
+		}
+	}
+	return ""
+}
+
 func deadLetters(tr *trigger, key string, ctx *hcl.EvalContext) string {
 	m := tr.impl
 	for _, topic := range m.Resources("google_pubsub_topic") {
@@ -805,6 +847,23 @@ func deadLetters(tr *trigger, key string, ctx *hcl.EvalContext) string {
 				if strings.Contains(text, "--dead-letter-topic") && slices.Contains(refs(e), ref) {
 					wired = true
 					retry = retry || strings.Contains(text, "--min-retry-delay")
+				}
+				// The flags may come from a local object whose keys become
+				// flags (dead_letter_topic -> --dead-letter-topic).
+				for _, r := range refs(e) {
+					policy, ok := moduleLocals(m)[strings.TrimPrefix(r, "local.")].(*hclsyntax.ObjectConsExpr)
+					if !strings.HasPrefix(r, "local.") || !ok {
+						continue
+					}
+					for _, item := range policy.Items {
+						k := objectKey(item.KeyExpr)
+						if k == "dead_letter_topic" && slices.Contains(refsThroughLocals(m, item.ValueExpr, 0), ref) {
+							wired = true
+						}
+						if k == "min_retry_delay" {
+							retry = true
+						}
+					}
 				}
 			}
 		}

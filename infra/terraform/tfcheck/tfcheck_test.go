@@ -329,6 +329,34 @@ resource "terraform_data" "policy" {
 }
 `
 
+// policyModule is triggerModule in the shape modules/event_trigger has: the
+// flags come from a local object whose keys become gcloud flags.
+const policyModule = `resource "google_eventarc_trigger" "this" {
+  matching_criteria {
+    attribute = "type"
+    value     = var.event_type
+  }
+}
+resource "google_pubsub_topic" "dead_letter" {
+  name = "dl"
+}
+resource "google_pubsub_subscription" "inspect" {
+  topic = google_pubsub_topic.dead_letter.id
+}
+locals {
+  dead_letter_topic_id = "projects/p/topics/${google_pubsub_topic.dead_letter.name}"
+  delivery_policy = {
+    dead_letter_topic = local.dead_letter_topic_id
+    min_retry_delay   = "10s"
+  }
+}
+resource "terraform_data" "policy" {
+  provisioner "local-exec" {
+    command = join(" ", concat(["gcloud pubsub subscriptions update x"], flatten([for k, v in local.delivery_policy : ["--${k}", v]])))
+  }
+}
+`
+
 func TestSourcesCatch(t *testing.T) {
 	p, cfg := loadPipeline(t)
 	if _, ok := p.Source("events"); !ok {
@@ -358,6 +386,9 @@ func TestSourcesCatch(t *testing.T) {
 	t.Run("the complete layout passes", func(t *testing.T) {
 		report(t, CheckSources(parse(t, base), p, cfg))
 	})
+	t.Run("the policy-local layout passes", func(t *testing.T) {
+		report(t, CheckSources(parse(t, with("modules/event_trigger/main.tf", policyModule)), p, cfg))
+	})
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -381,6 +412,10 @@ func TestSourcesCatch(t *testing.T) {
 		{"dead-letter topic without inspection subscription", with("modules/event_trigger/main.tf", strings.Replace(triggerModule, "topic = google_pubsub_topic.dead_letter.id", `topic = "elsewhere"`, 1)),
 			"has no subscription to inspect it"},
 		{"no retry policy", with("modules/event_trigger/main.tf", strings.Replace(triggerModule, " --min-retry-delay 10s", "", 1)),
+			"has no retry policy"},
+		{"policy local without a dead-letter topic", with("modules/event_trigger/main.tf", strings.Replace(policyModule, "dead_letter_topic = local.dead_letter_topic_id", `dead_letter_topic = "elsewhere"`, 1)),
+			"is never set as the dead-letter topic"},
+		{"policy local without a retry delay", with("modules/event_trigger/main.tf", strings.Replace(policyModule, `min_retry_delay   = "10s"`, "", 1)),
 			"has no retry policy"},
 		{"terraform does not read pipeline.yaml", with("main.tf", strings.Replace(srcLocals, "yamldecode(file(var.pipeline_file))", "{ sources = [] }", 1)),
 			"no local reads pipeline.yaml with yamldecode"},
