@@ -281,9 +281,12 @@ func CheckVariables(t *Tree) []Finding {
 // ---- IAM -------------------------------------------------------------------
 
 var basicRole = regexp.MustCompile(`(?i)^roles/(owner|editor|viewer)$`)
+var publicPrincipal = regexp.MustCompile(`\ballUsers\b|\ballAuthenticatedUsers\b`)
 var iamResource = regexp.MustCompile(`^google_.*_iam_(member|binding|policy|members)$`)
 
-// CheckIAM fails on basic roles. Every string constant in the tree is
+// CheckIAM fails on basic roles and on the public principals allUsers and
+// allAuthenticatedUsers (which the Terraform tests cannot see: members built
+// from service account emails are unknown at plan time). Every string constant in the tree is
 // inspected, not only IAM resources' role attributes, because roles are often
 // fed through locals and for_each; IAM resources whose role is a constant are
 // reported with their own location.
@@ -300,7 +303,14 @@ func CheckIAM(t *Tree) []Finding {
 			}
 			hclsyntax.VisitAll(b.Body, func(n hclsyntax.Node) hcl.Diagnostics {
 				lit, ok := n.(*hclsyntax.LiteralValueExpr)
-				if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() || !basicRole.MatchString(lit.Val.AsString()) {
+				if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() {
+					return nil
+				}
+				if p := publicPrincipal.FindString(lit.Val.AsString()); p != "" {
+					out = append(out, Finding{"iam", fmt.Sprintf("%s:%d (in %s)", b.File, lit.SrcRange.Start.Line, b.Where()),
+						fmt.Sprintf("names public principal %s", p)})
+				}
+				if !basicRole.MatchString(lit.Val.AsString()) {
 					return nil
 				}
 				if !seen[b.Where()] {

@@ -178,6 +178,14 @@ resource "google_project_iam_member" "m" {
   role     = each.value
   member   = "serviceAccount:x@p.iam.gserviceaccount.com"
 }`, "roles/editor"},
+		{"allUsers on a bucket", `resource "google_storage_bucket_iam_member" "b" {
+  bucket = "b"
+  role   = "roles/storage.objectViewer"
+  member = "allUsers"
+}`, "public principal allUsers"},
+		{"allAuthenticatedUsers through a local", `locals {
+  readers = ["group:a@example.com", "allAuthenticatedUsers"]
+}`, "public principal allAuthenticatedUsers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
