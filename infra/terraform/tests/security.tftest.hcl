@@ -157,12 +157,16 @@ run "every_trigger_dead_letters" {
   assert {
     condition = alltrue([for name, t in merge(module.source_trigger, { mask = module.mask_trigger, export = module.export_trigger }) :
       t.delivery_policy.dead_letter_topic == t.dead_letter_topic
-      && endswith(t.dead_letter_topic, "-dead-letter")
+      && t.dead_letter_topic == "projects/sluice-test/topics/${trimsuffix(t.dead_letter_subscription, "-inspect")}"
       && t.delivery_policy.max_delivery_attempts == var.retry.max_delivery_attempts
       && t.delivery_policy.min_retry_delay == var.retry.min_retry_delay
       && t.delivery_policy.max_retry_delay == var.retry.max_retry_delay
     ])
     error_message = "a trigger's delivery subscription must dead-letter to its own topic with the retry policy"
+  }
+  assert {
+    condition     = length(distinct([for t in merge(module.source_trigger, { mask = module.mask_trigger, export = module.export_trigger }) : t.delivery_policy.dead_letter_topic])) == length(module.source_trigger) + 2
+    error_message = "no two triggers share a dead-letter topic"
   }
   assert {
     condition     = toset(keys(output.dead_letter_subscriptions)) == toset(["source/events", "landing/landing", "mask", "export"])
