@@ -976,6 +976,7 @@ type CloudBuild struct {
 var (
 	pathToken  = regexp.MustCompile(`(?:^|[\s"'=])((?:\./)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.*-]+)+/?|[A-Za-z0-9_./-]+\.(?:sh|tf|yaml|yml|go|sql))(?:$|[\s"';|&)])`)
 	mainGate   = regexp.MustCompile(`\[\[?\s*"?\$\{?BRANCH_NAME\}?"?\s*==?\s*"?main"?\s*\]\]?`)
+	prGate     = regexp.MustCompile(`\[\[?\s*-[nz]\s+"?\$\{?_PR_NUMBER\}?"?\s*\]\]?`)
 	applyCmd   = regexp.MustCompile(`terraform\b[^\n]*\bapply\b`)
 	generated  = []string{"tfplan", ".build/", "/workspace", ".tools/"}
 	notAPathRE = regexp.MustCompile(`^(?:[a-z]+://|\$|-)|\.\.\.$|:`)
@@ -983,7 +984,8 @@ var (
 
 // CheckCloudBuild parses cloudbuild.yaml and fails when a file or directory it
 // names does not exist under repoRoot, when apply is not gated on the main
-// branch, or when the _ENVIRONMENT/_REGION substitutions lack defaults.
+// branch and on the build not being a pull request, when _REGION lacks a
+// default, or when _ENVIRONMENT has one (a shared prefix for global names).
 func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 	var cb CloudBuild
 	if err := yaml.Unmarshal(yamlText, &cb); err != nil {
@@ -993,10 +995,13 @@ func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 	if len(cb.Steps) == 0 {
 		out = append(out, Finding{"cloudbuild", "cloudbuild.yaml", "has no steps"})
 	}
-	for _, sub := range []string{"_ENVIRONMENT", "_REGION"} {
-		if cb.Substitutions[sub] == "" {
-			out = append(out, Finding{"cloudbuild", "substitutions", sub + " has no default"})
-		}
+	if cb.Substitutions["_REGION"] == "" {
+		out = append(out, Finding{"cloudbuild", "substitutions", "_REGION has no default"})
+	}
+	// Bucket names are global: a fixed default prefix ("dev") collides with
+	// whoever deployed it first. The trigger must set it.
+	if env := cb.Substitutions["_ENVIRONMENT"]; env != "" {
+		out = append(out, Finding{"cloudbuild", "substitutions", fmt.Sprintf("_ENVIRONMENT defaults to %q: every project would share those global bucket names; require the substitution", env)})
 	}
 	applies := 0
 	for i, st := range cb.Steps {
@@ -1022,6 +1027,10 @@ func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 			before := text[:loc[0]]
 			if !mainGate.MatchString(before) {
 				out = append(out, Finding{"cloudbuild", where, "terraform apply is not gated on $BRANCH_NAME == main"})
+			}
+			// A pull request's head branch can be called main too.
+			if !prGate.MatchString(before) {
+				out = append(out, Finding{"cloudbuild", where, "terraform apply can run on a pull request: check that ${_PR_NUMBER} is empty first"})
 			}
 		}
 	}

@@ -475,11 +475,11 @@ func TestCloudBuildCatches(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "infra", "terraform"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	const subs = "substitutions:\n  _ENVIRONMENT: dev\n  _REGION: europe-west1\n"
+	const subs = "substitutions:\n  _ENVIRONMENT: \"\"\n  _REGION: europe-west1\n"
 	gated := `  - id: apply
     name: t
     entrypoint: bash
-    args: ["-c", "if [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
+    args: ["-c", "if [[ -n \"${_PR_NUMBER}\" ]]; then echo pr; elif [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
 `
 	tests := []struct {
 		name, yaml, want string
@@ -497,7 +497,13 @@ func TestCloudBuildCatches(t *testing.T) {
     dir: infra/terraform/envs/prod
     args: ["terraform", "plan"]
 `, `dir "infra/terraform/envs/prod" does not exist`},
-		{"no region default", "substitutions:\n  _ENVIRONMENT: dev\nsteps:\n" + gated, "_REGION has no default"},
+		{"no region default", "substitutions:\n  _ENVIRONMENT: \"\"\nsteps:\n" + gated, "_REGION has no default"},
+		{"shared environment default", "substitutions:\n  _ENVIRONMENT: dev\n  _REGION: europe-west1\nsteps:\n" + gated, `_ENVIRONMENT defaults to "dev"`},
+		{"apply on a pull request from a branch called main", subs + "steps:\n" + `  - id: apply
+    name: t
+    entrypoint: bash
+    args: ["-c", "if [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
+`, "can run on a pull request"},
 		{"no apply at all", subs + "steps:\n  - id: x\n    name: t\n    args: [\"true\"]\n", "has no terraform apply step"},
 		{"not yaml", "steps: [", "does not parse"},
 	}
