@@ -328,6 +328,14 @@ func CheckIAM(t *Tree) []Finding {
 
 const frameworkImport = "github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+// registerFuncs are the calls that register an entry point, by import path:
+// the framework's own, and shared/cloudfn's Register (functions.HTTP behind
+// one per-request CloudEvent decoder).
+var registerFuncs = map[string][]string{
+	frameworkImport: {"CloudEvent", "HTTP"},
+	"github.com/sluice-data/sluice/shared/cloudfn": {"Register"},
+}
+
 // BundleEntryPoints returns the names registered with functions.CloudEvent or
 // functions.HTTP in functions/*/*.go under repoRoot, and how many non-test Go
 // files it read. The name may be a string literal or a package-level string
@@ -380,16 +388,20 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 	seen := map[string]bool{}
 	for _, pf := range files {
 		f := pf.file
-		local := ""
+		registrars := map[string][]string{} // local package name -> registering functions
 		for _, im := range f.Imports {
-			if v, _ := strconv.Unquote(im.Path.Value); v == frameworkImport {
-				local = "functions"
-				if im.Name != nil {
-					local = im.Name.Name
-				}
+			v, _ := strconv.Unquote(im.Path.Value)
+			fns, ok := registerFuncs[v]
+			if !ok {
+				continue
 			}
+			local := path.Base(v)
+			if im.Name != nil {
+				local = im.Name.Name
+			}
+			registrars[local] = fns
 		}
-		if local == "" {
+		if len(registrars) == 0 {
 			continue
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -401,7 +413,7 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 			if !ok {
 				return true
 			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != local || (sel.Sel.Name != "CloudEvent" && sel.Sel.Name != "HTTP") {
+			if id, ok := sel.X.(*ast.Ident); !ok || !slices.Contains(registrars[id.Name], sel.Sel.Name) {
 				return true
 			}
 			s, ok := "", false

@@ -457,6 +457,15 @@ func init() { ff.HTTP(EntryPoint, handle) }
 	write("functions/transform/names.go", `package transform
 const EntryPoint = "Transform"
 `)
+	write("functions/mask/mask.go", `package mask
+import "github.com/sluice-data/sluice/shared/cloudfn"
+const EntryPoint = "Mask"
+func init() { cloudfn.Register(EntryPoint, handle) }
+`)
+	write("functions/export/export.go", `package export
+import "github.com/sluice-data/sluice/shared/logging"
+func init() { logging.Register("NotAnEntryPoint", nil) }
+`)
 	write("functions/transform/transform_test.go", `package transform
 import "github.com/GoogleCloudPlatform/functions-framework-go/functions"
 func init() { functions.HTTP("TestOnly", nil) }
@@ -465,8 +474,8 @@ func init() { functions.HTTP("TestOnly", nil) }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || strings.Join(got, ",") != "Ingest,Transform" {
-		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Transform] from 3", got, n)
+	if n != 5 || strings.Join(got, ",") != "Ingest,Mask,Transform" {
+		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Mask Transform] from 5", got, n)
 	}
 }
 
