@@ -18,6 +18,16 @@ terraform {
       source  = "hashicorp/google-beta"
       version = ">= 7.0, < 8.0"
     }
+    # Used by the module with their default configuration; declared here so
+    # the caller's lock file and tests (mock_provider) cover them too.
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.5, < 3.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.6, < 4.0"
+    }
   }
 
   # State lives in a bucket so that Cloud Build (an ephemeral workspace) and
