@@ -64,3 +64,29 @@ run "function_settings_pass_through" {
     error_message = "a partial function_settings object is accepted"
   }
 }
+
+# README, step 3: terraform plan -var="project_id=$PROJECT" -var="region=$REGION"
+# -var="environment=$ENV"; Operations: terraform output dead_letter_subscriptions
+# and function_roles.
+run "walkthrough" {
+  command = plan
+
+  variables {
+    project_id  = "my-sluice-dev"
+    region      = "europe-west1"
+    environment = "acmedev"
+  }
+
+  assert {
+    condition     = output.function_environment == { SLUICE_PROJECT = "my-sluice-dev", SLUICE_ENV = "acmedev", SLUICE_REGION = "europe-west1" }
+    error_message = "the three -var values reach the functions"
+  }
+  assert {
+    condition     = output.dead_letter_subscriptions["source/events"] == "acmedev-ingest-events-dead-letter-inspect"
+    error_message = "terraform output dead_letter_subscriptions names the subscriptions to pull"
+  }
+  assert {
+    condition     = contains(output.function_roles.mask, "roles/secretmanager.secretAccessor on secret acmedev-sluice-token-key")
+    error_message = "terraform output function_roles shows the matrix"
+  }
+}
