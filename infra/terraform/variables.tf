@@ -86,7 +86,7 @@ variable "function_settings" {
 
   validation {
     # Cloud Run serves concurrent requests only with at least one whole vCPU.
-    condition     = alltrue([for name, f in var.function_settings : f.concurrency == 1 || tonumber(f.cpu) >= 1])
+    condition     = alltrue([for name, f in var.function_settings : f.concurrency == 1 || try(tonumber(f.cpu) >= 1, false)])
     error_message = "function_settings: a function with concurrency above 1 needs cpu of at least 1 (for example cpu = \"1\")."
   }
 }
