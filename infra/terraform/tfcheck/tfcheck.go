@@ -4,8 +4,12 @@
 // pipeline makes: every function the Go bundle registers is deployed with that
 // entry point (and nothing else is), every source in pipeline.yaml gets a
 // topic, a trigger, a retry policy and a dead-letter topic, no IAM grant uses
-// a basic role, no bucket can be public, and every variable is typed and
-// described.
+// a basic role or a public principal, no bucket can be public, every variable
+// is typed and described, the function bundle holds every package the root
+// package imports, and cloudbuild.yaml applies only from main, never on a
+// pull request, with no shared default environment. The Terraform tests
+// (terraform test, mock providers) check the planned values; these checks
+// cover what a plan cannot show or what must hold without providers.
 //
 // It is not a Terraform evaluator: it evaluates locals and for_each
 // expressions that depend only on pipeline.yaml and variable defaults, with a
