@@ -179,6 +179,10 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 // scalar reads a top-level scalar into m without boxing it; false when
 // the value is an object or array (or broken: value() reports it).
 func (s *scanner) scalar(m *member) bool {
+	if s.i >= len(s.b) {
+		// A record that ends after a colon: value() reports it.
+		return false
+	}
 	switch c := s.b[s.i]; {
 	case c == '"':
 		st, ok := s.str()

@@ -63,6 +63,14 @@ func TestParseObjectReasons(t *testing.T) {
 		`[{"a":1}]`:                              ReasonNotAnObject,
 		`{"a":1} {"b":2}`:                        ReasonInvalidJSON,
 		`{"a":1`:                                 ReasonInvalidJSON,
+		`{"a":`:                                  ReasonInvalidJSON,
+		`{"a": `:                                 ReasonInvalidJSON,
+		`{"order_id": "x", "total": `:            ReasonInvalidJSON,
+		`{"a":-`:                                 ReasonInvalidJSON,
+		`{"a":1,`:                                ReasonInvalidJSON,
+		`{"a":[`:                                 ReasonInvalidJSON,
+		`{"a":"\u12`:                             ReasonInvalidJSON,
+		`{"a":"\`:                                ReasonInvalidJSON,
 		`{"a":"` + strings.Repeat("x", 10) + `}`: ReasonInvalidJSON,
 	} {
 		_, rerr := parseObject([]byte(in), 8, nil)
