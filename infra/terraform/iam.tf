@@ -12,6 +12,14 @@ locals {
     export    = module.export_function.service_account_member
   }
 
+  # Grants each function module makes to its own account (mounted secrets).
+  function_secret_access = {
+    ingest    = module.ingest_function.secret_access
+    transform = module.transform_function.secret_access
+    mask      = module.mask_function.secret_access
+    export    = module.export_function.secret_access
+  }
+
   # Which function may do what to which dataset.
   dataset_grants = [
     { fn = "ingest", dataset = "raw", role = "roles/bigquery.dataEditor" },

@@ -60,3 +60,8 @@ output "function_environment" {
   description = "Environment variables every function receives."
   value       = module.sluice.function_environment
 }
+
+output "function_roles" {
+  description = "Per function, every role its service account holds and on what."
+  value       = module.sluice.function_roles
+}
