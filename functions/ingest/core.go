@@ -56,6 +56,8 @@ type Lander struct {
 	// Limits bound messages, records and objects; zero fields take defaults.
 	Limits Limits
 
+	hooks hooks // test seams (contain.go)
+
 	ensured sync.Map // dataset.table → *bigquery.TableMetadata
 	tables  sync.Map // source → *table
 }
@@ -209,6 +211,9 @@ func (b *batch) ready() {
 }
 
 func (b *batch) flush(ctx context.Context) error {
+	if b.l.hooks.flush != nil {
+		b.l.hooks.flush()
+	}
 	b.ready()
 	if b.t.inferred && len(b.rows) > 0 {
 		// Rows typed before a concurrent delivery grew the table are sent in
@@ -275,7 +280,8 @@ type Origin struct {
 
 // LandPayload lands one payload (a message body, or a reject being
 // replayed) for a source.
-func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byte, o Origin) (Result, error) {
+func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byte, o Origin) (res Result, err error) {
+	defer l.containDelivery(ctx, &res, &err, src.Name, o.Name, "message "+o.Name, data)
 	lim := l.Limits.withDefaults()
 	one := func(reason RejectReason, detail string) (Result, error) {
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, reason, detail, data, o.Name}})
@@ -313,7 +319,7 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
+			rec, rerr, err := l.safeType(ctx, t, ms, raw, &b.a)
 			if err != nil {
 				return Result{}, err
 			}
@@ -343,7 +349,7 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 		if len(recs) > 1 {
 			recOrigin = b.a.lineOrigin(o.Name, '#', r.line)
 		}
-		rec, m2, rerr, err := l.prepare(ctx, t, r.bytes, ms, &b.a)
+		rec, m2, rerr, err := l.safePrepare(ctx, t, r.bytes, ms, &b.a)
 		ms = m2
 		if err != nil {
 			return Result{}, err
@@ -425,13 +431,14 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 // derived from bucket, object, generation and line; large ones are staged
 // as NDJSON and loaded by a job whose id is derived from bucket, object and
 // generation. Either way a second finalize event lands nothing new.
-func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (Result, error) {
+func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (res Result, err error) {
 	origin := fmt.Sprintf("gs://%s/%s#%d", obj.Bucket, obj.Name, obj.Generation)
 	src, ok := l.Pipeline.SourceForObject(obj.Name)
 	if !ok {
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource,
 			fmt.Sprintf("object %q is under no gcs_prefix in pipeline.yaml", obj.Name), nil, origin}})
 	}
+	defer l.containDelivery(ctx, &res, &err, src.Name, origin, "object "+origin+" (re-finalize it, or copy it back from the archive, once fixed)", nil)
 	lim := l.Limits.withDefaults()
 	t, err := l.tableFor(ctx, src)
 	if err != nil {
@@ -574,7 +581,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
+			rec, rerr, err := l.safeType(ctx, t, ms, raw, &b.a)
 			if err := land(rec, rerr, err, raw, line); err != nil {
 				return b.res, err
 			}
@@ -613,7 +620,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				continue
 			}
 			total++
-			rec, m2, rerr, err := l.prepare(ctx, t, raw, ms, &b.a)
+			rec, m2, rerr, err := l.safePrepare(ctx, t, raw, ms, &b.a)
 			ms = m2
 			if rerr != nil || err != nil {
 				raw = bytes.Clone(raw)
