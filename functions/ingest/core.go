@@ -66,6 +66,7 @@ type Lander struct {
 type Result struct {
 	Landed   int
 	Rejected int
+	Blank    int // empty or whitespace-only lines, skipped (not rejected)
 }
 
 // reject is one record that did not land.
@@ -295,11 +296,14 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 	}
 	b := &batch{l: l, t: t, now: l.Now().UTC()}
 	var ms []member
+	// A UTF-8 byte order mark is not part of the first record (the reject
+	// keeps data as sent).
+	body := bytes.TrimPrefix(data, utf8BOM)
 	if src.Format == FormatCSV {
-		if len(bytes.TrimSpace(data)) == 0 {
+		if len(bytes.TrimSpace(body)) == 0 {
 			return one(ReasonEmpty, "message has no data")
 		}
-		cr, err := newCSVReader(bytes.NewReader(data))
+		cr, err := newCSVReader(bytes.NewReader(body))
 		if err != nil {
 			return one(ReasonInvalidCSV, "header: "+err.Error())
 		}
@@ -337,17 +341,22 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 		}
 		return b.res, b.flush(ctx)
 	}
-	recs, rerr := splitPayload(data, lim.MaxDepth)
+	recs, blank, rerr := splitPayload(body, lim.MaxDepth)
 	if rerr != nil {
 		return one(rerr.reason, "JSON array: "+rerr.detail)
 	}
 	if len(recs) == 0 {
 		return one(ReasonEmpty, "message has no data")
 	}
+	b.res.Blank = blank
 	for _, r := range recs {
 		recOrigin := o.Name
 		if len(recs) > 1 {
 			recOrigin = b.a.lineOrigin(o.Name, '#', r.line)
+		}
+		if len(r.bytes) > lim.MaxInsertRowBytes {
+			b.reject(ReasonTooLarge, fmt.Sprintf("record is %d bytes; insertAll takes rows up to %d bytes (MaxInsertRowBytes, under BigQuery's 10 MB streaming row and request limits): send it in a file, where it lands through a load job", len(r.bytes), lim.MaxInsertRowBytes), r.bytes, recOrigin)
+			continue
 		}
 		rec, m2, rerr, err := l.safePrepare(ctx, t, r.bytes, ms, &b.a)
 		ms = m2
@@ -514,6 +523,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		b.stage = stageW
 		b.a.reuse = true // each row is encoded before the next is typed
 	}
+	lineOrigin := func(line int) string { return b.a.lineOrigin(origin, ':', line) }
 	// readErr classifies a read failure: the object's own read failing is
 	// worth a retry; broken or exploding data is kept as a reject.
 	readErr := func(err error, line int) (bool, error) {
@@ -524,16 +534,15 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		if cr.err != nil {
 			return false, fmt.Errorf("read %s line %d: %w", origin, line, cr.err)
 		}
-		reason := ReasonInvalidJSON
+		reason, what := ReasonInvalidJSON, "the object cannot be read"
 		if guard != nil {
-			reason = ReasonInvalidGzip
+			reason, what = ReasonInvalidGzip, "the gzip stream is truncated or corrupt"
 		}
-		b.reject(reason, fmt.Sprintf("after line %d: %v", line, err), nil, origin)
+		b.reject(reason, fmt.Sprintf("line %d onward: %s (%v); the %d complete lines before it were kept", line, what, err, line-1), nil, lineOrigin(line))
 		return true, nil
 	}
 	total := 0
 	var ms []member
-	lineOrigin := func(line int) string { return b.a.lineOrigin(origin, ':', line) }
 	land := func(rec *typed, rerr *recordError, err error, raw []byte, line int) error {
 		if err != nil {
 			return err
@@ -551,6 +560,12 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return b.add(ctx, rec, lineOrigin(line), raw, line)
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
+	skipBOM(br)
+	// insertAll refuses rows over 10 MB; the load path takes them.
+	maxLine := lim.MaxRecordBytes
+	if !useLoad && lim.MaxInsertRowBytes < maxLine {
+		maxLine = lim.MaxInsertRowBytes
+	}
 	switch {
 	case src.Format == FormatCSV:
 		c, err := newCSVReader(br)
@@ -593,21 +608,21 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				arr = true
 			}
 		}
-		ar := &arrayReader{br: br, max: lim.MaxRecordBytes}
+		ar := &arrayReader{br: br, max: maxLine}
 		for line := 1; ; line++ {
 			var raw []byte
 			var err error
 			if arr {
 				raw, err = ar.next()
 			} else {
-				raw, err = readLine(br, lim.MaxRecordBytes)
+				raw, err = readLine(br, maxLine)
 			}
 			if err == io.EOF {
 				break
 			}
 			if errors.Is(err, errLineTooLong) {
 				total++
-				b.reject(ReasonTooLarge, fmt.Sprintf("line %d is longer than %d bytes", line, lim.MaxRecordBytes), raw, lineOrigin(line))
+				b.reject(ReasonTooLarge, lineTooLong(line, maxLine, lim, useLoad), raw, lineOrigin(line))
 				continue
 			}
 			if err != nil {
@@ -617,6 +632,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				break
 			}
 			if len(bytes.TrimSpace(raw)) == 0 {
+				b.res.Blank++
 				continue
 			}
 			total++
@@ -651,6 +667,25 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return b.res, err
 	}
 	return b.res, nil
+}
+
+// utf8BOM is the UTF-8 byte order mark some producers (spreadsheet exports,
+// Windows tools) put at the start of a file.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// skipBOM drops a byte order mark at the start of a stream.
+func skipBOM(br *bufio.Reader) {
+	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+}
+
+// lineTooLong is the detail of a too_large line: which limit, and what to do.
+func lineTooLong(line, max int, lim Limits, useLoad bool) string {
+	if !useLoad && max < lim.MaxRecordBytes {
+		return fmt.Sprintf("line %d is longer than %d bytes, the largest row insertAll takes (MaxInsertRowBytes; BigQuery's streaming limit is 10 MB): objects of at least LoadThreshold (%d bytes) land through a load job, which takes lines up to MaxRecordBytes (%d)", line, max, lim.LoadThreshold, lim.MaxRecordBytes)
+	}
+	return fmt.Sprintf("line %d is longer than %d bytes, the MaxRecordBytes limit", line, max)
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {
