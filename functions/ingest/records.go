@@ -51,15 +51,15 @@ const DefaultMaxInsertRowBytes = 8 << 20
 // Limits bound what one message, record or object may cost. Zero fields
 // take the defaults.
 type Limits struct {
-	MaxMessageBytes int   // one Pub/Sub message; default 10 MiB (Pub/Sub's own limit)
-	MaxRecordBytes  int   // one record or line; default MaxRecordBytes
+	MaxMessageBytes int // one Pub/Sub message; default 10 MiB (Pub/Sub's own limit)
+	MaxRecordBytes  int // one record or line; default MaxRecordBytes
 	// MaxInsertRowBytes: records sent through insertAll (messages, objects
 	// under LoadThreshold) are at most this long; default
 	// DefaultMaxInsertRowBytes.
 	MaxInsertRowBytes int
-	MaxDepth        int   // nesting of objects and arrays; default 32
-	MaxGzipRatio    int64 // decompressed bytes per compressed byte; default 100
-	MaxGzipBytes    int64 // decompressed bytes of one object; default 8 GiB
+	MaxDepth          int   // nesting of objects and arrays; default 32
+	MaxGzipRatio      int64 // decompressed bytes per compressed byte; default 100
+	MaxGzipBytes      int64 // decompressed bytes of one object; default 8 GiB
 	// LoadThreshold: objects of at least this many (compressed) bytes land
 	// through a staging file and a load job; smaller ones use insertAll.
 	// Default 8 MiB; negative never loads.
