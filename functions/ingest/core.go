@@ -832,6 +832,20 @@ func rowIndex(s bigquery.Schema, name string) int {
 	return 0
 }
 
+// Rejects must always be writable: BigQuery refuses an insertAll request
+// over 10 MB and a row over 10 MB, and losing a reject would lose data.
+const (
+	// RejectInlineMax: a payload above this many bytes is kept in full in
+	// the archive bucket under _rejects/<source>/<date>/<reject id>; the
+	// row keeps its first RejectHeadBytes, size, SHA-256 and payload_uri.
+	RejectInlineMax = 1 << 20
+	RejectHeadBytes = 4 << 10
+	// rejectsRequestMax bounds the (estimated) bytes of one rejects insertAll.
+	rejectsRequestMax = 8 << 20
+	// rejectDetailMax bounds a detail (a stack is a few KB).
+	rejectDetailMax = 64 << 10
+)
+
 // writeRejects keeps records that could not land, with a deterministic id so
 // a redelivered message does not keep them twice.
 func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
@@ -843,26 +857,85 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		return err
 	}
 	now := l.Now().UTC()
-	rows := make([]*bigquery.ValuesSaver, len(rs))
-	for i, r := range rs {
+	var rows []*bigquery.ValuesSaver
+	size := 0
+	put := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := l.BigQuery.Dataset(l.Names.Ops).Table(RejectsTable).Inserter().Put(ctx, rows); err != nil {
+			// Losing a reject would lose data: retry the whole trigger.
+			return fmt.Errorf("bigquery.Inserter(%s.%s).Put: %w", l.Names.Ops, RejectsTable, err)
+		}
+		rows, size = rows[:0], 0
+		return nil
+	}
+	for _, r := range rs {
 		sum := sha256.Sum256([]byte(r.origin + "\x00" + string(r.reason) + "\x00" + string(r.payload)))
 		id := hex.EncodeToString(sum[:16])
+		detail := r.detail
+		if len(detail) > rejectDetailMax {
+			detail = strings.ToValidUTF8(detail[:rejectDetailMax], "") + "…"
+		}
 		vals := map[string]bigquery.Value{
-			"reject_id": id, "source": r.source, "reason": string(r.reason), "detail": r.detail,
+			"reject_id": id, "source": r.source, "reason": string(r.reason), "detail": detail,
 			"payload": r.payload, "origin": r.origin, "received_at": now,
+		}
+		if r.payload != nil {
+			psum := sha256.Sum256(r.payload)
+			vals["payload_size"] = int64(len(r.payload))
+			vals["payload_sha256"] = hex.EncodeToString(psum[:])
+		}
+		if len(r.payload) > RejectInlineMax {
+			uri, err := l.archivePayload(ctx, r.source, now, id, r.payload)
+			if err != nil {
+				return err
+			}
+			vals["payload"], vals["payload_uri"] = r.payload[:RejectHeadBytes], uri
 		}
 		row := make([]bigquery.Value, len(meta.Schema))
 		for j, f := range meta.Schema {
 			row[j] = vals[f.Name]
 		}
-		rows[i] = &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row}
-		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", r.detail, "origin", r.origin)
+		// BYTES travel base64-encoded: 4/3 of the payload, plus the rest.
+		n := len(vals["payload"].([]byte))*4/3 + len(detail) + len(r.origin) + len(r.source) + 512
+		if size+n > rejectsRequestMax || len(rows) >= insertBatch {
+			if err := put(); err != nil {
+				return err
+			}
+		}
+		rows = append(rows, &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row})
+		size += n
+		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", firstLine(detail), "origin", r.origin)
 	}
-	if err := l.BigQuery.Dataset(l.Names.Ops).Table(RejectsTable).Inserter().Put(ctx, rows); err != nil {
-		// Losing a reject would lose data: retry the whole trigger.
-		return fmt.Errorf("bigquery.Inserter(%s.%s).Put: %w", l.Names.Ops, RejectsTable, err)
+	return put()
+}
+
+// archivePayload keeps a large reject payload in full in the archive
+// bucket and returns its gs:// URI. The name is the reject id, so a
+// redelivery writes the same bytes to the same object.
+func (l *Lander) archivePayload(ctx context.Context, source string, day time.Time, id string, payload []byte) (string, error) {
+	if source == "" {
+		source = "_unknown"
 	}
-	return nil
+	name := fmt.Sprintf("_rejects/%s/%s/%s", source, day.Format("2006-01-02"), id)
+	w := l.Storage.Bucket(l.Names.Archive).Object(name).NewWriter(ctx)
+	w.ContentType = "application/octet-stream"
+	if _, err := w.Write(payload); err != nil {
+		w.Close()
+		return "", fmt.Errorf("storage.Writer(gs://%s/%s): %w", l.Names.Archive, name, err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("storage.Writer(gs://%s/%s).Close: %w", l.Names.Archive, name, err)
+	}
+	return "gs://" + l.Names.Archive + "/" + name, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // RawSchema is a source's declared schema plus the metadata columns
@@ -877,7 +950,10 @@ func RejectsSchema() bigquery.Schema {
 		{Name: "source", Type: bigquery.StringFieldType, Description: "source name; empty when no source matched"},
 		{Name: "reason", Type: bigquery.StringFieldType, Required: true, Description: "stable reason code"},
 		{Name: "detail", Type: bigquery.StringFieldType, Description: "what exactly was wrong"},
-		{Name: "payload", Type: bigquery.BytesFieldType, Description: "the original bytes of the record"},
+		{Name: "payload", Type: bigquery.BytesFieldType, Description: "the original bytes of the record (the first 4 KB when payload_uri is set)"},
+		{Name: "payload_size", Type: bigquery.IntegerFieldType, Description: "bytes in the whole payload"},
+		{Name: "payload_sha256", Type: bigquery.StringFieldType, Description: "SHA-256 of the whole payload, hex"},
+		{Name: "payload_uri", Type: bigquery.StringFieldType, Description: "gs:// object holding the whole payload when it is over 1 MB; NULL otherwise"},
 		{Name: "origin", Type: bigquery.StringFieldType, Description: "message or object (and line) it came from"},
 		{Name: "received_at", Type: bigquery.TimestampFieldType, Required: true},
 		{Name: "replayed_at", Type: bigquery.TimestampFieldType, Description: "when `sluice replay` re-submitted it; NULL until then"},

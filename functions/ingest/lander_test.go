@@ -35,6 +35,7 @@ var (
 	bqSrv *bqemu.Server
 	bqc   *bigquery.Client
 	gcsc  *storage.Client
+	bqURL string // the BigQuery emulator's endpoint
 
 	stackOnce  sync.Once
 	stackClose []func()
@@ -90,6 +91,7 @@ func stack() {
 		stackClose = append(stackClose, func() { bqSrv.Close() })
 		hs := httptest.NewServer(bqSrv.Handler())
 		stackClose = append(stackClose, hs.Close)
+		bqURL = hs.URL
 		if bqc, err = bigquery.NewClient(ctx, "p", option.WithEndpoint(hs.URL), option.WithoutAuthentication()); err != nil {
 			panic(err)
 		}
