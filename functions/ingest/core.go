@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -534,11 +535,18 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		if cr.err != nil {
 			return false, fmt.Errorf("read %s line %d: %w", origin, line, cr.err)
 		}
-		reason, what := ReasonInvalidJSON, "the object cannot be read"
-		if guard != nil {
+		reason, what := ReasonInvalidJSON, "the data cannot be read"
+		if src.Format == FormatCSV {
+			reason = ReasonInvalidCSV
+		}
+		if guard != nil && isStreamErr(err) {
 			reason, what = ReasonInvalidGzip, "the gzip stream is truncated or corrupt"
 		}
-		b.reject(reason, fmt.Sprintf("line %d onward: %s (%v); the %d complete lines before it were kept", line, what, err, line-1), nil, lineOrigin(line))
+		kept := fmt.Sprintf("; the %d complete lines before it were kept", line-1)
+		if line <= 1 {
+			line, kept = 1, ""
+		}
+		b.reject(reason, fmt.Sprintf("line %d onward: %s (%v)%s", line, what, err, kept), nil, lineOrigin(line))
 		return true, nil
 	}
 	total := 0
@@ -667,6 +675,12 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return b.res, err
 	}
 	return b.res, nil
+}
+
+// isStreamErr: err is the gzip stream's own damage, not the data's.
+func isStreamErr(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &ce)
 }
 
 // utf8BOM is the UTF-8 byte order mark some producers (spreadsheet exports,

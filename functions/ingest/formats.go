@@ -202,6 +202,15 @@ type arrayReader struct {
 
 var errNotArray = errors.New("not a JSON array")
 
+// arrayCut: the stream ended (cleanly) inside the array; a read error of
+// the stream itself (a truncated gzip stream) is returned as it is.
+func arrayCut(err error) error {
+	if err == io.EOF {
+		return errors.New("JSON array: the data ends before the array's closing ]")
+	}
+	return fmt.Errorf("JSON array: %w", err)
+}
+
 // next returns the next element's bytes; errLineTooLong when it is longer
 // than max (it is skipped); io.EOF after the last.
 func (a *arrayReader) next() ([]byte, error) {
@@ -221,13 +230,16 @@ func (a *arrayReader) next() ([]byte, error) {
 	}
 	if !a.begun {
 		c, err := skipWS()
+		if err != nil && err != io.EOF {
+			return nil, arrayCut(err)
+		}
 		if err != nil || c != '[' {
 			return nil, errNotArray
 		}
 		a.begun = true
 		c, err = skipWS()
 		if err != nil {
-			return nil, errNotArray
+			return nil, arrayCut(err)
 		}
 		if c == ']' {
 			a.done = true
@@ -237,7 +249,7 @@ func (a *arrayReader) next() ([]byte, error) {
 	}
 	c, err := skipWS()
 	if err != nil {
-		return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+		return nil, arrayCut(err)
 	}
 	var buf []byte
 	depth, inStr, esc := 0, false, false
@@ -263,12 +275,12 @@ func (a *arrayReader) next() ([]byte, error) {
 		}
 		c, err = a.br.ReadByte()
 		if err != nil {
-			return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+			return nil, arrayCut(err)
 		}
 		if depth == 0 && !inStr {
 			if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
 				if c, err = skipWS(); err != nil {
-					return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+					return nil, arrayCut(err)
 				}
 			}
 			if c == ',' || c == ']' {

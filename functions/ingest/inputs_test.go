@@ -186,3 +186,49 @@ func TestLinesOverTheInsertAllLimit(t *testing.T) {
 		t.Fatalf("message: %+v %v, want 1 landed, 1 rejected", res, err)
 	}
 }
+
+// Damage is named for what it is: broken CSV is invalid_csv, a JSON array
+// cut short is invalid_json, and a gzip stream cut short is invalid_gzip,
+// whatever the format inside.
+func TestDamageReasons(t *testing.T) {
+	csvSrc := config.Source{Name: "dmg_csv", Trigger: config.Trigger{GCSPrefix: "dmgcsv/"}, Format: "csv",
+		Schema: []config.Field{{Name: "id", Type: "STRING"}}}
+	arr := config.Source{Name: "dmg_arr", Trigger: config.Trigger{GCSPrefix: "dmgarr/"}, Format: "json",
+		Schema: []config.Field{{Name: "id", Type: "STRING"}}}
+	l := newLander(csvSrc, arr)
+	ctx := context.Background()
+	var rows strings.Builder
+	rows.WriteString("id\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&rows, "c%d\n", i)
+	}
+	csvGz, csvAt := gzFlushed(t, strings.SplitAfter(rows.String(), "\n"), 101) // header + 100 rows
+	var elems []string
+	elems = append(elems, "[")
+	for i := 0; i < 300; i++ {
+		elems = append(elems, fmt.Sprintf(`{"id":"a%d"},`+"\n", i))
+	}
+	elems = append(elems, `{"id":"last"}]`)
+	arrGz, arrAt := gzFlushed(t, elems, 101) // "[" + 100 elements
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		landed int
+		reason string
+	}{
+		{"dmgcsv/dup.csv", []byte("id,id\na,b\n"), 0, "invalid_csv"},
+		{"dmgcsv/cut.csv.gz", csvGz[:csvAt+5], 100, "invalid_gzip"},
+		{"dmgarr/cut.json", []byte(`[{"id":"x1"},{"id":"x2"},{"id":`), 2, "invalid_json"},
+		{"dmgarr/cut.json.gz", arrGz[:arrAt+5], 100, "invalid_gzip"},
+	} {
+		obj := put(t, c.name, c.data)
+		res, err := l.LandObject(ctx, obj)
+		if err != nil || res.Landed != c.landed || res.Rejected != 1 {
+			t.Errorf("%s: %+v %v, want %d landed and 1 reject", c.name, res, err, c.landed)
+		}
+		r := query(t, fmt.Sprintf("SELECT reason, detail FROM sluice_ops.rejects WHERE STARTS_WITH(origin, 'gs://landing/%s#%d')", c.name, obj.Generation))
+		if len(r) != 1 || r[0]["reason"] != c.reason {
+			t.Errorf("%s: rejects %v, want one %s", c.name, r, c.reason)
+		}
+	}
+}
