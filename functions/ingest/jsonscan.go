@@ -83,6 +83,10 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 		if !ok {
 			return nil, s.recErr()
 		}
+		if s.ws(); s.i != len(b) {
+			// "00", "1 2": not one JSON value at all (fuzzing found it).
+			return nil, &recordError{ReasonInvalidJSON, fmt.Sprintf("trailing data after the JSON %s at offset %d", jsonKind(v), s.i)}
+		}
 		return nil, &recordError{ReasonNotAnObject, fmt.Sprintf("want a JSON object, got %s", jsonKind(v))}
 	}
 	s.i++
