@@ -316,10 +316,16 @@ func CheckIAM(t *Tree) []Finding {
 
 // ---- entry points ----------------------------------------------------------
 
-const frameworkImport = "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+// registrars are the calls that register an entry point, by import path:
+// the framework's own, and shared/cloudfn's wrapper (which calls
+// functions.HTTP for the CloudEvent functions).
+var registrars = map[string]map[string]bool{
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions": {"CloudEvent": true, "HTTP": true},
+	"github.com/sluice-data/sluice/shared/cloudfn":                    {"Register": true},
+}
 
-// BundleEntryPoints returns the names registered with functions.CloudEvent or
-// functions.HTTP in functions/*/*.go under repoRoot, and how many non-test Go
+// BundleEntryPoints returns the names registered with functions.CloudEvent,
+// functions.HTTP or cloudfn.Register in functions/*/*.go under repoRoot, and how many non-test Go
 // files it read. The name may be a string literal or a package-level string
 // constant of the same package.
 func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error) {
@@ -370,16 +376,18 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 	seen := map[string]bool{}
 	for _, pf := range files {
 		f := pf.file
-		local := ""
+		local := map[string]map[string]bool{} // local package name -> registering funcs
 		for _, im := range f.Imports {
-			if v, _ := strconv.Unquote(im.Path.Value); v == frameworkImport {
-				local = "functions"
+			v, _ := strconv.Unquote(im.Path.Value)
+			if fns, ok := registrars[v]; ok {
+				name := path.Base(v)
 				if im.Name != nil {
-					local = im.Name.Name
+					name = im.Name.Name
 				}
+				local[name] = fns
 			}
 		}
-		if local == "" {
+		if len(local) == 0 {
 			continue
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -391,7 +399,7 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 			if !ok {
 				return true
 			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != local || (sel.Sel.Name != "CloudEvent" && sel.Sel.Name != "HTTP") {
+			if id, ok := sel.X.(*ast.Ident); !ok || !local[id.Name][sel.Sel.Name] {
 				return true
 			}
 			s, ok := "", false

@@ -411,6 +411,11 @@ func init() { functions.CloudEvent("Ingest", handle) }
 import ff "github.com/GoogleCloudPlatform/functions-framework-go/functions"
 func init() { ff.HTTP(EntryPoint, handle) }
 `)
+	write("functions/mask/mask.go", `package mask
+import "github.com/sluice-data/sluice/shared/cloudfn"
+const EntryPoint = "Mask"
+func init() { cloudfn.Register(EntryPoint, handle) }
+`)
 	write("functions/transform/names.go", `package transform
 const EntryPoint = "Transform"
 `)
@@ -422,8 +427,8 @@ func init() { functions.HTTP("TestOnly", nil) }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || strings.Join(got, ",") != "Ingest,Transform" {
-		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Transform] from 3", got, n)
+	if n != 4 || strings.Join(got, ",") != "Ingest,Mask,Transform" {
+		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Mask Transform] from 4", got, n)
 	}
 }
 
