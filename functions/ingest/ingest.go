@@ -40,7 +40,8 @@ func lander(c *gcp.Clients) *Lander {
 	if l, ok := landers[c]; ok {
 		return l
 	}
-	l := &Lander{BigQuery: c.BigQuery, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
+	l := &Lander{BigQuery: c.BigQuery, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log,
+		Coalesce: &Coalescer{}}
 	landers[c] = l
 	return l
 }
