@@ -454,13 +454,13 @@ func init() { functions.CloudEvent("Ingest", handle) }
 import ff "github.com/GoogleCloudPlatform/functions-framework-go/functions"
 func init() { ff.HTTP(EntryPoint, handle) }
 `)
-	write("functions/transform/names.go", `package transform
-const EntryPoint = "Transform"
-`)
 	write("functions/mask/mask.go", `package mask
 import "github.com/sluice-data/sluice/shared/cloudfn"
 const EntryPoint = "Mask"
 func init() { cloudfn.Register(EntryPoint, handle) }
+`)
+	write("functions/transform/names.go", `package transform
+const EntryPoint = "Transform"
 `)
 	write("functions/export/export.go", `package export
 import "github.com/sluice-data/sluice/shared/logging"
