@@ -182,6 +182,12 @@ func checkTyped(t *testing.T, b []byte, tb *table, rec *typed, rerr *recordError
 	if rec != nil && len(rec.row) != len(tb.snap.Load().schema) {
 		t.Fatalf("%q: row of %d values for %d columns", b, len(rec.row), len(tb.snap.Load().schema))
 	}
+	// The large-file path writes the row as NDJSON for a load job.
+	if rec != nil {
+		if j := appendRowJSON(nil, rec.schema, rec.row); !json.Valid(j) {
+			t.Fatalf("%q: staging row %s is not JSON", b, j)
+		}
+	}
 }
 
 // FuzzDebezium: taking a change event apart never panics; an event that
