@@ -56,11 +56,15 @@ func demoCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	progress := func(s string) { fmt.Fprintln(os.Stderr, "·", s) }
 	progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP) and functions")
-	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log})
+	// An emulator already named by its variable is used instead.
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	for _, env := range st.Reused {
+		progress(fmt.Sprintf("using the emulator at %s=%s", env, os.Getenv(env)))
+	}
 	sum, _, err := demo.Run(ctx, st, demo.Options{Events: *events, Seed: *seed, Progress: progress})
 	if err != nil {
 		return err

@@ -29,10 +29,10 @@ func devCmd(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	workdir := fs.String("workdir", ".sluice/dev", "directory for state: BigQuery file, objects, key, logs")
 	control := fs.String("control", defaultControl, "address of the control endpoint that `sluice run` calls")
-	pubsubAddr := fs.String("pubsub-addr", "127.0.0.1:8085", "Pub/Sub emulator address")
-	gcsAddr := fs.String("gcs-addr", "127.0.0.1:4443", "Cloud Storage emulator address")
-	bqAddr := fs.String("bigquery-addr", "127.0.0.1:9050", "BigQuery emulator address")
-	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address")
+	pubsubAddr := fs.String("pubsub-addr", "127.0.0.1:8085", "Pub/Sub emulator address (unless PUBSUB_EMULATOR_HOST names one to use)")
+	gcsAddr := fs.String("gcs-addr", "127.0.0.1:4443", "Cloud Storage emulator address (unless STORAGE_EMULATOR_HOST names one to use)")
+	bqAddr := fs.String("bigquery-addr", "127.0.0.1:9050", "BigQuery emulator address (unless BIGQUERY_EMULATOR_HOST names one to use)")
+	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address (unless DLP_EMULATOR_HOST names one to use)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +60,9 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	defer f.Close()
 	logging.Output = f
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Persist: true, Schedules: true, Log: log,
+	// An emulator already named by its variable (for example the Cloud
+	// SDK's Pub/Sub emulator) is used instead of starting one.
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Persist: true, Schedules: true, Log: log, External: true,
 		PubSubAddr: o.pubsub, StorageAddr: o.gcs, BigQueryAddr: o.bigquery, DLPAddr: o.dlp})
 	if err != nil {
 		return err
@@ -74,11 +76,14 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	go srv.Serve(lis)
 	defer srv.Close()
 	fmt.Fprintf(out, "export SLUICE_PROJECT=%s\n", st.Opts.Project)
-	fmt.Fprintf(out, "export PUBSUB_EMULATOR_HOST=%s\n", st.PubSub.Addr)
-	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.Storage.Addr)
+	fmt.Fprintf(out, "export PUBSUB_EMULATOR_HOST=%s\n", st.PubSubAddr)
+	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.StorageAddr)
 	fmt.Fprintf(out, "export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
 	fmt.Fprintf(out, "export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
 	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
+	for _, env := range st.Reused {
+		fmt.Fprintf(os.Stderr, "sluice dev: using the emulator at %s=%s\n", env, os.Getenv(env))
+	}
 	fmt.Fprintf(os.Stderr, "sluice dev: functions at %s, state in %s, function logs in %s; Ctrl-C stops\n",
 		st.FunctionsURL, abs, filepath.Join(abs, "functions.log"))
 	<-ctx.Done()

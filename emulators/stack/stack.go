@@ -4,11 +4,20 @@
 // Eventarc and Cloud Scheduler do. The functions reach the emulators through
 // the same environment variables they would read in the cloud, so the stack
 // sets those variables for the whole process: run one stack per process.
+//
+// With Options.External, an emulator already named by its variable
+// (PUBSUB_EMULATOR_HOST, STORAGE_EMULATOR_HOST, BIGQUERY_EMULATOR_HOST,
+// DLP_EMULATOR_HOST) is used instead of starting one, for example the Cloud
+// SDK's Pub/Sub emulator. The stack then creates what it needs there (topics,
+// subscriptions, buckets, the landing bucket's notification) and its field
+// for that emulator (PubSub, Storage, BigQuery, DLP) stays nil: faults cannot
+// be injected into a server the stack does not own.
 package stack
 
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,11 +26,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+	"google.golang.org/api/googleapi"
 
 	// The deployable bundle: registers Ingest, Transform, Mask and Export.
 	_ "github.com/sluice-data/sluice"
@@ -48,26 +60,46 @@ type Options struct {
 	PubSubAddr, StorageAddr, BigQueryAddr, DLPAddr string
 	Schedules                                      bool // run the cron schedules from pipeline.yaml
 	MaxAttempts                                    int  // deliveries before a message is dead-lettered (default 5)
-	Log                                            *slog.Logger
+	// External uses the emulators the environment already names (see the
+	// package doc) instead of starting them; the Addr fields then do not
+	// apply to those.
+	External bool
+	Log      *slog.Logger
 }
+
+// Emulator variables, one per service.
+const (
+	PubSubEnv   = "PUBSUB_EMULATOR_HOST"
+	StorageEnv  = "STORAGE_EMULATOR_HOST"
+	BigQueryEnv = "BIGQUERY_EMULATOR_HOST"
+	DLPEnv      = "DLP_EMULATOR_HOST"
+)
 
 // Stack is a running local sluice.
 type Stack struct {
 	Opts         Options
 	Pipeline     *config.Pipeline
 	Clients      *gcp.Clients
-	PubSub       *pubsub.Server
-	Storage      *gcs.Server
-	BigQuery     *bigquery.Server
+	PubSub       *pubsub.Server // nil when external
+	PubSubAddr   string
+	Storage      *gcs.Server // nil when external
+	StorageAddr  string
+	BigQuery     *bigquery.Server // nil when external
 	BigQueryAddr string
-	DLP          *dlp.Server
+	DLP          *dlp.Server // nil when external
 	DLPAddr      string
 	FunctionsURL string
 	Router       *router.Router
+	// Reused lists the variables whose external emulator the stack uses.
+	Reused []string
 
 	bqHTTP *http.Server
 	cancel context.CancelFunc
 	done   chan struct{}
+	// prevEnv holds the values the stack's Setenv calls replaced.
+	prevEnv map[string]*string
+	// bqWrites counts insertAll requests reaching the in-process BigQuery.
+	bqWrites atomic.Int64
 }
 
 // LandingNotifications is the topic the landing bucket notifies.
@@ -110,59 +142,88 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 	}()
 
+	// external returns the address an external emulator is named by, if
+	// the stack is to use it.
+	external := func(env string) string {
+		if !o.External {
+			return ""
+		}
+		if v := os.Getenv(env); v != "" {
+			s.Reused = append(s.Reused, env)
+			return v
+		}
+		return ""
+	}
+	s.setenv("SLUICE_PROJECT", o.Project)
+	s.unsetenv("SLUICE_ENV")
+
 	// Pub/Sub first: the storage fake publishes notifications through it.
-	if s.PubSub, err = pubsub.New(o.PubSubAddr); err != nil {
-		return nil, err
+	if s.PubSubAddr = external(PubSubEnv); s.PubSubAddr == "" {
+		if s.PubSub, err = startPubSub(o.PubSubAddr); err != nil {
+			return nil, err
+		}
+		s.PubSubAddr = s.PubSub.Addr
+		s.setenv(PubSubEnv, s.PubSubAddr)
 	}
-	os.Setenv("PUBSUB_EMULATOR_HOST", s.PubSub.Addr)
-	os.Setenv("SLUICE_PROJECT", o.Project)
-	os.Unsetenv("SLUICE_ENV")
 
-	gcsRoot := ""
-	if o.Persist {
-		gcsRoot = filepath.Join(o.Workdir, "gcs")
+	if s.StorageAddr = external(StorageEnv); s.StorageAddr == "" {
+		gcsRoot := ""
+		if o.Persist {
+			gcsRoot = filepath.Join(o.Workdir, "gcs")
+		}
+		if s.Storage, err = gcs.New(gcs.Options{Addr: o.StorageAddr, Root: gcsRoot, Project: o.Project,
+			NotifyTopic: LandingNotifications, NotifyBucket: names.Landing,
+			Buckets: []string{names.Landing, names.Archive, names.Export}}); err != nil {
+			return nil, addrHint(err, o.StorageAddr, StorageEnv, "--gcs-addr")
+		}
+		s.StorageAddr = s.Storage.Addr
+		s.setenv(StorageEnv, s.StorageAddr)
 	}
-	if s.Storage, err = gcs.New(gcs.Options{Addr: o.StorageAddr, Root: gcsRoot, Project: o.Project,
-		NotifyTopic: LandingNotifications, NotifyBucket: names.Landing,
-		Buckets: []string{names.Landing, names.Archive, names.Export}}); err != nil {
-		return nil, err
-	}
-	os.Setenv("STORAGE_EMULATOR_HOST", s.Storage.Addr)
 
-	bqPath := ""
-	if o.Persist {
-		bqPath = filepath.Join(o.Workdir, "bigquery.duckdb")
+	if s.BigQueryAddr = external(BigQueryEnv); s.BigQueryAddr == "" {
+		bqPath := ""
+		if o.Persist {
+			bqPath = filepath.Join(o.Workdir, "bigquery.duckdb")
+		}
+		sc, err := storage.NewClient(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("storage.NewClient: %w", err)
+		}
+		if s.BigQuery, err = bigquery.New(bigquery.Options{Path: bqPath, Project: o.Project}.WithStorage(sc)); err != nil {
+			return nil, err
+		}
+		bqLis, err := listen(o.BigQueryAddr)
+		if err != nil {
+			return nil, addrHint(err, o.BigQueryAddr, BigQueryEnv, "--bigquery-addr")
+		}
+		s.BigQueryAddr = bqLis.Addr().String()
+		h := s.BigQuery.Handler()
+		s.bqHTTP = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/insertAll") {
+				s.bqWrites.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})}
+		go s.bqHTTP.Serve(bqLis)
+		s.setenv(BigQueryEnv, s.BigQueryAddr)
 	}
-	sc, err := storage.NewClient(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("storage.NewClient: %w", err)
-	}
-	if s.BigQuery, err = bigquery.New(bigquery.Options{Path: bqPath, Project: o.Project}.WithStorage(sc)); err != nil {
-		return nil, err
-	}
-	bqLis, err := listen(o.BigQueryAddr)
-	if err != nil {
-		return nil, err
-	}
-	s.BigQueryAddr = bqLis.Addr().String()
-	s.bqHTTP = &http.Server{Handler: s.BigQuery.Handler()}
-	go s.bqHTTP.Serve(bqLis)
-	os.Setenv("BIGQUERY_EMULATOR_HOST", s.BigQueryAddr)
 
-	s.DLP = dlp.NewServer(dlp.Options{})
-	dlpLis, err := listen(o.DLPAddr)
-	if err != nil {
-		return nil, err
+	if s.DLPAddr = external(DLPEnv); s.DLPAddr == "" {
+		s.DLP = dlp.NewServer(dlp.Options{})
+		dlpLis, err := listen(o.DLPAddr)
+		if err != nil {
+			return nil, addrHint(err, o.DLPAddr, DLPEnv, "--dlp-addr")
+		}
+		s.DLPAddr = dlpLis.Addr().String()
+		go s.DLP.Serve(dlpLis)
+		s.setenv(DLPEnv, s.DLPAddr)
 	}
-	s.DLPAddr = dlpLis.Addr().String()
-	go s.DLP.Serve(dlpLis)
-	os.Setenv("DLP_EMULATOR_HOST", s.DLPAddr)
 
 	keyFile, err := tokenKey(o.Workdir)
 	if err != nil {
 		return nil, err
 	}
-	os.Setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
+	s.setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
 
 	if s.FunctionsURL, err = startFunctions(); err != nil {
 		return nil, err
@@ -189,6 +250,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	for _, rt := range routes {
 		if err := s.Router.AddRoute(ctx, rt); err != nil {
+			return nil, err
+		}
+	}
+	if s.Storage == nil {
+		// An external Cloud Storage emulator: make the buckets and the
+		// landing bucket's notification the in-process one is started with.
+		if err := s.prepareStorage(ctx, names.Landing, names.Archive, names.Export); err != nil {
 			return nil, err
 		}
 	}
@@ -230,8 +298,14 @@ func (s *Stack) Schedule(name string) router.Schedule {
 	return router.Schedule{Name: name}
 }
 
-// Close stops the router and every emulator.
+// BigQueryWrites is the number of insertAll requests the in-process
+// BigQuery emulator has received (0 when it is external).
+func (s *Stack) BigQueryWrites() int64 { return s.bqWrites.Load() }
+
+// Close stops the router and every emulator the stack started, and puts
+// back the environment variables it changed.
 func (s *Stack) Close() error {
+	defer s.restoreEnv()
 	if s.cancel != nil {
 		s.cancel()
 		<-s.done
@@ -253,6 +327,97 @@ func (s *Stack) Close() error {
 	}
 	if s.PubSub != nil {
 		s.PubSub.Close()
+	}
+	return nil
+}
+
+func (s *Stack) setenv(k, v string) {
+	s.remember(k)
+	os.Setenv(k, v)
+}
+
+func (s *Stack) unsetenv(k string) {
+	s.remember(k)
+	os.Unsetenv(k)
+}
+
+func (s *Stack) remember(k string) {
+	if s.prevEnv == nil {
+		s.prevEnv = map[string]*string{}
+	}
+	if _, ok := s.prevEnv[k]; ok {
+		return
+	}
+	if v, ok := os.LookupEnv(k); ok {
+		s.prevEnv[k] = &v
+	} else {
+		s.prevEnv[k] = nil
+	}
+}
+
+func (s *Stack) restoreEnv() {
+	for k, v := range s.prevEnv {
+		if v == nil {
+			os.Unsetenv(k)
+		} else {
+			os.Setenv(k, *v)
+		}
+	}
+	s.prevEnv = nil
+}
+
+// startPubSub starts pstest on addr. pstest panics when it cannot listen:
+// listen first, so a busy address is an error that says what to do.
+func startPubSub(addr string) (srv *pubsub.Server, err error) {
+	if addr != "" {
+		l, err := listen(addr)
+		if err != nil {
+			return nil, addrHint(err, addr, PubSubEnv, "--pubsub-addr")
+		}
+		l.Close()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			srv, err = nil, addrHint(fmt.Errorf("pubsub emulator on %s: %v", addr, p), addr, PubSubEnv, "--pubsub-addr")
+		}
+	}()
+	return pubsub.New(addr)
+}
+
+// addrHint adds what to do to a failure to listen on a fixed address.
+func addrHint(err error, addr, env, flag string) error {
+	if addr == "" || !strings.Contains(err.Error(), "address already in use") {
+		return err
+	}
+	return fmt.Errorf("%w: something already listens on %s; if it is an emulator to use, set %s=%s (sluice dev and sluice demo then use it), else pass %s with a free address",
+		err, addr, env, addr, flag)
+}
+
+// prepareStorage creates the buckets and the landing bucket's
+// object-finalize notification on an external Cloud Storage emulator, if
+// they are missing.
+func (s *Stack) prepareStorage(ctx context.Context, landing string, others ...string) error {
+	sc := s.Clients.Storage
+	for _, b := range append([]string{landing}, others...) {
+		err := sc.Bucket(b).Create(ctx, s.Opts.Project, nil)
+		var gerr *googleapi.Error
+		if err != nil && !(errors.As(err, &gerr) && gerr.Code == http.StatusConflict) {
+			return fmt.Errorf("external Cloud Storage emulator (%s=%s): create bucket %s: %w", StorageEnv, s.StorageAddr, b, err)
+		}
+	}
+	ns, err := sc.Bucket(landing).Notifications(ctx)
+	if err != nil {
+		return fmt.Errorf("external Cloud Storage emulator (%s=%s): list notifications of %s: %w", StorageEnv, s.StorageAddr, landing, err)
+	}
+	for _, n := range ns {
+		if n.TopicID == LandingNotifications {
+			return nil
+		}
+	}
+	if _, err := sc.Bucket(landing).AddNotification(ctx, &storage.Notification{TopicProjectID: s.Opts.Project, TopicID: LandingNotifications,
+		PayloadFormat: storage.JSONPayload, EventTypes: []string{storage.ObjectFinalizeEvent}}); err != nil {
+		return fmt.Errorf("external Cloud Storage emulator (%s=%s): notify topic %s of new objects in %s (files dropped there trigger ingest): %w",
+			StorageEnv, s.StorageAddr, LandingNotifications, landing, err)
 	}
 	return nil
 }

@@ -60,6 +60,9 @@ type Lander struct {
 
 	// Limits bound messages, records and objects; zero fields take defaults.
 	Limits Limits
+	// Coalesce, when set, shares insertAll requests between concurrent
+	// deliveries (coalesce.go); nil sends one request per flush.
+	Coalesce *Coalescer
 
 	hooks hooks // test seams (contain.go)
 
@@ -784,12 +787,10 @@ func (l *Lander) insert(ctx context.Context, src *config.Source, rows []*bigquer
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
-	ins := l.BigQuery.Dataset(l.Names.Raw).Table(src.Name).Inserter()
 	// Valid rows land even when others in the request are refused (without
-	// this BigQuery refuses the whole request and marks the good rows
-	// "stopped").
-	ins.SkipInvalidRows = true
-	err := ins.Put(ctx, rows)
+	// skipInvalidRows BigQuery refuses the whole request and marks the good
+	// rows "stopped").
+	err := l.put(ctx, l.Names.Raw, src.Name, true, rows)
 	var gerr *googleapi.Error
 	if errors.As(err, &gerr) && (gerr.Code == 400 || gerr.Code == 413) {
 		// The request as a whole is refused (too large, or something in it
@@ -885,7 +886,7 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		if len(rows) == 0 {
 			return nil
 		}
-		if err := l.BigQuery.Dataset(l.Names.Ops).Table(RejectsTable).Inserter().Put(ctx, rows); err != nil {
+		if err := l.put(ctx, l.Names.Ops, RejectsTable, false, rows); err != nil {
 			// Losing a reject would lose data: retry the whole trigger.
 			return fmt.Errorf("bigquery.Inserter(%s.%s).Put: %w", l.Names.Ops, RejectsTable, err)
 		}

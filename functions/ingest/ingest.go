@@ -14,9 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/sluice-data/sluice/shared/cloudfn"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
@@ -26,7 +26,7 @@ import (
 const EntryPoint = "Ingest"
 
 func init() {
-	functions.CloudEvent(EntryPoint, Handle)
+	cloudfn.Register(EntryPoint, Handle)
 }
 
 var (
@@ -40,7 +40,8 @@ func lander(c *gcp.Clients) *Lander {
 	if l, ok := landers[c]; ok {
 		return l
 	}
-	l := &Lander{BigQuery: c.BigQuery, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
+	l := &Lander{BigQuery: c.BigQuery, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log,
+		Coalesce: &Coalescer{}}
 	landers[c] = l
 	return l
 }

@@ -1,0 +1,345 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"cloud.google.com/go/bigquery"
+	"google.golang.org/api/googleapi"
+)
+
+// Coalescer merges the insertAll rows of concurrent deliveries to one
+// function instance into one BigQuery insertAll request per table. A
+// request is sent when it holds MaxRows rows or about MaxBytes bytes, or
+// MaxWait after its first rows arrived, whichever comes first.
+//
+// Every caller of Put waits until the request that carried its rows has
+// answered, and gets back what a request of its own rows alone would have
+// said: nil, a bigquery.PutMultiError that indexes its own rows, or the
+// request's error. A failed request therefore fails every delivery whose
+// rows it carried, so each is retried; the rows' insertIds make that retry
+// idempotent. No caller returns nil before its rows are written.
+//
+// A request refused as a whole (400, 413), or one without SkipInvalidRows
+// where a row is refused (which stops every other row), is sent again as one
+// request per delivery, so one delivery's bad row never fails another's.
+//
+// The zero value is ready to use. A Coalescer is safe for concurrent use.
+type Coalescer struct {
+	MaxRows  int           // rows per request; default 500, BigQuery's recommended maximum
+	MaxBytes int           // estimated JSON bytes per request; default 5 MiB, half of BigQuery's 10 MB request limit
+	MaxWait  time.Duration // longest a row waits for company; default 5 ms
+	// MaxWrite bounds one request including the client's retries; default 2 min.
+	// A request also stops when every delivery waiting on it has given up.
+	MaxWrite time.Duration
+
+	mu    sync.Mutex
+	open  map[coalesceKey]*writeBatch
+	stats CoalesceStats
+}
+
+// CoalesceStats counts what a Coalescer did.
+type CoalesceStats struct {
+	Puts     int64 // Put calls (one per delivery flush)
+	Requests int64 // insertAll requests sent, isolated re-sends included
+	Rows     int64 // rows carried
+	Isolated int64 // combined requests re-sent one delivery at a time
+}
+
+type coalesceKey struct {
+	project, dataset, table string
+	skipInvalid             bool
+}
+
+// writeBatch is one insertAll request being filled or in flight.
+type writeBatch struct {
+	key     coalesceKey
+	table   *bigquery.Table
+	members []*carried
+	rows    int
+	bytes   int
+	timer   *time.Timer
+	sealed  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	waiting int // members still waiting; guarded by Coalescer.mu
+}
+
+// carried is one delivery's rows inside a writeBatch.
+type carried struct {
+	rows []*bigquery.ValuesSaver
+	err  error
+	done chan struct{}
+}
+
+const (
+	defaultCoalesceRows  = 500
+	defaultCoalesceBytes = 5 << 20
+	defaultCoalesceWait  = 5 * time.Millisecond
+	defaultCoalesceWrite = 2 * time.Minute
+)
+
+func (c *Coalescer) limits() (rows, bytes int, wait, write time.Duration) {
+	rows, bytes, wait, write = c.MaxRows, c.MaxBytes, c.MaxWait, c.MaxWrite
+	if rows <= 0 {
+		rows = defaultCoalesceRows
+	}
+	if bytes <= 0 {
+		bytes = defaultCoalesceBytes
+	}
+	if wait <= 0 {
+		wait = defaultCoalesceWait
+	}
+	if write <= 0 {
+		write = defaultCoalesceWrite
+	}
+	return
+}
+
+// Stats returns the counts so far.
+func (c *Coalescer) Stats() CoalesceStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// Put inserts rows into t, sharing the request with concurrent callers.
+func (c *Coalescer) Put(ctx context.Context, t *bigquery.Table, skipInvalid bool, rows []*bigquery.ValuesSaver) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	maxRows, maxBytes, wait, write := c.limits()
+	size := 0
+	for _, r := range rows {
+		size += estimateRowBytes(r)
+	}
+	m := &carried{rows: rows, done: make(chan struct{})}
+	key := coalesceKey{t.ProjectID, t.DatasetID, t.TableID, skipInvalid}
+
+	c.mu.Lock()
+	c.stats.Puts++
+	if c.open == nil {
+		c.open = map[coalesceKey]*writeBatch{}
+	}
+	b := c.open[key]
+	if b != nil && (b.rows+len(rows) > maxRows || b.bytes+size > maxBytes) {
+		// This delivery does not fit: send what is there, start anew.
+		c.sealLocked(b)
+		b = nil
+	}
+	if b == nil {
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), write)
+		b = &writeBatch{key: key, table: t, ctx: bctx, cancel: cancel}
+		c.open[key] = b
+		b.timer = time.AfterFunc(wait, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.sealLocked(b)
+		})
+	}
+	b.members = append(b.members, m)
+	b.rows += len(rows)
+	b.bytes += size
+	b.waiting++
+	if b.rows >= maxRows || b.bytes >= maxBytes {
+		c.sealLocked(b)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-m.done:
+		return m.err
+	case <-ctx.Done():
+		// The rows may still be written; the delivery is retried and the
+		// insertIds keep that retry from landing them twice.
+		c.mu.Lock()
+		b.waiting--
+		if b.waiting == 0 && b.sealed {
+			b.cancel() // in flight, and nobody is left to answer
+		}
+		c.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// sealLocked closes b to new rows and sends it; c.mu is held.
+func (c *Coalescer) sealLocked(b *writeBatch) {
+	if b.sealed {
+		return
+	}
+	b.sealed = true
+	b.timer.Stop()
+	if c.open[b.key] == b {
+		delete(c.open, b.key)
+	}
+	go c.send(b)
+}
+
+func (c *Coalescer) send(b *writeBatch) {
+	defer b.cancel()
+	all := make([]*bigquery.ValuesSaver, 0, b.rows)
+	for _, m := range b.members {
+		all = append(all, m.rows...)
+	}
+	err := c.insert(b.ctx, b.table, b.key.skipInvalid, all)
+	if len(b.members) > 1 && mustIsolate(err, b.key.skipInvalid) {
+		c.mu.Lock()
+		c.stats.Isolated++
+		c.mu.Unlock()
+		var wg sync.WaitGroup
+		for _, m := range b.members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.err = c.insert(b.ctx, b.table, b.key.skipInvalid, m.rows)
+			}()
+		}
+		wg.Wait()
+	} else {
+		var multi bigquery.PutMultiError
+		if errors.As(err, &multi) {
+			splitRowErrors(b.members, multi)
+		} else {
+			for _, m := range b.members {
+				m.err = err
+			}
+		}
+	}
+	for _, m := range b.members {
+		close(m.done)
+	}
+}
+
+func (c *Coalescer) insert(ctx context.Context, t *bigquery.Table, skipInvalid bool, rows []*bigquery.ValuesSaver) error {
+	c.mu.Lock()
+	c.stats.Requests++
+	c.stats.Rows += int64(len(rows))
+	c.mu.Unlock()
+	ins := t.Inserter()
+	ins.SkipInvalidRows = skipInvalid
+	return ins.Put(ctx, rows)
+}
+
+// mustIsolate reports whether a combined request's answer may be one
+// delivery's fault landing on the others.
+func mustIsolate(err error, skipInvalid bool) bool {
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) && (gerr.Code == 400 || gerr.Code == 413) {
+		return true
+	}
+	var multi bigquery.PutMultiError
+	return !skipInvalid && errors.As(err, &multi)
+}
+
+// splitRowErrors hands each member the row errors of its own rows, indexed
+// as in its own slice.
+func splitRowErrors(members []*carried, multi bigquery.PutMultiError) {
+	own := make([]bigquery.PutMultiError, len(members))
+	for _, re := range multi {
+		off := 0
+		for i, m := range members {
+			if re.RowIndex < off+len(m.rows) {
+				re.RowIndex -= off
+				own[i] = append(own[i], re)
+				break
+			}
+			off += len(m.rows)
+		}
+	}
+	for i, m := range members {
+		if len(own[i]) > 0 {
+			m.err = own[i]
+		}
+	}
+}
+
+// estimateRowBytes estimates the JSON the client sends for one row,
+// {"insertId":"…","json":{"col":value,…}}, erring on the large side.
+func estimateRowBytes(r *bigquery.ValuesSaver) int {
+	n := 24 + jsonStringBytes(r.InsertID)
+	for i, v := range r.Row {
+		if i < len(r.Schema) {
+			n += jsonStringBytes(r.Schema[i].Name) + 2
+		}
+		n += jsonValueBytes(v)
+	}
+	return n
+}
+
+func jsonValueBytes(v bigquery.Value) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case string:
+		return jsonStringBytes(x)
+	case []byte:
+		return (len(x)+2)/3*4 + 2
+	case bool:
+		return 5
+	case []bigquery.Value:
+		n := 2
+		for _, e := range x {
+			n += jsonValueBytes(e) + 1
+		}
+		return n
+	case map[string]bigquery.Value:
+		n := 2
+		for k, e := range x {
+			n += jsonStringBytes(k) + 2 + jsonValueBytes(e)
+		}
+		return n
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return 12
+		}
+	}
+	// Numbers, times, dates, numerics: short strings. Nested records the
+	// client saves as maps with their field names; 64 is ample per value
+	// of any scalar type.
+	return 64
+}
+
+// jsonStringBytes is the encoded length of s as encoding/json writes it
+// (HTML characters escaped, invalid UTF-8 replaced).
+func jsonStringBytes(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
+// put inserts rows into dataset.table through the Lander's Coalescer, or
+// as one request of their own when it has none.
+func (l *Lander) put(ctx context.Context, dataset, table string, skipInvalid bool, rows []*bigquery.ValuesSaver) error {
+	t := l.BigQuery.Dataset(dataset).Table(table)
+	if l.Coalesce != nil {
+		return l.Coalesce.Put(ctx, t, skipInvalid, rows)
+	}
+	ins := t.Inserter()
+	ins.SkipInvalidRows = skipInvalid
+	return ins.Put(ctx, rows)
+}
