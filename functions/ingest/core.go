@@ -41,8 +41,12 @@ const (
 // record that could not land, with its reason and original bytes.
 const RejectsTable = "rejects"
 
-// insertBatch is the number of rows per insertAll request.
-const insertBatch = 500
+// insertBatch is the number of rows per insertAll request; insertBatchBytes
+// the record bytes after which a batch is sent (rows grow on the way).
+const (
+	insertBatch      = 500
+	insertBatchBytes = 4 << 20
+)
 
 // Lander lands records in raw tables. It is the pure core of the ingest
 // function: clients, config and clock come in as fields.
@@ -115,6 +119,7 @@ type batch struct {
 	// a: memory of the rows; rows[:prefixed] have their final InsertID
 	a        rowAlloc
 	prefixed int
+	pending  int // record bytes in rows
 	// keys: the encoded column names of the staging rows' schema
 	keys    []string
 	keysFor *bigquery.FieldSchema
@@ -181,7 +186,10 @@ func (b *batch) add(ctx context.Context, rec *typed, origin string, payload []by
 	} else {
 		b.recs = append(b.recs, rawRecord{bytes: payload, line: line})
 	}
-	if len(b.rows) >= insertBatch {
+	// insertAll refuses a request over 10 MB: a batch of large rows is
+	// sent before it gets there.
+	b.pending += len(payload)
+	if len(b.rows) >= insertBatch || b.pending >= insertBatchBytes {
 		return b.flush(ctx)
 	}
 	return nil
@@ -244,7 +252,7 @@ func (b *batch) flush(ctx context.Context) error {
 	}
 	b.res.Landed += landed
 	b.res.Rejected += len(b.rejects)
-	b.rows, b.recs, b.rejects, b.prefixed = b.rows[:0], b.recs[:0], b.rejects[:0], 0
+	b.rows, b.recs, b.rejects, b.prefixed, b.pending = b.rows[:0], b.recs[:0], b.rejects[:0], 0, 0
 	return nil
 }
 

@@ -282,6 +282,11 @@ func (a *arrayReader) next() ([]byte, error) {
 				if c, err = skipWS(); err != nil {
 					return nil, arrayCut(err)
 				}
+				if c != ',' && c != ']' {
+					// `[{} ""]`: two values with no comma (fuzzing found
+					// them glued into one record without their space).
+					return nil, fmt.Errorf("JSON array: want ',' or ']' after element %q, got %q", buf[:min(len(buf), 40)], c)
+				}
 			}
 			if c == ',' || c == ']' {
 				if c == ']' {

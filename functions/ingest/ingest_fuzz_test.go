@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"cloud.google.com/go/bigquery"
 
@@ -47,6 +49,11 @@ func FuzzParseObject(f *testing.F) {
 			if ms[i].key != msB[i].key || !reflect.DeepEqual(ms[i].value(), msB[i].value()) || !bytes.Equal(ms[i].raw, msB[i].raw) {
 				t.Fatalf("%q: member %d: string path %q=%v, bytes path %q=%v", b, i, ms[i].key, ms[i].value(), msB[i].key, msB[i].value())
 			}
+		}
+		if !utf8.Valid(b) {
+			// prepare rejects these before decoding (invalid_utf8), and
+			// encoding/json would compare U+FFFD-substituted keys.
+			return
 		}
 		valid := json.Valid(b)
 		if rerr == nil {
@@ -179,6 +186,12 @@ func checkTyped(t *testing.T, b []byte, tb *table, rec *typed, rerr *recordError
 	}
 	if rec != nil && len(rec.row) != len(tb.snap.Load().schema) {
 		t.Fatalf("%q: row of %d values for %d columns", b, len(rec.row), len(tb.snap.Load().schema))
+	}
+	// The large-file path writes the row as NDJSON for a load job.
+	if rec != nil {
+		if j := appendRowJSON(nil, rec.schema, rec.row); !json.Valid(j) {
+			t.Fatalf("%q: staging row %s is not JSON", b, j)
+		}
 	}
 }
 
@@ -386,6 +399,44 @@ func FuzzGzipFraming(f *testing.F) {
 		}
 		if readErr == nil && len(got) != len(want) {
 			t.Fatalf("%q cut at %d: %d of %d lines and no error", content, cut, len(got), len(want))
+		}
+	})
+}
+
+// FuzzParseTime: the fast RFC 3339 reader agrees with time.Parse on every
+// string it accepts, and parseTime never panics.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-01-01T00:00:00Z", "2026-02-31T00:00:00Z", "2026-01-01T00:00:00.123456789Z", "2026-01-01T00:00:00.Z",
+		"2026-01-01 00:00:00Z", "2026-01-01T24:00:00Z", "0000-01-01T00:00:00Z", "2026-01-01T00:00:00+01:00", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		parseTime(s)
+		got, ok := parseRFC3339UTC(s)
+		if !ok {
+			return
+		}
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("%q: fast %v, time.Parse %v %v", s, got, want, err)
+		}
+	})
+}
+
+// FuzzAppendJSONString: strings written into staging NDJSON read back
+// unchanged.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a", "\"\\\n\r\t\x00\x1f", "é😀", "\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // records are checked for UTF-8 before they are typed
+		}
+		b := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil || got != s {
+			t.Fatalf("%q → %s → %q %v", s, b, got, err)
 		}
 	})
 }

@@ -137,15 +137,15 @@ func TestRejectsWritesSplitUnder10MB(t *testing.T) {
 	defer c.Close()
 	l.BigQuery = c
 	var data bytes.Buffer
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 14; i++ {
 		fmt.Fprintf(&data, `{"id":"r%d","n":"%s"}`+"\n", i, strings.Repeat("x", 900<<10)) // 900 KB, kept inline
 	}
 	res, err := l.LandObject(context.Background(), put(t, "manyrej/a.jsonl", data.Bytes()))
-	if err != nil || res.Rejected != 30 {
-		t.Fatalf("%+v %v, want 30 rejects", res, err)
+	if err != nil || res.Rejected != 14 {
+		t.Fatalf("%+v %v, want 14 rejects", res, err)
 	}
-	if n := count(t, "SELECT COUNT(*) AS n FROM sluice_ops.rejects WHERE source = 'manyrej' AND payload_uri IS NULL AND payload_size > 900000"); n != 30 {
-		t.Errorf("rejects kept inline = %d, want 30", n)
+	if n := count(t, "SELECT COUNT(*) AS n FROM sluice_ops.rejects WHERE source = 'manyrej' AND payload_uri IS NULL AND payload_size > 900000"); n != 14 {
+		t.Errorf("rejects kept inline = %d, want 14", n)
 	}
 	total := 0
 	for _, n := range rec.sizes {
@@ -154,7 +154,26 @@ func TestRejectsWritesSplitUnder10MB(t *testing.T) {
 		}
 		total += n
 	}
-	if total < 30*900<<10 {
+	if total < 14*900<<10 {
 		t.Errorf("insertAll bytes %d: the rejects were not sent through this client (%v)", total, rec.sizes)
+	}
+	// Rows too: 12 MB of 1 MB lines through insertAll (never a load job here).
+	rec.sizes = nil
+	l.Limits.LoadThreshold = -1
+	data.Reset()
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&data, `{"id":"%d%s","n":%d}`+"\n", i, strings.Repeat("y", 1<<20), i)
+	}
+	res, err = l.LandObject(context.Background(), put(t, "manyrej/rows.jsonl", data.Bytes()))
+	if err != nil || res.Landed != 12 || res.Rejected != 0 {
+		t.Fatalf("rows: %+v %v, want 12 landed", res, err)
+	}
+	for _, n := range rec.sizes {
+		if n >= 10_000_000 {
+			t.Errorf("a raw insertAll request of %d bytes; all: %v", n, rec.sizes)
+		}
+	}
+	if len(rec.sizes) < 2 {
+		t.Errorf("12 MB of rows in %d requests (%v)", len(rec.sizes), rec.sizes)
 	}
 }
