@@ -467,6 +467,9 @@ func (p *parser) parseType() *typeSpec {
 	if p.isOp("(") {
 		p.next()
 		for !p.isOp(")") {
+			if p.peek().kind == tEOF {
+				p.expected("\")\"") // next() stays on EOF: this looped forever (FuzzTranslate)
+			}
 			ts.params = append(ts.params, p.next().val)
 			p.acceptOp(",")
 		}
