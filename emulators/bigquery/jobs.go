@@ -559,6 +559,9 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 	if strings.TrimSpace(cfg.Query) == "" {
 		return invalid("Missing required field: query")
 	}
+	if err := s.limits.checkQueryLength(cfg.Query); err != nil {
+		return err
+	}
 	defDS := ""
 	if cfg.DefaultDataset != nil {
 		defDS = cfg.DefaultDataset.DatasetId

@@ -48,11 +48,15 @@ type Options struct {
 	ReadObject  ObjectReader
 	ListObjects ObjectLister
 	WriteObject ObjectWriter
+	// Limits overrides BigQuery's request, row, query and response limits
+	// (limits.go); zero fields keep BigQuery's values.
+	Limits Limits
 }
 
 // Server is the BigQuery REST emulator. It is safe for concurrent use.
 type Server struct {
 	opts   Options
+	limits Limits // opts.Limits with BigQuery's values filled in
 	db     *sql.DB
 	faults fault.Injector
 	mux    *http.ServeMux
@@ -98,6 +102,7 @@ func New(opts Options) (*Server, error) {
 	db.SetMaxIdleConns(16)
 	s := &Server{
 		opts:     opts,
+		limits:   opts.Limits.withDefaults(),
 		db:       db,
 		datasets: map[string]*bq.Dataset{},
 		tables:   map[tableKey]*bq.Table{},

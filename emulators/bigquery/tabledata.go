@@ -195,7 +195,7 @@ type insertAllResponse struct {
 func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) {
 	p, ds := r.PathValue("p"), r.PathValue("d")
 	id, dec := splitDecorator(r.PathValue("t"))
-	body, err := readBody(r)
+	body, err := s.readInsertAllBody(r)
 	if err != nil {
 		return nil, err
 	}
@@ -244,13 +244,25 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	if len(req.rows) == 0 {
 		return nil, invalid("No rows present in the request.")
 	}
+	if err := s.limits.checkInsertAllRows(len(req.rows)); err != nil {
+		return nil, err
+	}
 	fields := t.Schema.Fields
 	nf := len(fields)
+	names := make([]string, nf)
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	oversized := s.limits.oversizedRows(len(body), req.rows, names)
 	slab := make([]driver.Value, len(req.rows)*nf)
 	vals := make([][]driver.Value, len(req.rows))
 	var errs []insertError
 	for i, rw := range req.rows {
 		out := slab[i*nf : (i+1)*nf : (i+1)*nf]
+		if e, ok := oversized[i]; ok {
+			errs = append(errs, e)
+			continue
+		}
 		var err error
 		if rw.m == nil && rw.vals != nil {
 			err = decodeSlots(fields, rw.vals, rw.done, req.ignoreUnknownValues, out)
@@ -490,6 +502,7 @@ func (s *Server) readRows(ctx context.Context, q queryer, ds, table string, fiel
 	}
 	defer rs.Close()
 	var out []row
+	size := 0 // estimated bytes of the page's rows, kept under the response limit
 	vals := make([]any, len(fields))
 	ptrs := make([]any, len(fields))
 	for i := range vals {
@@ -499,7 +512,11 @@ func (s *Server) readRows(ctx context.Context, q queryer, ds, table string, fiel
 		if err := rs.Scan(ptrs...); err != nil {
 			return nil, 0, err
 		}
-		out = append(out, enc.row(fields, vals))
+		r := enc.row(fields, vals)
+		if size += rowWireSize(r); size > s.limits.ResponseBytes && len(out) > 0 {
+			break // the page token (start + len(out)) resumes at this row
+		}
+		out = append(out, r)
 	}
 	return out, total, rs.Err()
 }

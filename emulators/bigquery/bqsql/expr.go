@@ -4,7 +4,11 @@ import (
 	"strings"
 )
 
-func (p *parser) parseExpr() expr { return p.parseOr() }
+func (p *parser) parseExpr() expr {
+	p.nest(p.peek())
+	defer func() { p.depth-- }()
+	return p.parseOr()
+}
 
 func (p *parser) parseOr() expr {
 	l := p.parseAnd()
@@ -27,6 +31,8 @@ func (p *parser) parseAnd() expr {
 func (p *parser) parseNot() expr {
 	if p.isKw("NOT") {
 		t := p.next()
+		p.nest(t)
+		defer func() { p.depth-- }()
 		return &unaryExpr{at: atOf(t), op: "NOT", x: p.parseNot()}
 	}
 	return p.parseComparison()
@@ -148,8 +154,14 @@ func (p *parser) parseUnary() expr {
 	t := p.peek()
 	if t.kind == tOp && (t.val == "-" || t.val == "+" || t.val == "~") {
 		p.next()
+		p.nest(t)
+		defer func() { p.depth-- }()
 		x := p.parseUnary()
 		if lit, ok := x.(*litExpr); ok && t.val == "-" && (lit.kind == "INT" || lit.kind == "FLOAT") {
+			// - -1 is 1: a literal "--1" would be a comment in DuckDB SQL.
+			if v, neg := strings.CutPrefix(lit.val, "-"); neg {
+				return &litExpr{at: atOf(t), kind: lit.kind, val: v}
+			}
 			return &litExpr{at: atOf(t), kind: lit.kind, val: "-" + lit.val}
 		}
 		return &unaryExpr{at: atOf(t), op: t.val, x: x}
@@ -241,7 +253,7 @@ func (p *parser) parsePrimary() expr {
 				p.expectOp(")")
 				return &subqueryExpr{at: a, q: q}
 			}
-			if p.isOp("(") {
+			if p.isOp("(") && !p.noQuery[p.p] {
 				var q *query
 				save := p.p
 				if p.try(func() { q = p.parseQuery(); p.expectOp(")") }) {
@@ -455,6 +467,9 @@ func (p *parser) parseType() *typeSpec {
 	if p.isOp("(") {
 		p.next()
 		for !p.isOp(")") {
+			if p.peek().kind == tEOF {
+				p.expected("\")\"") // next() stays on EOF: this looped forever (FuzzTranslate)
+			}
 			ts.params = append(ts.params, p.next().val)
 			p.acceptOp(",")
 		}

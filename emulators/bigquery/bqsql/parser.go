@@ -11,7 +11,30 @@ type parser struct {
 	p        int
 	npos     int // positional parameter counter
 	params   []Param
+	// depth counts the nested parse calls open (nest); noQuery marks token
+	// positions where parseQuery is known to fail, so the speculative
+	// "( query )" parses do not retry them at every level of
+	// "((((...": without it that took O(n²) time (8,000 parentheses: 55 s).
+	depth   int
+	noQuery map[int]bool
 }
+
+// maxNesting bounds how deeply expressions and queries nest. Recursion that
+// deep would otherwise exhaust Go's stack on a query within BigQuery's 1 MB
+// text limit (a million "(": a fatal error, not a recoverable panic). This
+// is the emulator's own bound; BigQuery documents none for parentheses.
+const maxNesting = 1000
+
+// nest enters one level of nesting at t; the caller defers p.depth--.
+func (p *parser) nest(t token) {
+	if p.depth++; p.depth > maxNesting {
+		p.depth = -1 << 30 // the error is final: try must not swallow it
+		p.fail(t, "Syntax error: Query is nested more than %d levels deep", maxNesting)
+	}
+}
+
+// tooDeep reports whether the nesting error above was raised.
+func (p *parser) tooDeep() bool { return p.depth < 0 }
 
 func (p *parser) peek() token { return p.toks[p.p] }
 func (p *parser) peekN(n int) token {
@@ -131,6 +154,17 @@ func (p *parser) path() []string {
 
 func (p *parser) parseQuery() *query {
 	t := p.peek()
+	start, done := p.p, false
+	p.nest(t)
+	defer func() {
+		p.depth--
+		if !done {
+			if p.noQuery == nil {
+				p.noQuery = map[int]bool{}
+			}
+			p.noQuery[start] = true
+		}
+	}()
 	q := &query{at: atOf(t)}
 	if p.isKw("WITH") {
 		p.next()
@@ -151,6 +185,7 @@ func (p *parser) parseQuery() *query {
 	}
 	q.body = p.parseSetExpr()
 	p.parseOrderLimit(q)
+	done = true
 	return q
 }
 
@@ -457,7 +492,7 @@ func (p *parser) fromPrimary() fromItem {
 			return &subqueryRef{at: atOf(t), q: q, alias: p.alias()}
 		}
 		save := p.p
-		if k.kind == tOp && k.val == "(" {
+		if k.kind == tOp && k.val == "(" && !p.noQuery[p.p+1] {
 			var q *query
 			if p.try(func() { p.next(); q = p.parseQuery(); p.expectOp(")") }) {
 				return &subqueryRef{at: atOf(t), q: q, alias: p.alias()}
@@ -506,6 +541,9 @@ func (p *parser) fromPrimary() fromItem {
 func (p *parser) try(f func()) (ok bool) {
 	save := p.p
 	defer func() {
+		if p.tooDeep() {
+			return // not recovered: the nesting error goes on up
+		}
 		if r := recover(); r != nil {
 			if _, isErr := r.(*Error); !isErr {
 				panic(r)
