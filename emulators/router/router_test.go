@@ -33,7 +33,7 @@ type fixture struct {
 	rt     *router.Router
 }
 
-func newFixture(t *testing.T, ctx context.Context, fn http.HandlerFunc, configure func(*router.Router)) *fixture {
+func newFixture(t testing.TB, ctx context.Context, fn http.HandlerFunc, configure func(*router.Router)) *fixture {
 	t.Helper()
 	ps, err := pubsubemu.New("")
 	if err != nil {
@@ -59,7 +59,7 @@ func newFixture(t *testing.T, ctx context.Context, fn http.HandlerFunc, configur
 }
 
 // start runs the router until the test ends.
-func (f *fixture) start(t *testing.T) {
+func (f *fixture) start(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); f.rt.Run(ctx) }()
@@ -93,9 +93,9 @@ func decode(r *http.Request) events.MessagePublishedData {
 }
 
 // waitFor polls cond; the deadline only bounds a broken router.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
