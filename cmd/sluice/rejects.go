@@ -110,6 +110,9 @@ func rejectsCmd(args []string) error {
 			if len(p) > 120 {
 				p = p[:120] + "…"
 			}
+			if r.PayloadURI != "" {
+				p += fmt.Sprintf("  (%d bytes in all: %s)", r.PayloadSize, r.PayloadURI)
+			}
 			fmt.Printf("%s  %s  %s  %s\n    %s\n    %s\n", r.ReceivedAt.UTC().Format(time.RFC3339), r.Source, r.Reason, r.Origin, r.Detail, p)
 		}
 	}

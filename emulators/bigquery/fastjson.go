@@ -16,10 +16,16 @@ import (
 var errFastJSON = errors.New("fastjson: not handled")
 
 type jsonParser struct {
-	b    []byte
-	i    int
-	keys map[string]string
+	b     []byte
+	i     int
+	keys  map[string]string
+	depth int // open containers; see maxJSONDepth
 }
+
+// maxJSONDepth bounds nesting as encoding/json does (it refuses deeper
+// input): without it a 10 MB body of '[' recursed past Go's stack limit,
+// a fatal error that takes the whole emulator down.
+const maxJSONDepth = 10000
 
 func parseJSONFast(b []byte) (any, error) {
 	p := &jsonParser{b: b, keys: map[string]string{}}
@@ -49,6 +55,12 @@ func (p *jsonParser) ws() {
 func (p *jsonParser) value() (any, error) {
 	if p.i >= len(p.b) {
 		return nil, errFastJSON
+	}
+	if c := p.b[p.i]; c == '{' || c == '[' {
+		if p.depth++; p.depth > maxJSONDepth {
+			return nil, errFastJSON // encoding/json answers it: "exceeded max depth"
+		}
+		defer func() { p.depth-- }()
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':

@@ -244,7 +244,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s.Router = &router.Router{PubSub: s.Clients.PubSub, Project: o.Project, FunctionsURL: s.FunctionsURL,
-		MaxAttempts: o.MaxAttempts, Workers: o.Concurrency, Log: o.Log}
+		MaxAttempts: o.MaxAttempts, Concurrency: o.Concurrency, Log: o.Log}
 	routes := []router.Route{
 		{Topic: LandingNotifications, Subscription: "sluice-ingest-landing", Entry: ingestfn.EntryPoint, Kind: router.StorageEvent, DeadLetter: LandingNotifications + "-dead-letter"},
 		{Topic: names.TransformCompleted, Subscription: "sluice-mask", Entry: maskfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.TransformCompleted + "-dead-letter"},

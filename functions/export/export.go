@@ -11,9 +11,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/sluice-data/sluice/shared/cloudfn"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
@@ -23,7 +23,7 @@ import (
 const EntryPoint = "Export"
 
 func init() {
-	functions.CloudEvent(EntryPoint, Handle)
+	cloudfn.Register(EntryPoint, Handle)
 }
 
 var (

@@ -153,8 +153,30 @@ func TestCoreRows(t *testing.T) {
 	}
 }
 
-// BenchmarkIngestCore: bytes in → rows ready to write, demo event shape.
+// BenchmarkIngestCore: bytes in → rows ready to write, demo event shape,
+// with each record decoder (BENCHMARKS.md "Decoder decision").
 func BenchmarkIngestCore(b *testing.B) {
+	for _, d := range decoders() {
+		b.Run(d.name, func(b *testing.B) {
+			defer func(p func([]byte, string, int, []member) ([]member, *recordError)) { parseRecord = p }(parseRecord)
+			parseRecord = d.parse
+			benchIngestCore(b)
+		})
+	}
+}
+
+func decoders() []struct {
+	name  string
+	parse func([]byte, string, int, []member) ([]member, *recordError)
+} {
+	var j jsontextDecoder
+	return []struct {
+		name  string
+		parse func([]byte, string, int, []member) ([]member, *recordError)
+	}{{"scanner", parseObjectStr}, {"jsontext", j.parse}}
+}
+
+func benchIngestCore(b *testing.B) {
 	src := benchSource()
 	data := demoEvents(20000)
 	l := &Lander{}
@@ -208,22 +230,26 @@ func BenchmarkIngestStaging(b *testing.B) {
 func BenchmarkDecode(b *testing.B) {
 	lines := bytes.Split(bytes.TrimSpace(demoEvents(5000)), []byte("\n"))
 	size := 0
-	for _, l := range lines {
+	srcs := make([]string, len(lines)) // the record copies the core makes (arena)
+	for i, l := range lines {
 		size += len(l)
+		srcs[i] = string(l)
 	}
-	b.Run("scanner", func(b *testing.B) {
-		b.SetBytes(int64(size))
-		b.ReportAllocs()
-		var ms []member
-		for i := 0; i < b.N; i++ {
-			for _, l := range lines {
-				var rerr *recordError
-				if ms, rerr = parseObject(l, 32, ms); rerr != nil {
-					b.Fatal(rerr)
+	for _, d := range decoders() {
+		b.Run(d.name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			var ms []member
+			for i := 0; i < b.N; i++ {
+				for k, l := range lines {
+					var rerr *recordError
+					if ms, rerr = d.parse(l, srcs[k], 32, ms); rerr != nil {
+						b.Fatal(rerr)
+					}
 				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("encoding_json", func(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()

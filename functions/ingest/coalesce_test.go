@@ -40,6 +40,7 @@ func (c *insertAllCounter) get(table string) int {
 // package's emulator through a counter of insertAll calls.
 func countingClient(t *testing.T) (*bigquery.Client, *insertAllCounter) {
 	t.Helper()
+	stack()
 	c := &insertAllCounter{n: map[string]int{}}
 	h := bqSrv.Handler()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -59,6 +60,8 @@ type Lander struct {
 	// deliveries (coalesce.go); nil sends one request per flush.
 	Coalesce *Coalescer
 
+	hooks hooks // test seams (contain.go)
+
 	ensured sync.Map // dataset.table → *bigquery.TableMetadata
 	tables  sync.Map // source → *table
 }
@@ -67,6 +70,7 @@ type Lander struct {
 type Result struct {
 	Landed   int
 	Rejected int
+	Blank    int // empty or whitespace-only lines, skipped (not rejected)
 }
 
 // reject is one record that did not land.
@@ -212,6 +216,9 @@ func (b *batch) ready() {
 }
 
 func (b *batch) flush(ctx context.Context) error {
+	if b.l.hooks.flush != nil {
+		b.l.hooks.flush()
+	}
 	b.ready()
 	if b.t.inferred && len(b.rows) > 0 {
 		// Rows typed before a concurrent delivery grew the table are sent in
@@ -279,7 +286,8 @@ type Origin struct {
 
 // LandPayload lands one payload (a message body, or a reject being
 // replayed) for a source.
-func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byte, o Origin) (Result, error) {
+func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byte, o Origin) (res Result, err error) {
+	defer l.containDelivery(ctx, &res, &err, src.Name, o.Name, "message "+o.Name, data)
 	lim := l.Limits.withDefaults()
 	one := func(reason RejectReason, detail string) (Result, error) {
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{src.Name, reason, detail, data, o.Name}})
@@ -293,11 +301,14 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 	}
 	b := &batch{l: l, t: t, now: l.Now().UTC()}
 	var ms []member
+	// A UTF-8 byte order mark is not part of the first record (the reject
+	// keeps data as sent).
+	body := bytes.TrimPrefix(data, utf8BOM)
 	if src.Format == FormatCSV {
-		if len(bytes.TrimSpace(data)) == 0 {
+		if len(bytes.TrimSpace(body)) == 0 {
 			return one(ReasonEmpty, "message has no data")
 		}
-		cr, err := newCSVReader(bytes.NewReader(data))
+		cr, err := newCSVReader(bytes.NewReader(body))
 		if err != nil {
 			return one(ReasonInvalidCSV, "header: "+err.Error())
 		}
@@ -317,7 +328,7 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
+			rec, rerr, err := l.safeType(ctx, t, ms, raw, &b.a)
 			if err != nil {
 				return Result{}, err
 			}
@@ -335,19 +346,24 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 		}
 		return b.res, b.flush(ctx)
 	}
-	recs, rerr := splitPayload(data, lim.MaxDepth)
+	recs, blank, rerr := splitPayload(body, lim.MaxDepth)
 	if rerr != nil {
 		return one(rerr.reason, "JSON array: "+rerr.detail)
 	}
 	if len(recs) == 0 {
 		return one(ReasonEmpty, "message has no data")
 	}
+	b.res.Blank = blank
 	for _, r := range recs {
 		recOrigin := o.Name
 		if len(recs) > 1 {
 			recOrigin = b.a.lineOrigin(o.Name, '#', r.line)
 		}
-		rec, m2, rerr, err := l.prepare(ctx, t, r.bytes, ms, &b.a)
+		if len(r.bytes) > lim.MaxInsertRowBytes {
+			b.reject(ReasonTooLarge, fmt.Sprintf("record is %d bytes; insertAll takes rows up to %d bytes (MaxInsertRowBytes, under BigQuery's 10 MB streaming row and request limits): send it in a file, where it lands through a load job", len(r.bytes), lim.MaxInsertRowBytes), r.bytes, recOrigin)
+			continue
+		}
+		rec, m2, rerr, err := l.safePrepare(ctx, t, r.bytes, ms, &b.a)
 		ms = m2
 		if err != nil {
 			return Result{}, err
@@ -429,7 +445,7 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 // derived from bucket, object, generation and line; large ones are staged
 // as NDJSON and loaded by a job whose id is derived from bucket, object and
 // generation. Either way a second finalize event lands nothing new.
-func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (Result, error) {
+func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (res Result, err error) {
 	defer l.Coalesce.Enter()()
 	origin := fmt.Sprintf("gs://%s/%s#%d", obj.Bucket, obj.Name, obj.Generation)
 	src, ok := l.Pipeline.SourceForObject(obj.Name)
@@ -437,6 +453,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource,
 			fmt.Sprintf("object %q is under no gcs_prefix in pipeline.yaml", obj.Name), nil, origin}})
 	}
+	defer l.containDelivery(ctx, &res, &err, src.Name, origin, "object "+origin+" (re-finalize it, or copy it back from the archive, once fixed)", nil)
 	lim := l.Limits.withDefaults()
 	t, err := l.tableFor(ctx, src)
 	if err != nil {
@@ -512,6 +529,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		b.stage = stageW
 		b.a.reuse = true // each row is encoded before the next is typed
 	}
+	lineOrigin := func(line int) string { return b.a.lineOrigin(origin, ':', line) }
 	// readErr classifies a read failure: the object's own read failing is
 	// worth a retry; broken or exploding data is kept as a reject.
 	readErr := func(err error, line int) (bool, error) {
@@ -522,16 +540,22 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		if cr.err != nil {
 			return false, fmt.Errorf("read %s line %d: %w", origin, line, cr.err)
 		}
-		reason := ReasonInvalidJSON
-		if guard != nil {
-			reason = ReasonInvalidGzip
+		reason, what := ReasonInvalidJSON, "the data cannot be read"
+		if src.Format == FormatCSV {
+			reason = ReasonInvalidCSV
 		}
-		b.reject(reason, fmt.Sprintf("after line %d: %v", line, err), nil, origin)
+		if guard != nil && isStreamErr(err) {
+			reason, what = ReasonInvalidGzip, "the gzip stream is truncated or corrupt"
+		}
+		kept := fmt.Sprintf("; the %d complete lines before it were kept", line-1)
+		if line <= 1 {
+			line, kept = 1, ""
+		}
+		b.reject(reason, fmt.Sprintf("line %d onward: %s (%v)%s", line, what, err, kept), nil, lineOrigin(line))
 		return true, nil
 	}
 	total := 0
 	var ms []member
-	lineOrigin := func(line int) string { return b.a.lineOrigin(origin, ':', line) }
 	land := func(rec *typed, rerr *recordError, err error, raw []byte, line int) error {
 		if err != nil {
 			return err
@@ -549,6 +573,12 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return b.add(ctx, rec, lineOrigin(line), raw, line)
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
+	skipBOM(br)
+	// insertAll refuses rows over 10 MB; the load path takes them.
+	maxLine := lim.MaxRecordBytes
+	if !useLoad && lim.MaxInsertRowBytes < maxLine {
+		maxLine = lim.MaxInsertRowBytes
+	}
 	switch {
 	case src.Format == FormatCSV:
 		c, err := newCSVReader(br)
@@ -579,7 +609,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				continue
 			}
 			ms = row
-			rec, rerr, err := l.typeWithEvolution(ctx, t, ms, true, &b.a)
+			rec, rerr, err := l.safeType(ctx, t, ms, raw, &b.a)
 			if err := land(rec, rerr, err, raw, line); err != nil {
 				return b.res, err
 			}
@@ -591,21 +621,21 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				arr = true
 			}
 		}
-		ar := &arrayReader{br: br, max: lim.MaxRecordBytes}
+		ar := &arrayReader{br: br, max: maxLine}
 		for line := 1; ; line++ {
 			var raw []byte
 			var err error
 			if arr {
 				raw, err = ar.next()
 			} else {
-				raw, err = readLine(br, lim.MaxRecordBytes)
+				raw, err = readLine(br, maxLine)
 			}
 			if err == io.EOF {
 				break
 			}
 			if errors.Is(err, errLineTooLong) {
 				total++
-				b.reject(ReasonTooLarge, fmt.Sprintf("line %d is longer than %d bytes", line, lim.MaxRecordBytes), raw, lineOrigin(line))
+				b.reject(ReasonTooLarge, lineTooLong(line, maxLine, lim, useLoad), raw, lineOrigin(line))
 				continue
 			}
 			if err != nil {
@@ -615,10 +645,11 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				break
 			}
 			if len(bytes.TrimSpace(raw)) == 0 {
+				b.res.Blank++
 				continue
 			}
 			total++
-			rec, m2, rerr, err := l.prepare(ctx, t, raw, ms, &b.a)
+			rec, m2, rerr, err := l.safePrepare(ctx, t, raw, ms, &b.a)
 			ms = m2
 			if rerr != nil || err != nil {
 				raw = bytes.Clone(raw)
@@ -649,6 +680,31 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		return b.res, err
 	}
 	return b.res, nil
+}
+
+// isStreamErr: err is the gzip stream's own damage, not the data's.
+func isStreamErr(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &ce)
+}
+
+// utf8BOM is the UTF-8 byte order mark some producers (spreadsheet exports,
+// Windows tools) put at the start of a file.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// skipBOM drops a byte order mark at the start of a stream.
+func skipBOM(br *bufio.Reader) {
+	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+}
+
+// lineTooLong is the detail of a too_large line: which limit, and what to do.
+func lineTooLong(line, max int, lim Limits, useLoad bool) string {
+	if !useLoad && max < lim.MaxRecordBytes {
+		return fmt.Sprintf("line %d is longer than %d bytes, the largest row insertAll takes (MaxInsertRowBytes; BigQuery's streaming limit is 10 MB): objects of at least LoadThreshold (%d bytes) land through a load job, which takes lines up to MaxRecordBytes (%d)", line, max, lim.LoadThreshold, lim.MaxRecordBytes)
+	}
+	return fmt.Sprintf("line %d is longer than %d bytes, the MaxRecordBytes limit", line, max)
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {
@@ -793,6 +849,20 @@ func rowIndex(s bigquery.Schema, name string) int {
 	return 0
 }
 
+// Rejects must always be writable: BigQuery refuses an insertAll request
+// over 10 MB and a row over 10 MB, and losing a reject would lose data.
+const (
+	// RejectInlineMax: a payload above this many bytes is kept in full in
+	// the archive bucket under _rejects/<source>/<date>/<reject id>; the
+	// row keeps its first RejectHeadBytes, size, SHA-256 and payload_uri.
+	RejectInlineMax = 1 << 20
+	RejectHeadBytes = 4 << 10
+	// rejectsRequestMax bounds the (estimated) bytes of one rejects insertAll.
+	rejectsRequestMax = 8 << 20
+	// rejectDetailMax bounds a detail (a stack is a few KB).
+	rejectDetailMax = 64 << 10
+)
+
 // writeRejects keeps records that could not land, with a deterministic id so
 // a redelivered message does not keep them twice.
 func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
@@ -804,26 +874,85 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		return err
 	}
 	now := l.Now().UTC()
-	rows := make([]*bigquery.ValuesSaver, len(rs))
-	for i, r := range rs {
+	var rows []*bigquery.ValuesSaver
+	size := 0
+	put := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := l.put(ctx, l.Names.Ops, RejectsTable, false, rows); err != nil {
+			// Losing a reject would lose data: retry the whole trigger.
+			return fmt.Errorf("bigquery.Inserter(%s.%s).Put: %w", l.Names.Ops, RejectsTable, err)
+		}
+		rows, size = rows[:0], 0
+		return nil
+	}
+	for _, r := range rs {
 		sum := sha256.Sum256([]byte(r.origin + "\x00" + string(r.reason) + "\x00" + string(r.payload)))
 		id := hex.EncodeToString(sum[:16])
+		detail := r.detail
+		if len(detail) > rejectDetailMax {
+			detail = strings.ToValidUTF8(detail[:rejectDetailMax], "") + "…"
+		}
 		vals := map[string]bigquery.Value{
-			"reject_id": id, "source": r.source, "reason": string(r.reason), "detail": r.detail,
+			"reject_id": id, "source": r.source, "reason": string(r.reason), "detail": detail,
 			"payload": r.payload, "origin": r.origin, "received_at": now,
+		}
+		if r.payload != nil {
+			psum := sha256.Sum256(r.payload)
+			vals["payload_size"] = int64(len(r.payload))
+			vals["payload_sha256"] = hex.EncodeToString(psum[:])
+		}
+		if len(r.payload) > RejectInlineMax {
+			uri, err := l.archivePayload(ctx, r.source, now, id, r.payload)
+			if err != nil {
+				return err
+			}
+			vals["payload"], vals["payload_uri"] = r.payload[:RejectHeadBytes], uri
 		}
 		row := make([]bigquery.Value, len(meta.Schema))
 		for j, f := range meta.Schema {
 			row[j] = vals[f.Name]
 		}
-		rows[i] = &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row}
-		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", r.detail, "origin", r.origin)
+		// BYTES travel base64-encoded: 4/3 of the payload, plus the rest.
+		n := len(vals["payload"].([]byte))*4/3 + len(detail) + len(r.origin) + len(r.source) + 512
+		if size+n > rejectsRequestMax || len(rows) >= insertBatch {
+			if err := put(); err != nil {
+				return err
+			}
+		}
+		rows = append(rows, &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row})
+		size += n
+		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", firstLine(detail), "origin", r.origin)
 	}
-	if err := l.put(ctx, l.Names.Ops, RejectsTable, false, rows); err != nil {
-		// Losing a reject would lose data: retry the whole trigger.
-		return fmt.Errorf("bigquery.Inserter(%s.%s).Put: %w", l.Names.Ops, RejectsTable, err)
+	return put()
+}
+
+// archivePayload keeps a large reject payload in full in the archive
+// bucket and returns its gs:// URI. The name is the reject id, so a
+// redelivery writes the same bytes to the same object.
+func (l *Lander) archivePayload(ctx context.Context, source string, day time.Time, id string, payload []byte) (string, error) {
+	if source == "" {
+		source = "_unknown"
 	}
-	return nil
+	name := fmt.Sprintf("_rejects/%s/%s/%s", source, day.Format("2006-01-02"), id)
+	w := l.Storage.Bucket(l.Names.Archive).Object(name).NewWriter(ctx)
+	w.ContentType = "application/octet-stream"
+	if _, err := w.Write(payload); err != nil {
+		w.Close()
+		return "", fmt.Errorf("storage.Writer(gs://%s/%s): %w", l.Names.Archive, name, err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("storage.Writer(gs://%s/%s).Close: %w", l.Names.Archive, name, err)
+	}
+	return "gs://" + l.Names.Archive + "/" + name, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // RawSchema is a source's declared schema plus the metadata columns
@@ -838,7 +967,10 @@ func RejectsSchema() bigquery.Schema {
 		{Name: "source", Type: bigquery.StringFieldType, Description: "source name; empty when no source matched"},
 		{Name: "reason", Type: bigquery.StringFieldType, Required: true, Description: "stable reason code"},
 		{Name: "detail", Type: bigquery.StringFieldType, Description: "what exactly was wrong"},
-		{Name: "payload", Type: bigquery.BytesFieldType, Description: "the original bytes of the record"},
+		{Name: "payload", Type: bigquery.BytesFieldType, Description: "the original bytes of the record (the first 4 KB when payload_uri is set)"},
+		{Name: "payload_size", Type: bigquery.IntegerFieldType, Description: "bytes in the whole payload"},
+		{Name: "payload_sha256", Type: bigquery.StringFieldType, Description: "SHA-256 of the whole payload, hex"},
+		{Name: "payload_uri", Type: bigquery.StringFieldType, Description: "gs:// object holding the whole payload when it is over 1 MB; NULL otherwise"},
 		{Name: "origin", Type: bigquery.StringFieldType, Description: "message or object (and line) it came from"},
 		{Name: "received_at", Type: bigquery.TimestampFieldType, Required: true},
 		{Name: "replayed_at", Type: bigquery.TimestampFieldType, Description: "when `sluice replay` re-submitted it; NULL until then"},

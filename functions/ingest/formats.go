@@ -146,9 +146,14 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 func (c *csvReader) next(ms []member) ([]member, []byte, int, *recordError, error) {
 	before := c.r.InputOffset()
 	rec, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
 	if err == io.EOF {
 		return nil, nil, 0, nil, io.EOF
+	}
+	line := 0
+	if len(rec) > 0 {
+		// FieldPos panics when the read returned no fields (a parse error
+		// on a row's first field): fuzzing found it.
+		line, _ = c.r.FieldPos(0)
 	}
 	raw := encodeCSV(rec)
 	if errors.Is(err, csv.ErrFieldCount) {
@@ -159,7 +164,7 @@ func (c *csvReader) next(ms []member) ([]member, []byte, int, *recordError, erro
 		if c.r.InputOffset() == before {
 			return nil, nil, 0, nil, io.EOF
 		}
-		return nil, raw, pe.Line, &recordError{ReasonInvalidCSV, pe.Error()}, nil
+		return nil, raw, pe.StartLine, &recordError{ReasonInvalidCSV, pe.Error()}, nil
 	}
 	if err != nil {
 		return nil, nil, 0, nil, err
@@ -197,6 +202,15 @@ type arrayReader struct {
 
 var errNotArray = errors.New("not a JSON array")
 
+// arrayCut: the stream ended (cleanly) inside the array; a read error of
+// the stream itself (a truncated gzip stream) is returned as it is.
+func arrayCut(err error) error {
+	if err == io.EOF {
+		return errors.New("JSON array: the data ends before the array's closing ]")
+	}
+	return fmt.Errorf("JSON array: %w", err)
+}
+
 // next returns the next element's bytes; errLineTooLong when it is longer
 // than max (it is skipped); io.EOF after the last.
 func (a *arrayReader) next() ([]byte, error) {
@@ -216,13 +230,16 @@ func (a *arrayReader) next() ([]byte, error) {
 	}
 	if !a.begun {
 		c, err := skipWS()
+		if err != nil && err != io.EOF {
+			return nil, arrayCut(err)
+		}
 		if err != nil || c != '[' {
 			return nil, errNotArray
 		}
 		a.begun = true
 		c, err = skipWS()
 		if err != nil {
-			return nil, errNotArray
+			return nil, arrayCut(err)
 		}
 		if c == ']' {
 			a.done = true
@@ -232,16 +249,13 @@ func (a *arrayReader) next() ([]byte, error) {
 	}
 	c, err := skipWS()
 	if err != nil {
-		return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+		return nil, arrayCut(err)
 	}
 	var buf []byte
-	depth, inStr, esc, over := 0, false, false, false
+	depth, inStr, esc := 0, false, false
 	for {
-		if !over {
+		if len(buf) < keepLong {
 			buf = append(buf, c)
-			if len(buf) > a.max {
-				over = true
-			}
 		}
 		switch {
 		case inStr:
@@ -261,20 +275,20 @@ func (a *arrayReader) next() ([]byte, error) {
 		}
 		c, err = a.br.ReadByte()
 		if err != nil {
-			return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+			return nil, arrayCut(err)
 		}
 		if depth == 0 && !inStr {
 			if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
 				if c, err = skipWS(); err != nil {
-					return nil, fmt.Errorf("JSON array: %w", io.ErrUnexpectedEOF)
+					return nil, arrayCut(err)
 				}
 			}
 			if c == ',' || c == ']' {
 				if c == ']' {
 					a.done = true
 				}
-				if over {
-					return buf[:a.max], errLineTooLong
+				if len(buf) > a.max {
+					return buf, errLineTooLong
 				}
 				return buf, nil
 			}
@@ -284,18 +298,24 @@ func (a *arrayReader) next() ([]byte, error) {
 
 var errLineTooLong = errors.New("line too long")
 
+// keepLong: a record over the limits is still kept, in its reject (and in
+// full in the archive bucket), up to this many bytes; beyond, its first
+// keepLong bytes.
+const keepLong = 64 << 20
+
 // readLine returns the next line without its line ending (possibly in br's
 // buffer: valid until the next read); a line over max bytes is consumed and
-// reported with its first max bytes.
+// reported with errLineTooLong and its first keepLong bytes.
 func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	chunk, err := br.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(chunk) > 0) {
-		if len(chunk) > max {
-			return bytes.Clone(chunk[:max]), errLineTooLong
+		line := bytes.TrimRight(chunk, "\r\n")
+		if len(line) > max {
+			return bytes.Clone(line), errLineTooLong
 		}
 		// The reader's own buffer, valid until the next read: callers copy
 		// what they keep.
-		return bytes.TrimRight(chunk, "\r\n"), nil
+		return line, nil
 	}
 	if err == io.EOF {
 		return nil, io.EOF
@@ -306,8 +326,8 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	buf := bytes.Clone(chunk)
 	for {
 		chunk, err = br.ReadSlice('\n')
-		if len(buf) <= max {
-			buf = append(buf, chunk...)
+		if len(buf) < keepLong {
+			buf = append(buf, chunk[:min(len(chunk), keepLong-len(buf))]...)
 		}
 		if err == bufio.ErrBufferFull {
 			continue
@@ -317,10 +337,11 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 		}
 		break
 	}
+	buf = bytes.TrimRight(buf, "\r\n")
 	if len(buf) > max {
-		return buf[:max], errLineTooLong
+		return buf, errLineTooLong
 	}
-	return bytes.TrimRight(buf, "\r\n"), nil
+	return buf, nil
 }
 
 // rowKeys returns `"name":` for each top-level column, encoded once per

@@ -10,14 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/sluice-data/sluice/shared/cloudfn"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
@@ -27,7 +26,7 @@ import (
 const EntryPoint = "Ingest"
 
 func init() {
-	functions.CloudEvent(EntryPoint, Handle)
+	cloudfn.Register(EntryPoint, Handle)
 }
 
 var (
@@ -61,8 +60,8 @@ func Handle(ctx context.Context, e cloudevents.Event) (err error) {
 	// fixed) and acknowledge it.
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("ingest panicked", "id", e.ID(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = l.writeRejects(ctx, []reject{{"", ReasonInternal, fmt.Sprintf("ingest panicked: %v", p), e.Data(), "cloudevent:" + e.ID()}})
+			log.Error("ingest panicked", "id", e.ID(), "panic", fmt.Sprint(p))
+			err = l.writeRejects(ctx, []reject{{"", ReasonInternal, panicDetail("CloudEvent "+eventOrigin(e.Source(), e.Subject(), e.ID()), p), e.Data(), eventOrigin(e.Source(), e.Subject(), e.ID())}})
 		}
 	}()
 	switch e.Type() {
@@ -71,7 +70,7 @@ func Handle(ctx context.Context, e cloudevents.Event) (err error) {
 		if err := json.Unmarshal(e.Data(), &d); err != nil {
 			// The envelope itself is broken: nothing to land, nothing to retry.
 			log.Error("undecodable Pub/Sub event", "id", e.ID(), "error", err)
-			return l.writeRejects(ctx, []reject{{"", ReasonInvalidJSON, "Pub/Sub CloudEvent data: " + err.Error(), e.Data(), "cloudevent:" + e.ID()}})
+			return l.writeRejects(ctx, []reject{{"", ReasonInvalidJSON, "Pub/Sub CloudEvent data: " + err.Error(), e.Data(), eventOrigin(e.Source(), e.Subject(), e.ID())}})
 		}
 		topic := topicFromSource(e.Source())
 		res, err := l.LandMessage(ctx, topic, d.Message)
@@ -84,7 +83,7 @@ func Handle(ctx context.Context, e cloudevents.Event) (err error) {
 		var d events.StorageObjectData
 		if err := json.Unmarshal(e.Data(), &d); err != nil {
 			log.Error("undecodable storage event", "id", e.ID(), "error", err)
-			return l.writeRejects(ctx, []reject{{"", ReasonInvalidJSON, "storage CloudEvent data: " + err.Error(), e.Data(), "cloudevent:" + e.ID()}})
+			return l.writeRejects(ctx, []reject{{"", ReasonInvalidJSON, "storage CloudEvent data: " + err.Error(), e.Data(), eventOrigin(e.Source(), e.Subject(), e.ID())}})
 		}
 		res, err := l.LandObject(ctx, d)
 		if err != nil {
@@ -94,7 +93,7 @@ func Handle(ctx context.Context, e cloudevents.Event) (err error) {
 		return nil
 	}
 	log.Error("unexpected event type", "type", e.Type(), "id", e.ID())
-	return l.writeRejects(ctx, []reject{{"", ReasonUnknownSource, "unexpected CloudEvent type " + e.Type(), e.Data(), "cloudevent:" + e.ID()}})
+	return l.writeRejects(ctx, []reject{{"", ReasonUnknownSource, "unexpected CloudEvent type " + e.Type(), e.Data(), eventOrigin(e.Source(), e.Subject(), e.ID())}})
 }
 
 // topicFromSource takes the topic id out of

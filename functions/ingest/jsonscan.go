@@ -83,6 +83,10 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 		if !ok {
 			return nil, s.recErr()
 		}
+		if s.ws(); s.i != len(b) {
+			// "00", "1 2": not one JSON value at all (fuzzing found it).
+			return nil, &recordError{ReasonInvalidJSON, fmt.Sprintf("trailing data after the JSON %s at offset %d", jsonKind(v), s.i)}
+		}
 		return nil, &recordError{ReasonNotAnObject, fmt.Sprintf("want a JSON object, got %s", jsonKind(v))}
 	}
 	s.i++
@@ -179,6 +183,10 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 // scalar reads a top-level scalar into m without boxing it; false when
 // the value is an object or array (or broken: value() reports it).
 func (s *scanner) scalar(m *member) bool {
+	if s.i >= len(s.b) {
+		// A record that ends after a colon: value() reports it.
+		return false
+	}
 	switch c := s.b[s.i]; {
 	case c == '"':
 		st, ok := s.str()

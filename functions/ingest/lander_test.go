@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,21 +29,35 @@ import (
 )
 
 // One BigQuery emulator and one Cloud Storage emulator for the package's
-// tests; each test uses its own source names.
+// tests, started by the first test that needs them (stack), so fuzz targets
+// and pure tests do not pay for them; each test uses its own source names.
 var (
 	bqSrv *bqemu.Server
 	bqc   *bigquery.Client
 	gcsc  *storage.Client
+	bqURL string // the BigQuery emulator's endpoint
+
+	stackOnce  sync.Once
+	stackClose []func()
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
+	code := m.Run()
+	for i := len(stackClose) - 1; i >= 0; i-- {
+		stackClose[i]()
+	}
+	os.Exit(code)
+}
+
+// stack starts the emulators and clients on first use.
+func stack() {
+	stackOnce.Do(func() {
 		ctx := context.Background()
 		g, err := gcs.New(gcs.Options{Project: "p", Buckets: []string{"landing", "archive"}})
 		if err != nil {
 			panic(err)
 		}
-		defer g.Close()
+		stackClose = append(stackClose, func() { g.Close() })
 		os.Setenv("STORAGE_EMULATOR_HOST", g.Addr)
 		if gcsc, err = storage.NewClient(ctx); err != nil {
 			panic(err)
@@ -73,14 +88,14 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			panic(err)
 		}
-		defer bqSrv.Close()
+		stackClose = append(stackClose, func() { bqSrv.Close() })
 		hs := httptest.NewServer(bqSrv.Handler())
-		defer hs.Close()
+		stackClose = append(stackClose, hs.Close)
+		bqURL = hs.URL
 		if bqc, err = bigquery.NewClient(ctx, "p", option.WithEndpoint(hs.URL), option.WithoutAuthentication()); err != nil {
 			panic(err)
 		}
-		return m.Run()
-	}())
+	})
 }
 
 func pipelineWith(srcs ...config.Source) *config.Pipeline {
@@ -91,6 +106,7 @@ func pipelineWith(srcs ...config.Source) *config.Pipeline {
 }
 
 func newLander(srcs ...config.Source) *Lander {
+	stack()
 	p := pipelineWith(srcs...)
 	l := &Lander{BigQuery: bqc, Storage: gcsc, Pipeline: p, Names: gcp.NamesFor("", p), Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -110,6 +126,7 @@ func eventsSource(name string) config.Source {
 
 func query(t *testing.T, sql string) []map[string]bigquery.Value {
 	t.Helper()
+	stack()
 	it, err := bqc.Query(sql).Read(context.Background())
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
@@ -150,6 +167,7 @@ func msg(id string, data string, attrs map[string]string) events.PubSubMessage {
 
 func put(t *testing.T, name string, data []byte) events.StorageObjectData {
 	t.Helper()
+	stack()
 	ctx := context.Background()
 	w := gcsc.Bucket("landing").Object(name).NewWriter(ctx)
 	if _, err := w.Write(data); err != nil {

@@ -39,17 +39,27 @@ const (
 	ReasonInternal       RejectReason = "internal_error" // a bug: the whole event is kept
 )
 
-// MaxRecordBytes bounds one record (BigQuery's streaming row limit is 10 MB).
+// MaxRecordBytes bounds one record or line (Pub/Sub's message limit is
+// 10 MB; BigQuery load jobs take JSON rows up to 100 MB).
 const MaxRecordBytes = 10 << 20
+
+// DefaultMaxInsertRowBytes bounds a record sent through insertAll: BigQuery
+// refuses a streamed row over 10 MB and a request over 10 MB, and the row
+// grows by its metadata columns and JSON escaping on the way.
+const DefaultMaxInsertRowBytes = 8 << 20
 
 // Limits bound what one message, record or object may cost. Zero fields
 // take the defaults.
 type Limits struct {
-	MaxMessageBytes int   // one Pub/Sub message; default 10 MiB (Pub/Sub's own limit)
-	MaxRecordBytes  int   // one record or line; default MaxRecordBytes
-	MaxDepth        int   // nesting of objects and arrays; default 32
-	MaxGzipRatio    int64 // decompressed bytes per compressed byte; default 100
-	MaxGzipBytes    int64 // decompressed bytes of one object; default 8 GiB
+	MaxMessageBytes int // one Pub/Sub message; default 10 MiB (Pub/Sub's own limit)
+	MaxRecordBytes  int // one record or line; default MaxRecordBytes
+	// MaxInsertRowBytes: records sent through insertAll (messages, objects
+	// under LoadThreshold) are at most this long; default
+	// DefaultMaxInsertRowBytes.
+	MaxInsertRowBytes int
+	MaxDepth          int   // nesting of objects and arrays; default 32
+	MaxGzipRatio      int64 // decompressed bytes per compressed byte; default 100
+	MaxGzipBytes      int64 // decompressed bytes of one object; default 8 GiB
 	// LoadThreshold: objects of at least this many (compressed) bytes land
 	// through a staging file and a load job; smaller ones use insertAll.
 	// Default 8 MiB; negative never loads.
@@ -62,6 +72,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRecordBytes == 0 {
 		l.MaxRecordBytes = MaxRecordBytes
+	}
+	if l.MaxInsertRowBytes == 0 {
+		l.MaxInsertRowBytes = DefaultMaxInsertRowBytes
 	}
 	if l.MaxDepth == 0 {
 		l.MaxDepth = 32
@@ -95,24 +108,31 @@ func (r rawRecord) payload() []byte {
 // splitPayload cuts a message payload into records: one JSON object, a JSON
 // array of objects, or JSON Lines. A line that is not valid JSON becomes its
 // own record so that it is rejected alone.
-func splitPayload(data []byte, maxDepth int) ([]rawRecord, *recordError) {
+func splitPayload(data []byte, maxDepth int) ([]rawRecord, int, *recordError) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if trimmed[0] == '[' {
 		var out []rawRecord
 		err := splitArray(trimmed, maxDepth, func(b []byte) { out = append(out, rawRecord{bytes: b, line: len(out) + 1}) })
-		return out, err
+		return out, 0, err
 	}
 	// One (possibly pretty-printed) object, or several objects one after
 	// another (JSON Lines).
 	s := scanner{b: trimmed, maxDepth: maxDepth}
 	var out []rawRecord
+	blank := 0
 	for {
+		end := s.i
 		s.ws()
 		if s.i >= len(trimmed) {
-			return out, nil
+			return out, blank, nil
+		}
+		// Whitespace holding k line breaks between two records is k-1
+		// blank lines.
+		if n := bytes.Count(trimmed[end:s.i], []byte("\n")); n > 1 {
+			blank += n - 1
 		}
 		start := s.i
 		if _, ok := s.value(); !ok {
@@ -122,13 +142,18 @@ func splitPayload(data []byte, maxDepth int) ([]rawRecord, *recordError) {
 	}
 	// Something is broken: fall back to lines, so only bad lines are rejected.
 	out = out[:0]
-	for i, line := range bytes.Split(data, []byte("\n")) {
+	blank = 0
+	lines := bytes.Split(data, []byte("\n"))
+	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
+			if i < len(lines)-1 || len(line) > 0 { // not the end of the last line
+				blank++
+			}
 			continue
 		}
 		out = append(out, rawRecord{bytes: bytes.TrimRight(line, "\r"), line: i + 1})
 	}
-	return out, nil
+	return out, blank, nil
 }
 
 // splitArray calls fn with the raw bytes of each element of a JSON array.
@@ -600,6 +625,9 @@ func sortedKeys(m map[string]any) []string {
 	return ks
 }
 
+// parseRecord is the record decoder (benchmarks swap in the jsontext one).
+var parseRecord = parseObjectStr
+
 // prepare turns one record's bytes into a typed row for the table,
 // evolving an inferred schema first when the record needs it.
 func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member, a *rowAlloc) (*typed, []member, *recordError, error) {
@@ -608,7 +636,7 @@ func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member, a
 		return nil, ms, rerr, nil
 	}
 	src := a.str(b)
-	ms, rerr := parseObjectStr(b, src, lim.MaxDepth, ms)
+	ms, rerr := parseRecord(b, src, lim.MaxDepth, ms)
 	if rerr != nil {
 		return nil, ms, rerr, nil
 	}

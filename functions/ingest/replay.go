@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -82,9 +85,39 @@ func (l *Lander) CountRejects(ctx context.Context, f RejectFilter) ([]RejectCoun
 // Reject is one row of the rejects table.
 type Reject struct {
 	ID, Source, Reason, Detail, Origin string
-	Payload                            []byte
-	ReceivedAt                         time.Time
-	ReplayedAt                         bigquery.NullTimestamp
+	// Payload is the original bytes, or their first RejectHeadBytes when
+	// PayloadURI names the object that holds them all (FullPayload reads it).
+	Payload       []byte
+	PayloadSize   int64
+	PayloadSHA256 string
+	PayloadURI    string
+	ReceivedAt    time.Time
+	ReplayedAt    bigquery.NullTimestamp
+}
+
+// FullPayload returns the whole payload of a reject: from the archive bucket
+// when it was too large to keep in the row, checked against its SHA-256.
+func (l *Lander) FullPayload(ctx context.Context, r Reject) ([]byte, error) {
+	if r.PayloadURI == "" {
+		return r.Payload, nil
+	}
+	bucket, name, ok := strings.Cut(strings.TrimPrefix(r.PayloadURI, "gs://"), "/")
+	if !ok || !strings.HasPrefix(r.PayloadURI, "gs://") {
+		return nil, fmt.Errorf("reject %s: payload_uri %q is not gs://bucket/object", r.ID, r.PayloadURI)
+	}
+	rc, err := l.Storage.Bucket(bucket).Object(name).NewReader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reject %s: read payload %s: %w", r.ID, r.PayloadURI, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("reject %s: read payload %s: %w", r.ID, r.PayloadURI, err)
+	}
+	if sum := sha256.Sum256(b); r.PayloadSHA256 != "" && hex.EncodeToString(sum[:]) != r.PayloadSHA256 {
+		return nil, fmt.Errorf("reject %s: payload %s (%d bytes) does not match its SHA-256 %s: the object was changed", r.ID, r.PayloadURI, len(b), r.PayloadSHA256)
+	}
+	return b, nil
 }
 
 // ListRejects returns matching rejects, oldest first; limit ≤ 0 means all.
@@ -93,7 +126,7 @@ func (l *Lander) ListRejects(ctx context.Context, f RejectFilter, limit int) ([]
 		return nil, err
 	}
 	where, ps := f.where()
-	sql := fmt.Sprintf("SELECT reject_id, source, reason, detail, origin, payload, received_at, replayed_at FROM `%s.%s` WHERE %s ORDER BY received_at, reject_id",
+	sql := fmt.Sprintf("SELECT reject_id, source, reason, detail, origin, payload, payload_size, payload_sha256, payload_uri, received_at, replayed_at FROM `%s.%s` WHERE %s ORDER BY received_at, reject_id",
 		l.Names.Ops, RejectsTable, where)
 	if limit > 0 {
 		sql += fmt.Sprintf(" LIMIT %d", limit)
@@ -110,6 +143,9 @@ func (l *Lander) ListRejects(ctx context.Context, f RejectFilter, limit int) ([]
 			RejectID                       string `bigquery:"reject_id"`
 			Source, Reason, Detail, Origin bigquery.NullString
 			Payload                        []byte
+			PayloadSize                    bigquery.NullInt64     `bigquery:"payload_size"`
+			PayloadSHA256                  bigquery.NullString    `bigquery:"payload_sha256"`
+			PayloadURI                     bigquery.NullString    `bigquery:"payload_uri"`
 			ReceivedAt                     time.Time              `bigquery:"received_at"`
 			ReplayedAt                     bigquery.NullTimestamp `bigquery:"replayed_at"`
 		}
@@ -121,7 +157,8 @@ func (l *Lander) ListRejects(ctx context.Context, f RejectFilter, limit int) ([]
 			return nil, err
 		}
 		out = append(out, Reject{ID: r.RejectID, Source: r.Source.StringVal, Reason: r.Reason.StringVal, Detail: r.Detail.StringVal,
-			Origin: r.Origin.StringVal, Payload: r.Payload, ReceivedAt: r.ReceivedAt, ReplayedAt: r.ReplayedAt})
+			Origin: r.Origin.StringVal, Payload: r.Payload, PayloadSize: r.PayloadSize.Int64, PayloadSHA256: r.PayloadSHA256.StringVal,
+			PayloadURI: r.PayloadURI.StringVal, ReceivedAt: r.ReceivedAt, ReplayedAt: r.ReplayedAt})
 	}
 }
 
@@ -177,7 +214,14 @@ func (l *Lander) Replay(ctx context.Context, f RejectFilter, progress func(done,
 			res.Skipped++
 			continue
 		}
-		out, err := l.LandPayload(ctx, src, r.Payload, Origin{Name: "replay:" + r.ID, ID: "replay:" + r.ID, Time: r.ReceivedAt})
+		payload, err := l.FullPayload(ctx, r)
+		if err != nil {
+			if merr := mark(); merr != nil {
+				return res, errors.Join(err, merr)
+			}
+			return res, err
+		}
+		out, err := l.LandPayload(ctx, src, payload, Origin{Name: "replay:" + r.ID, ID: "replay:" + r.ID, Time: r.ReceivedAt})
 		if err != nil {
 			if merr := mark(); merr != nil {
 				return res, errors.Join(err, merr)

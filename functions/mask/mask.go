@@ -28,9 +28,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/sluice-data/sluice/shared/cloudfn"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 	"github.com/sluice-data/sluice/shared/logging"
@@ -40,7 +40,7 @@ import (
 const EntryPoint = "Mask"
 
 func init() {
-	functions.CloudEvent(EntryPoint, Handle)
+	cloudfn.Register(EntryPoint, Handle)
 }
 
 var (

@@ -102,7 +102,7 @@ module "mask_function" {
     file       = "key"
   }]
 
-  depends_on = [google_project_service.apis, google_secret_manager_secret_iam_member.mask_token_key]
+  depends_on = [google_project_service.apis]
 }
 
 module "export_function" {

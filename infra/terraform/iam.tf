@@ -12,6 +12,14 @@ locals {
     export    = module.export_function.service_account_member
   }
 
+  # Grants each function module makes to its own account (mounted secrets).
+  function_secret_access = {
+    ingest    = module.ingest_function.secret_access
+    transform = module.transform_function.secret_access
+    mask      = module.mask_function.secret_access
+    export    = module.export_function.secret_access
+  }
+
   # Which function may do what to which dataset.
   dataset_grants = [
     { fn = "ingest", dataset = "raw", role = "roles/bigquery.dataEditor" },
@@ -112,12 +120,8 @@ resource "google_pubsub_topic_iam_member" "functions" {
   member  = local.function_members[each.value.fn]
 }
 
-resource "google_secret_manager_secret_iam_member" "mask_token_key" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.token_key.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = local.function_members["mask"]
-}
+# The mask function's secretAccessor on the tokenisation key is granted inside
+# modules/function (secret_files), next to the function that mounts it.
 
 # DLP content methods and template reads have no resource-level IAM.
 resource "google_project_iam_member" "mask_dlp" {

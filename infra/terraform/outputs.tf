@@ -69,3 +69,17 @@ output "function_environment" {
   description = "Environment variables every function receives (mask also gets SLUICE_TOKEN_SECRET)."
   value       = local.function_env
 }
+
+output "function_roles" {
+  description = "Per function, every role its runtime service account holds and on what (\"<role> on dataset|bucket|topic|secret <name>\" or \"<role> on project\"), read from the IAM resources: the role matrix of the README."
+  value = {
+    for fn, _ in local.function_members : fn => sort(concat(
+      [for k, g in google_bigquery_dataset_iam_member.functions : "${g.role} on dataset ${g.dataset_id}" if startswith(k, "${fn}/")],
+      [for k, g in google_storage_bucket_iam_member.functions : "${g.role} on bucket ${g.bucket}" if startswith(k, "${fn}/")],
+      [for k, g in google_pubsub_topic_iam_member.functions : "${g.role} on topic ${g.topic}" if startswith(k, "${fn}/")],
+      [for k, g in google_project_iam_member.bigquery_job_user : "${g.role} on project" if k == fn],
+      fn == "mask" ? [for g in google_project_iam_member.mask_dlp : "${g.role} on project"] : [],
+      local.function_secret_access[fn],
+    ))
+  }
+}

@@ -174,7 +174,10 @@ resource "google_data_loss_prevention_deidentify_template" "mask" {
                 }
               }
               primitive_transformation {
-                replace_with_info_type_config = true
+                # An empty block, not a bool, in this nesting (record
+                # transformations); the provider schema says so and validate
+                # cannot see it because for_each is unknown there.
+                replace_with_info_type_config {}
               }
             }
           }

@@ -65,18 +65,40 @@ resource "google_storage_bucket" "pipeline" {
   depends_on = [google_project_service.apis, google_kms_crypto_key_iam_member.cmek_gcs]
 }
 
-# The function bundle: the repository root minus what the build does not need.
-# The object is named by the archive's hash, so a code or config change forces
-# a redeploy and an unchanged tree does not.
+# The function bundle holds only what Cloud Functions needs to build it:
+# go.mod, go.sum, the root package and the non-test Go files of the packages
+# it imports (functions/, shared/, pipeline/ with the pipeline.yaml and SQL
+# it embeds). It is built from that list, not from the repository minus
+# excludes, so whatever else sits in the checkout (a terraform binary staged
+# by Cloud Build, emulators, local data) never reaches it and never changes
+# its hash. The object is named by the archive's hash, so a code or config
+# change forces a redeploy and an unchanged tree does not.
+locals {
+  bundle_files = sort(concat(
+    ["go.mod", "go.sum"],
+    [for f in fileset(local.source_dir, "*.go") : f if !endswith(f, "_test.go")],
+    [
+      for f in fileset(local.source_dir, "{functions,shared}/**/*.go") : f
+      if !endswith(f, "_test.go") && !strcontains(f, "/testdata/")
+    ],
+    [
+      for f in fileset(local.source_dir, "pipeline/**") : f
+      if !endswith(f, "_test.go") && !strcontains(f, "/testdata/")
+    ],
+  ))
+}
+
 data "archive_file" "bundle" {
   type        = "zip"
-  source_dir  = local.source_dir
   output_path = "${path.module}/.build/sluice-bundle.zip"
-  excludes = [
-    ".git", ".git/**", ".github/**", ".sluice/**",
-    "infra/**", "tests/**", "emulators/**", "cmd/**", "docs/**",
-    "**/*_test.go", "**/testdata/**", "*.duckdb", "*.duckdb.wal", "sluice",
-  ]
+
+  dynamic "source" {
+    for_each = local.bundle_files
+    content {
+      filename = source.value
+      content  = file("${local.source_dir}/${source.value}")
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "bundle" {

@@ -52,7 +52,7 @@ variable "function_settings" {
       memory          = optional(string, "512Mi")
       cpu             = optional(string, "1")
       timeout_seconds = optional(number, 300)
-      concurrency     = optional(number, 1)
+      concurrency     = optional(number, 80)
       min_instances   = optional(number, 0)
       max_instances   = optional(number, 20)
     }), {})
@@ -81,8 +81,14 @@ variable "function_settings" {
       max_instances   = optional(number, 3)
     }), {})
   })
-  description = "Per-function memory, CPU, timeout (seconds), request concurrency per instance, and min/max instances. Omitted fields keep the defaults shown in the README. Every function defaults to one request per instance: the CloudEvents SDK under functions-framework-go v1.9.2 can strand an event when one instance serves concurrent requests (seen locally; see emulators/router). Transform also defaults to one instance so SQL models never run twice concurrently. Event-driven functions (ingest, mask, export) allow at most 540 seconds."
+  description = "Per-function memory, CPU, timeout (seconds), request concurrency per instance, and min/max instances. Omitted fields keep the defaults in the README. Ingest serves 80 requests per instance (each waits on BigQuery; concurrent deliveries share batched writes; CloudEvents are decoded per request, so concurrency is safe); transform, mask and export serve one (transform's run lock makes a second pointless, mask holds a run's DLP batches in memory, export runs a few times an hour). Transform also defaults to one instance. Concurrency above 1 needs cpu of at least 1. Event-driven functions (ingest, mask, export) allow at most 540 seconds."
   default     = {}
+
+  validation {
+    # Cloud Run serves concurrent requests only with at least one whole vCPU.
+    condition     = alltrue([for name, f in var.function_settings : f.concurrency == 1 || tonumber(f.cpu) >= 1])
+    error_message = "function_settings: a function with concurrency above 1 needs cpu of at least 1 (for example cpu = \"1\")."
+  }
 }
 
 variable "ingress_settings" {

@@ -70,6 +70,9 @@ func ParseCron(expr string) (*Cron, error) {
 					break
 				}
 				*sets[i] |= 1 << uint(v)
+				if hi-v < step {
+					break // v += step would pass hi, or overflow for a huge step (found by FuzzCron)
+				}
 			}
 		}
 	}

@@ -281,9 +281,12 @@ func CheckVariables(t *Tree) []Finding {
 // ---- IAM -------------------------------------------------------------------
 
 var basicRole = regexp.MustCompile(`(?i)^roles/(owner|editor|viewer)$`)
+var publicPrincipal = regexp.MustCompile(`\ballUsers\b|\ballAuthenticatedUsers\b`)
 var iamResource = regexp.MustCompile(`^google_.*_iam_(member|binding|policy|members)$`)
 
-// CheckIAM fails on basic roles. Every string constant in the tree is
+// CheckIAM fails on basic roles and on the public principals allUsers and
+// allAuthenticatedUsers (which the Terraform tests cannot see: members built
+// from service account emails are unknown at plan time). Every string constant in the tree is
 // inspected, not only IAM resources' role attributes, because roles are often
 // fed through locals and for_each; IAM resources whose role is a constant are
 // reported with their own location.
@@ -300,7 +303,14 @@ func CheckIAM(t *Tree) []Finding {
 			}
 			hclsyntax.VisitAll(b.Body, func(n hclsyntax.Node) hcl.Diagnostics {
 				lit, ok := n.(*hclsyntax.LiteralValueExpr)
-				if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() || !basicRole.MatchString(lit.Val.AsString()) {
+				if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() {
+					return nil
+				}
+				if p := publicPrincipal.FindString(lit.Val.AsString()); p != "" {
+					out = append(out, Finding{"iam", fmt.Sprintf("%s:%d (in %s)", b.File, lit.SrcRange.Start.Line, b.Where()),
+						fmt.Sprintf("names public principal %s", p)})
+				}
+				if !basicRole.MatchString(lit.Val.AsString()) {
 					return nil
 				}
 				if !seen[b.Where()] {
@@ -317,6 +327,14 @@ func CheckIAM(t *Tree) []Finding {
 // ---- entry points ----------------------------------------------------------
 
 const frameworkImport = "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+// registerFuncs are the calls that register an entry point, by import path:
+// the framework's own, and shared/cloudfn's Register (functions.HTTP behind
+// one per-request CloudEvent decoder).
+var registerFuncs = map[string][]string{
+	frameworkImport: {"CloudEvent", "HTTP"},
+	"github.com/sluice-data/sluice/shared/cloudfn": {"Register"},
+}
 
 // BundleEntryPoints returns the names registered with functions.CloudEvent or
 // functions.HTTP in functions/*/*.go under repoRoot, and how many non-test Go
@@ -370,16 +388,20 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 	seen := map[string]bool{}
 	for _, pf := range files {
 		f := pf.file
-		local := ""
+		registrars := map[string][]string{} // local package name -> registering functions
 		for _, im := range f.Imports {
-			if v, _ := strconv.Unquote(im.Path.Value); v == frameworkImport {
-				local = "functions"
-				if im.Name != nil {
-					local = im.Name.Name
-				}
+			v, _ := strconv.Unquote(im.Path.Value)
+			fns, ok := registerFuncs[v]
+			if !ok {
+				continue
 			}
+			local := path.Base(v)
+			if im.Name != nil {
+				local = im.Name.Name
+			}
+			registrars[local] = fns
 		}
-		if local == "" {
+		if len(registrars) == 0 {
 			continue
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -391,7 +413,7 @@ func BundleEntryPoints(repoRoot string) (names []string, goFiles int, err error)
 			if !ok {
 				return true
 			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != local || (sel.Sel.Name != "CloudEvent" && sel.Sel.Name != "HTTP") {
+			if id, ok := sel.X.(*ast.Ident); !ok || !slices.Contains(registrars[id.Name], sel.Sel.Name) {
 				return true
 			}
 			s, ok := "", false
@@ -760,6 +782,48 @@ func eachCtx(ctx *hcl.EvalContext) *hcl.EvalContext {
 
 // deadLetters reports what is missing for tr's events to have a retry policy
 // and a dead-letter topic with a subscription to inspect it, or "".
+// moduleLocals returns the expressions of every local value in m by name.
+func moduleLocals(m *Module) map[string]hclsyntax.Expression {
+	out := map[string]hclsyntax.Expression{}
+	for _, b := range m.Blocks {
+		if b.Type == "locals" {
+			for name, a := range b.Body.Attributes {
+				out[name] = a.Expr
+			}
+		}
+	}
+	return out
+}
+
+// refsThroughLocals returns the references an expression makes, following
+// local values (a few levels deep) to what they reference.
+func refsThroughLocals(m *Module, e hclsyntax.Expression, depth int) []string {
+	out := refs(e)
+	if depth > 4 {
+		return out
+	}
+	locals := moduleLocals(m)
+	for _, r := range refs(e) {
+		if le, ok := locals[strings.TrimPrefix(r, "local.")]; ok && strings.HasPrefix(r, "local.") {
+			out = append(out, refsThroughLocals(m, le, depth+1)...)
+		}
+	}
+	return out
+}
+
+// objectKey is the literal key of an object constructor item, or "".
+func objectKey(e hclsyntax.Expression) string {
+	if k, ok := e.(*hclsyntax.ObjectConsKeyExpr); ok {
+		if name := hcl.ExprAsKeyword(k.Wrapped); name != "" {
+			return name
+		}
+		if v, diags := k.Wrapped.Value(nil); !diags.HasErrors() && v.Type() == cty.String {
+			return v.AsString()
+		}
+	}
+	return ""
+}
+
 func deadLetters(tr *trigger, key string, ctx *hcl.EvalContext) string {
 	m := tr.impl
 	for _, topic := range m.Resources("google_pubsub_topic") {
@@ -805,6 +869,23 @@ func deadLetters(tr *trigger, key string, ctx *hcl.EvalContext) string {
 				if strings.Contains(text, "--dead-letter-topic") && slices.Contains(refs(e), ref) {
 					wired = true
 					retry = retry || strings.Contains(text, "--min-retry-delay")
+				}
+				// The flags may come from a local object whose keys become
+				// flags (dead_letter_topic -> --dead-letter-topic).
+				for _, r := range refs(e) {
+					policy, ok := moduleLocals(m)[strings.TrimPrefix(r, "local.")].(*hclsyntax.ObjectConsExpr)
+					if !strings.HasPrefix(r, "local.") || !ok {
+						continue
+					}
+					for _, item := range policy.Items {
+						k := objectKey(item.KeyExpr)
+						if k == "dead_letter_topic" && slices.Contains(refsThroughLocals(m, item.ValueExpr, 0), ref) {
+							wired = true
+						}
+						if k == "min_retry_delay" {
+							retry = true
+						}
+					}
 				}
 			}
 		}
@@ -907,6 +988,7 @@ type CloudBuild struct {
 var (
 	pathToken  = regexp.MustCompile(`(?:^|[\s"'=])((?:\./)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.*-]+)+/?|[A-Za-z0-9_./-]+\.(?:sh|tf|yaml|yml|go|sql))(?:$|[\s"';|&)])`)
 	mainGate   = regexp.MustCompile(`\[\[?\s*"?\$\{?BRANCH_NAME\}?"?\s*==?\s*"?main"?\s*\]\]?`)
+	prGate     = regexp.MustCompile(`\[\[?\s*-[nz]\s+"?\$\{?_PR_NUMBER\}?"?\s*\]\]?`)
 	applyCmd   = regexp.MustCompile(`terraform\b[^\n]*\bapply\b`)
 	generated  = []string{"tfplan", ".build/", "/workspace", ".tools/"}
 	notAPathRE = regexp.MustCompile(`^(?:[a-z]+://|\$|-)|\.\.\.$|:`)
@@ -914,7 +996,8 @@ var (
 
 // CheckCloudBuild parses cloudbuild.yaml and fails when a file or directory it
 // names does not exist under repoRoot, when apply is not gated on the main
-// branch, or when the _ENVIRONMENT/_REGION substitutions lack defaults.
+// branch and on the build not being a pull request, when _REGION lacks a
+// default, or when _ENVIRONMENT has one (a shared prefix for global names).
 func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 	var cb CloudBuild
 	if err := yaml.Unmarshal(yamlText, &cb); err != nil {
@@ -924,10 +1007,13 @@ func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 	if len(cb.Steps) == 0 {
 		out = append(out, Finding{"cloudbuild", "cloudbuild.yaml", "has no steps"})
 	}
-	for _, sub := range []string{"_ENVIRONMENT", "_REGION"} {
-		if cb.Substitutions[sub] == "" {
-			out = append(out, Finding{"cloudbuild", "substitutions", sub + " has no default"})
-		}
+	if cb.Substitutions["_REGION"] == "" {
+		out = append(out, Finding{"cloudbuild", "substitutions", "_REGION has no default"})
+	}
+	// Bucket names are global: a fixed default prefix ("dev") collides with
+	// whoever deployed it first. The trigger must set it.
+	if env := cb.Substitutions["_ENVIRONMENT"]; env != "" {
+		out = append(out, Finding{"cloudbuild", "substitutions", fmt.Sprintf("_ENVIRONMENT defaults to %q: every project would share those global bucket names; require the substitution", env)})
 	}
 	applies := 0
 	for i, st := range cb.Steps {
@@ -953,6 +1039,10 @@ func CheckCloudBuild(yamlText []byte, repoRoot string) []Finding {
 			before := text[:loc[0]]
 			if !mainGate.MatchString(before) {
 				out = append(out, Finding{"cloudbuild", where, "terraform apply is not gated on $BRANCH_NAME == main"})
+			}
+			// A pull request's head branch can be called main too.
+			if !prGate.MatchString(before) {
+				out = append(out, Finding{"cloudbuild", where, "terraform apply can run on a pull request: check that ${_PR_NUMBER} is empty first"})
 			}
 		}
 	}

@@ -178,6 +178,14 @@ resource "google_project_iam_member" "m" {
   role     = each.value
   member   = "serviceAccount:x@p.iam.gserviceaccount.com"
 }`, "roles/editor"},
+		{"allUsers on a bucket", `resource "google_storage_bucket_iam_member" "b" {
+  bucket = "b"
+  role   = "roles/storage.objectViewer"
+  member = "allUsers"
+}`, "public principal allUsers"},
+		{"allAuthenticatedUsers through a local", `locals {
+  readers = ["group:a@example.com", "allAuthenticatedUsers"]
+}`, "public principal allAuthenticatedUsers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +337,34 @@ resource "terraform_data" "policy" {
 }
 `
 
+// policyModule is triggerModule in the shape modules/event_trigger has: the
+// flags come from a local object whose keys become gcloud flags.
+const policyModule = `resource "google_eventarc_trigger" "this" {
+  matching_criteria {
+    attribute = "type"
+    value     = var.event_type
+  }
+}
+resource "google_pubsub_topic" "dead_letter" {
+  name = "dl"
+}
+resource "google_pubsub_subscription" "inspect" {
+  topic = google_pubsub_topic.dead_letter.id
+}
+locals {
+  dead_letter_topic_id = "projects/p/topics/${google_pubsub_topic.dead_letter.name}"
+  delivery_policy = {
+    dead_letter_topic = local.dead_letter_topic_id
+    min_retry_delay   = "10s"
+  }
+}
+resource "terraform_data" "policy" {
+  provisioner "local-exec" {
+    command = join(" ", concat(["gcloud pubsub subscriptions update x"], flatten([for k, v in local.delivery_policy : ["--${k}", v]])))
+  }
+}
+`
+
 func TestSourcesCatch(t *testing.T) {
 	p, cfg := loadPipeline(t)
 	if _, ok := p.Source("events"); !ok {
@@ -358,6 +394,9 @@ func TestSourcesCatch(t *testing.T) {
 	t.Run("the complete layout passes", func(t *testing.T) {
 		report(t, CheckSources(parse(t, base), p, cfg))
 	})
+	t.Run("the policy-local layout passes", func(t *testing.T) {
+		report(t, CheckSources(parse(t, with("modules/event_trigger/main.tf", policyModule)), p, cfg))
+	})
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -381,6 +420,10 @@ func TestSourcesCatch(t *testing.T) {
 		{"dead-letter topic without inspection subscription", with("modules/event_trigger/main.tf", strings.Replace(triggerModule, "topic = google_pubsub_topic.dead_letter.id", `topic = "elsewhere"`, 1)),
 			"has no subscription to inspect it"},
 		{"no retry policy", with("modules/event_trigger/main.tf", strings.Replace(triggerModule, " --min-retry-delay 10s", "", 1)),
+			"has no retry policy"},
+		{"policy local without a dead-letter topic", with("modules/event_trigger/main.tf", strings.Replace(policyModule, "dead_letter_topic = local.dead_letter_topic_id", `dead_letter_topic = "elsewhere"`, 1)),
+			"is never set as the dead-letter topic"},
+		{"policy local without a retry delay", with("modules/event_trigger/main.tf", strings.Replace(policyModule, `min_retry_delay   = "10s"`, "", 1)),
 			"has no retry policy"},
 		{"terraform does not read pipeline.yaml", with("main.tf", strings.Replace(srcLocals, "yamldecode(file(var.pipeline_file))", "{ sources = [] }", 1)),
 			"no local reads pipeline.yaml with yamldecode"},
@@ -411,8 +454,17 @@ func init() { functions.CloudEvent("Ingest", handle) }
 import ff "github.com/GoogleCloudPlatform/functions-framework-go/functions"
 func init() { ff.HTTP(EntryPoint, handle) }
 `)
+	write("functions/mask/mask.go", `package mask
+import "github.com/sluice-data/sluice/shared/cloudfn"
+const EntryPoint = "Mask"
+func init() { cloudfn.Register(EntryPoint, handle) }
+`)
 	write("functions/transform/names.go", `package transform
 const EntryPoint = "Transform"
+`)
+	write("functions/export/export.go", `package export
+import "github.com/sluice-data/sluice/shared/logging"
+func init() { logging.Register("NotAnEntryPoint", nil) }
 `)
 	write("functions/transform/transform_test.go", `package transform
 import "github.com/GoogleCloudPlatform/functions-framework-go/functions"
@@ -422,8 +474,8 @@ func init() { functions.HTTP("TestOnly", nil) }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || strings.Join(got, ",") != "Ingest,Transform" {
-		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Transform] from 3", got, n)
+	if n != 5 || strings.Join(got, ",") != "Ingest,Mask,Transform" {
+		t.Errorf("BundleEntryPoints = %v from %d files, want [Ingest Mask Transform] from 5", got, n)
 	}
 }
 
@@ -432,11 +484,11 @@ func TestCloudBuildCatches(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "infra", "terraform"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	const subs = "substitutions:\n  _ENVIRONMENT: dev\n  _REGION: europe-west1\n"
+	const subs = "substitutions:\n  _ENVIRONMENT: \"\"\n  _REGION: europe-west1\n"
 	gated := `  - id: apply
     name: t
     entrypoint: bash
-    args: ["-c", "if [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
+    args: ["-c", "if [[ -n \"${_PR_NUMBER}\" ]]; then echo pr; elif [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
 `
 	tests := []struct {
 		name, yaml, want string
@@ -454,7 +506,13 @@ func TestCloudBuildCatches(t *testing.T) {
     dir: infra/terraform/envs/prod
     args: ["terraform", "plan"]
 `, `dir "infra/terraform/envs/prod" does not exist`},
-		{"no region default", "substitutions:\n  _ENVIRONMENT: dev\nsteps:\n" + gated, "_REGION has no default"},
+		{"no region default", "substitutions:\n  _ENVIRONMENT: \"\"\nsteps:\n" + gated, "_REGION has no default"},
+		{"shared environment default", "substitutions:\n  _ENVIRONMENT: dev\n  _REGION: europe-west1\nsteps:\n" + gated, `_ENVIRONMENT defaults to "dev"`},
+		{"apply on a pull request from a branch called main", subs + "steps:\n" + `  - id: apply
+    name: t
+    entrypoint: bash
+    args: ["-c", "if [[ \"$BRANCH_NAME\" == \"main\" ]]; then terraform -chdir=infra/terraform apply tfplan; fi"]
+`, "can run on a pull request"},
 		{"no apply at all", subs + "steps:\n  - id: x\n    name: t\n    args: [\"true\"]\n", "has no terraform apply step"},
 		{"not yaml", "steps: [", "does not parse"},
 	}

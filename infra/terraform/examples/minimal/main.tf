@@ -3,6 +3,30 @@
 
 terraform {
   required_version = ">= 1.5"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 7.0, < 8.0"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 7.0, < 8.0"
+    }
+  }
+  # No backend block: the example keeps its state locally. A shared
+  # environment is deployed from ../../deploy, which stores state in a bucket.
+}
+
+# Provider configuration belongs to the caller, never to the module.
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+provider "google-beta" {
+  project = var.project_id
+  region  = var.region
 }
 
 variable "project_id" {

@@ -73,7 +73,23 @@ resource "google_pubsub_subscription" "dead_letter_inspect" {
 }
 
 locals {
+  # Eventarc always fills transport.pubsub.subscription (for Cloud Storage
+  # triggers too); the index fails loudly if that ever changes.
   delivery_subscription = google_eventarc_trigger.this.transport[0].pubsub[0].subscription
+
+  # The topic id from configured values, so the policy is known at plan time
+  # (and checked there by the tests), not only after the topic exists.
+  dead_letter_topic_id = "projects/${var.project_id}/topics/${google_pubsub_topic.dead_letter.name}"
+
+  # The retry and dead-letter policy set on the delivery subscription: each key
+  # becomes a `gcloud pubsub subscriptions update` flag (underscores to
+  # dashes). It is also the delivery_policy output the tests assert on.
+  delivery_policy = {
+    dead_letter_topic     = local.dead_letter_topic_id
+    max_delivery_attempts = var.max_delivery_attempts
+    min_retry_delay       = var.min_retry_delay
+    max_retry_delay       = var.max_retry_delay
+  }
 }
 
 # The Pub/Sub service agent forwards undeliverable events: it must publish to
@@ -93,23 +109,13 @@ resource "google_pubsub_subscription_iam_member" "delivery_subscriber" {
 }
 
 resource "terraform_data" "delivery_policy" {
-  triggers_replace = [
-    local.delivery_subscription,
-    google_pubsub_topic.dead_letter.id,
-    var.max_delivery_attempts,
-    var.min_retry_delay,
-    var.max_retry_delay,
-  ]
+  triggers_replace = [local.delivery_subscription, local.delivery_policy]
 
   provisioner "local-exec" {
-    command = join(" ", [
-      "gcloud pubsub subscriptions update", local.delivery_subscription,
-      "--project", var.project_id,
-      "--dead-letter-topic", google_pubsub_topic.dead_letter.id,
-      "--max-delivery-attempts", var.max_delivery_attempts,
-      "--min-retry-delay", var.min_retry_delay,
-      "--max-retry-delay", var.max_retry_delay,
-    ])
+    command = join(" ", concat(
+      ["gcloud pubsub subscriptions update", local.delivery_subscription, "--project", var.project_id],
+      flatten([for k, v in local.delivery_policy : ["--${replace(k, "_", "-")}", tostring(v)]]),
+    ))
   }
 
   depends_on = [

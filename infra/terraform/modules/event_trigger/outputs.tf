@@ -10,7 +10,17 @@ output "delivery_subscription" {
 
 output "dead_letter_topic" {
   description = "Topic that receives events after max_delivery_attempts failures."
-  value       = google_pubsub_topic.dead_letter.id
+  value       = local.dead_letter_topic_id
+}
+
+output "delivery_policy" {
+  description = "Retry and dead-letter policy applied to the delivery subscription: dead_letter_topic, max_delivery_attempts, min_retry_delay, max_retry_delay."
+  value       = local.delivery_policy
+}
+
+output "event_type" {
+  description = "CloudEvent type the trigger matches."
+  value       = var.event_type
 }
 
 output "dead_letter_subscription" {

@@ -53,6 +53,11 @@ variable "pubsub_service_agent" {
 variable "max_delivery_attempts" {
   type        = number
   description = "Delivery attempts before an event is dead-lettered (5-100)."
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "max_delivery_attempts must be between 5 and 100 (Pub/Sub dead-letter limits)."
+  }
 }
 
 variable "min_retry_delay" {

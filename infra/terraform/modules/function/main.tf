@@ -10,6 +10,19 @@ resource "google_service_account" "this" {
   description  = "Runtime identity of the ${var.name} function; roles granted per dataset, bucket and topic."
 }
 
+# The function may read the secrets it mounts, and only those. The grant lives
+# here, beside the function, because its member is this module's own service
+# account: a caller that made the module depend on a grant to that account
+# would build a cycle (module -> grant -> module's service account).
+resource "google_secret_manager_secret_iam_member" "mounted" {
+  for_each = { for s in var.secret_files : s.mount_path => s }
+
+  project   = var.project_id
+  secret_id = each.value.secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.this.email}"
+}
+
 resource "google_cloudfunctions2_function" "this" {
   project     = var.project_id
   location    = var.region
@@ -53,4 +66,8 @@ resource "google_cloudfunctions2_function" "this" {
       }
     }
   }
+
+  # Deploying a function that mounts a secret fails unless its runtime
+  # identity can already read that secret.
+  depends_on = [google_secret_manager_secret_iam_member.mounted]
 }

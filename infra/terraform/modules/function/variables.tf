@@ -85,7 +85,7 @@ variable "secret_files" {
     version    = string
     file       = string
   }))
-  description = "Secret Manager versions mounted as files: secret (id) version at mount_path/file. The runtime service account needs secretAccessor on each."
+  description = "Secret Manager versions mounted as files: secret (id) version at mount_path/file. The module grants its service account secretAccessor on each secret, and the function waits for that grant."
   default     = []
 }
 

@@ -2,7 +2,7 @@
 # Peak RSS of ingest landing a 1 GB JSONL object through LandObject (load-job
 # path), each emulator in its own process. From the module root:
 #
-#	sh functions/ingest/internal/bigland/run.sh [MiB]
+#	sh internal/bigland/run.sh [MiB]
 #
 # Prints /usr/bin/time -v for the landing process only.
 set -eu
@@ -10,7 +10,7 @@ MB=${1:-1024}
 W=$(mktemp -d /tmp/bigland.XXXXXX)
 FILE=${BIGLAND_FILE:-/tmp/sluice-big-$MB.jsonl}
 go build -o "$W/sluice" ./cmd/sluice
-go build -o "$W/bigland" ./functions/ingest/internal/bigland
+go build -o "$W/bigland" ./internal/bigland
 "$W/sluice" emulator gcs --addr 127.0.0.1:0 --workdir "$W/gcs" >"$W/gcs.out" 2>"$W/gcs.err" &
 GCS_PID=$!
 BQ_PID=

@@ -1,0 +1,117 @@
+# A second Pub/Sub source and a second file source, added to a test copy of
+# pipeline.yaml (testdata/pipeline-more-sources.yaml; tfcheck keeps it equal
+# to the real file plus those two), get their resources, and nothing that
+# existed before changes. Mock providers: no credentials, no network.
+
+mock_provider "google" {}
+mock_provider "google-beta" {}
+mock_provider "archive" {}
+mock_provider "random" {}
+
+# The landing (Cloud Storage) trigger reads google_eventarc_trigger's
+# transport[0], an Optional+Computed block the real provider plans as unknown
+# and a mock plans as an empty list; override_resource cannot fill a block at
+# plan time, so only this module instance is overridden. Its dead-letter
+# wiring is the same code as the Pub/Sub triggers' (checked below and in
+# modules/event_trigger/tests).
+override_module {
+  target = module.landing_trigger["landing"]
+  outputs = {
+    trigger_id               = "projects/sluice-test/locations/europe-west1/triggers/acmedev-ingest-landing"
+    delivery_subscription    = "projects/sluice-test/subscriptions/eventarc-europe-west1-acmedev-ingest-landing-sub-1"
+    dead_letter_topic        = "projects/sluice-test/topics/acmedev-ingest-landing-dead-letter"
+    dead_letter_subscription = "acmedev-ingest-landing-dead-letter-inspect"
+    delivery_policy          = { dead_letter_topic = "projects/sluice-test/topics/acmedev-ingest-landing-dead-letter", max_delivery_attempts = 10, min_retry_delay = "10s", max_retry_delay = "600s" }
+    event_type               = "google.cloud.storage.object.v1.finalized"
+  }
+}
+
+variables {
+  project_id  = "sluice-test"
+  environment = "acmedev"
+}
+
+run "baseline" {
+  command = plan
+}
+
+run "two_more_sources" {
+  command = plan
+
+  variables {
+    pipeline_file = "./tests/testdata/pipeline-more-sources.yaml"
+  }
+
+  # The Pub/Sub source: its topic, its trigger with a dead-letter topic,
+  # retry policy and inspection subscription, its raw table.
+  assert {
+    condition     = google_pubsub_topic.source["clicks"].name == "acmedev-clicks"
+    error_message = "the new Pub/Sub source gets its topic"
+  }
+  assert {
+    condition     = module.source_trigger["clicks"].event_type == "google.cloud.pubsub.topic.v1.messagePublished" && module.source_trigger["clicks"].delivery_policy.dead_letter_topic == "projects/sluice-test/topics/acmedev-ingest-clicks-dead-letter"
+    error_message = "the new Pub/Sub source gets a trigger whose delivery subscription dead-letters to its own topic"
+  }
+  assert {
+    condition     = module.source_trigger["clicks"].delivery_policy.max_delivery_attempts == 10 && module.source_trigger["clicks"].delivery_policy.min_retry_delay == "10s"
+    error_message = "the new trigger gets the retry policy"
+  }
+  assert {
+    condition     = output.dead_letter_subscriptions["source/clicks"] == "acmedev-ingest-clicks-dead-letter-inspect"
+    error_message = "the new trigger's dead letters can be inspected"
+  }
+  assert {
+    condition     = google_bigquery_table.raw["clicks"].dataset_id == "acmedev_raw" && google_bigquery_table.raw["clicks"].time_partitioning[0].field == "clicked_at"
+    error_message = "the new Pub/Sub source gets its raw table, partitioned on its event time"
+  }
+
+  # The file source: its raw table (partitioned on _ingested_at: it has no
+  # event time), routed by the one landing trigger (see main.tf for why there
+  # is one trigger per bucket, not per prefix).
+  assert {
+    condition     = google_bigquery_table.raw["invoices"].dataset_id == "acmedev_raw" && google_bigquery_table.raw["invoices"].time_partitioning[0].field == "_ingested_at"
+    error_message = "the new file source gets its raw table"
+  }
+  assert {
+    condition     = toset(keys(module.landing_trigger)) == toset(["landing"])
+    error_message = "file sources share the landing bucket's trigger"
+  }
+
+  # IAM: ingest writes every raw table through its grant on the raw dataset;
+  # the Pub/Sub service agent's dead-letter grants are inside the trigger
+  # module (modules/event_trigger/tests).
+  assert {
+    condition     = google_bigquery_dataset_iam_member.functions["ingest/raw/roles/bigquery.dataEditor"].dataset_id == "acmedev_raw"
+    error_message = "ingest may write the raw dataset, so the new tables"
+  }
+
+  # Exactly these are new; everything else is what the baseline plans.
+  assert {
+    condition     = toset(keys(google_pubsub_topic.source)) == toset(["events", "clicks"]) && toset(keys(module.source_trigger)) == toset(["events", "clicks"])
+    error_message = "only the new Pub/Sub source is added to topics and triggers"
+  }
+  assert {
+    condition     = toset(keys(google_bigquery_table.raw)) == toset(["events", "orders", "clicks", "invoices"])
+    error_message = "only the two new raw tables are added"
+  }
+  assert {
+    condition     = output.buckets == run.baseline.buckets && output.datasets == run.baseline.datasets && output.function_environment == run.baseline.function_environment
+    error_message = "buckets, datasets and the function environment do not change"
+  }
+  assert {
+    condition     = { for k, v in output.dead_letter_subscriptions : k => v if k != "source/clicks" } == run.baseline.dead_letter_subscriptions
+    error_message = "the existing triggers and their dead-letter subscriptions do not change"
+  }
+  assert {
+    condition     = output.function_roles == run.baseline.function_roles
+    error_message = "no function gains or loses a role"
+  }
+  assert {
+    condition     = google_bigquery_table.raw["events"].schema == jsonencode(concat(yamldecode(file("../../pipeline/pipeline.yaml")).sources[0].schema, [{ name = "_ingested_at", type = "TIMESTAMP", mode = "NULLABLE", description = "When sluice landed the record." }]))
+    error_message = "the existing raw table keeps its schema"
+  }
+  assert {
+    condition     = toset(keys(google_data_loss_prevention_deidentify_template.mask)) == toset(["events", "users"]) && length(google_cloud_scheduler_job.transform) == 1
+    error_message = "masking and schedules do not change"
+  }
+}
