@@ -64,7 +64,12 @@ type Options struct {
 	// package doc) instead of starting them; the Addr fields then do not
 	// apply to those.
 	External bool
-	Log      *slog.Logger
+	// FunctionsURL delivers to functions served elsewhere (for example one
+	// function process to measure) instead of serving them in this process.
+	FunctionsURL string
+	// Concurrency is the router's deliveries in flight per route (0: its default).
+	Concurrency int
+	Log         *slog.Logger
 }
 
 // Emulator variables, one per service.
@@ -225,8 +230,10 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	s.setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
 
-	if s.FunctionsURL, err = startFunctions(); err != nil {
-		return nil, err
+	if s.FunctionsURL = o.FunctionsURL; s.FunctionsURL == "" {
+		if s.FunctionsURL, err = startFunctions(); err != nil {
+			return nil, err
+		}
 	}
 
 	env, err := gcp.EnvFromOS()
@@ -237,7 +244,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s.Router = &router.Router{PubSub: s.Clients.PubSub, Project: o.Project, FunctionsURL: s.FunctionsURL,
-		MaxAttempts: o.MaxAttempts, Log: o.Log}
+		MaxAttempts: o.MaxAttempts, Concurrency: o.Concurrency, Log: o.Log}
 	routes := []router.Route{
 		{Topic: LandingNotifications, Subscription: "sluice-ingest-landing", Entry: ingestfn.EntryPoint, Kind: router.StorageEvent, DeadLetter: LandingNotifications + "-dead-letter"},
 		{Topic: names.TransformCompleted, Subscription: "sluice-mask", Entry: maskfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.TransformCompleted + "-dead-letter"},

@@ -24,6 +24,13 @@ import (
 // rows it carried, so each is retried; the rows' insertIds make that retry
 // idempotent. No caller returns nil before its rows are written.
 //
+// Deliveries that call Enter (LandMessage and LandObject do) are counted,
+// so that deliveries arriving one at a time wait for no one: the open
+// requests go at once when every delivery in progress is waiting on one, no
+// request is in flight, and the last request carried a single delivery.
+// Once deliveries overlap (a request carried several), rows wait up to
+// MaxWait for company again.
+//
 // A request refused as a whole (400, 413), or one without SkipInvalidRows
 // where a row is refused (which stops every other row), is sent again as one
 // request per delivery, so one delivery's bad row never fails another's.
@@ -37,9 +44,42 @@ type Coalescer struct {
 	// A request also stops when every delivery waiting on it has given up.
 	MaxWrite time.Duration
 
-	mu    sync.Mutex
-	open  map[coalesceKey]*writeBatch
-	stats CoalesceStats
+	mu       sync.Mutex
+	open     map[coalesceKey]*writeBatch
+	active   int // deliveries between Enter and its release
+	waiting  int // Put calls waiting on a request
+	inFlight int // requests sent and not answered
+	// lastCarried is the number of deliveries the last answered request carried.
+	lastCarried int
+	stats       CoalesceStats
+}
+
+// Enter counts a delivery in progress until the returned func is called.
+// A nil Coalescer counts nothing.
+func (c *Coalescer) Enter() (release func()) {
+	if c == nil {
+		return func() {}
+	}
+	c.mu.Lock()
+	c.active++
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.active--
+		c.sealIfIdleLocked()
+		c.mu.Unlock()
+	}
+}
+
+// sealIfIdleLocked sends the open requests when deliveries come one at a
+// time and every counted delivery is waiting on one; c.mu is held.
+func (c *Coalescer) sealIfIdleLocked() {
+	if c.active == 0 || c.waiting < c.active || c.inFlight > 0 || c.lastCarried > 1 {
+		return
+	}
+	for _, b := range c.open {
+		c.sealLocked(b)
+	}
 }
 
 // CoalesceStats counts what a Coalescer did.
@@ -145,19 +185,25 @@ func (c *Coalescer) Put(ctx context.Context, t *bigquery.Table, skipInvalid bool
 	b.rows += len(rows)
 	b.bytes += size
 	b.waiting++
+	c.waiting++
 	if b.rows >= maxRows || b.bytes >= maxBytes {
 		c.sealLocked(b)
 	}
+	c.sealIfIdleLocked()
 	c.mu.Unlock()
 
 	select {
 	case <-m.done:
+		c.mu.Lock()
+		c.waiting--
+		c.mu.Unlock()
 		return m.err
 	case <-ctx.Done():
 		// The rows may still be written; the delivery is retried and the
 		// insertIds keep that retry from landing them twice.
 		c.mu.Lock()
 		b.waiting--
+		c.waiting--
 		if b.waiting == 0 && b.sealed {
 			b.cancel() // in flight, and nobody is left to answer
 		}
@@ -173,6 +219,7 @@ func (c *Coalescer) sealLocked(b *writeBatch) {
 	}
 	b.sealed = true
 	b.timer.Stop()
+	c.inFlight++
 	if c.open[b.key] == b {
 		delete(c.open, b.key)
 	}
@@ -209,6 +256,11 @@ func (c *Coalescer) send(b *writeBatch) {
 			}
 		}
 	}
+	c.mu.Lock()
+	c.inFlight--
+	c.lastCarried = len(b.members)
+	c.sealIfIdleLocked()
+	c.mu.Unlock()
 	for _, m := range b.members {
 		close(m.done)
 	}

@@ -147,6 +147,21 @@ func TestCoalesceConcurrentDeliveriesShareInsertAll(t *testing.T) {
 		t.Errorf("stats = %+v, want %d puts and rows", st, n)
 	}
 
+	// Deliveries one at a time wait for no one, even with a wait of an hour:
+	// each would otherwise end at its 20 s deadline.
+	lone := coalescingLander(t, cl, &Coalescer{MaxWait: time.Hour}, eventsSource("co_lone"))
+	for i, id := range ids("l", 5) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		_, err := lone.LandMessage(ctx, "co_lone", msg("m-"+id, eventBody(id), nil))
+		cancel()
+		if err != nil {
+			t.Fatalf("lone delivery %d: %v", i, err)
+		}
+	}
+	if got := calls.get("raw.co_lone"); got != 5 {
+		t.Errorf("5 deliveries one at a time took %d insertAll calls, want 5", got)
+	}
+
 	// A batch never exceeds MaxRows.
 	small := &Coalescer{MaxWait: 200 * time.Millisecond, MaxRows: 10}
 	l2 := coalescingLander(t, cl, small, eventsSource("co_rows"))

@@ -259,6 +259,7 @@ func (b *batch) flush(ctx context.Context) error {
 // LandMessage lands the records of one Pub/Sub message. The source is chosen
 // by the message's "source" attribute, else by topic.
 func (l *Lander) LandMessage(ctx context.Context, topic string, msg events.PubSubMessage) (Result, error) {
+	defer l.Coalesce.Enter()()
 	origin := fmt.Sprintf("pubsub:%s/%s", topic, msg.MessageID)
 	srcName := msg.Attributes["source"]
 	var src *config.Source
@@ -453,6 +454,7 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 // as NDJSON and loaded by a job whose id is derived from bucket, object and
 // generation. Either way a second finalize event lands nothing new.
 func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (res Result, err error) {
+	defer l.Coalesce.Enter()()
 	origin := fmt.Sprintf("gs://%s/%s#%d", obj.Bucket, obj.Name, obj.Generation)
 	src, ok := l.Pipeline.SourceForObject(obj.Name)
 	if !ok {
