@@ -105,6 +105,7 @@ type Router struct {
 	routes    []Route
 	schedules []Schedule
 
+	httpOnce     sync.Once
 	inflight     atomic.Int64
 	lastActivity atomic.Int64 // unix nanos
 
@@ -177,18 +178,14 @@ func (r *Router) Run(ctx context.Context) {
 	if r.MinBackoff <= 0 {
 		r.MinBackoff = DefaultMinBackoff
 	}
-	if r.MaxBackoff < r.MinBackoff {
+	if r.MaxBackoff <= 0 {
 		r.MaxBackoff = max(DefaultMaxBackoff, r.MinBackoff)
 	}
+	r.MaxBackoff = max(r.MaxBackoff, r.MinBackoff)
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	if r.HTTP == nil {
-		// No timeout: functions run as long as they need. Keep a connection
-		// per delivery in flight instead of net/http's two per host.
-		n := r.Concurrency * max(len(r.routes), 1)
-		r.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, IdleConnTimeout: 90 * time.Second}}
-	}
+	r.client()
 	r.mu.Lock()
 	if r.attempts == nil {
 		r.attempts = map[string]int{}
@@ -208,6 +205,19 @@ func (r *Router) Run(ctx context.Context) {
 		go func() { defer wg.Done(); r.scheduleLoop(ctx) }()
 	}
 	wg.Wait()
+}
+
+// client is r.HTTP, or the default made once: no timeout (functions run
+// as long as they need), and a kept connection per delivery in flight
+// instead of net/http's two per host.
+func (r *Router) client() *http.Client {
+	r.httpOnce.Do(func() {
+		if r.HTTP == nil {
+			n := max(r.Concurrency, DefaultConcurrency) * max(len(r.routes), 1)
+			r.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, IdleConnTimeout: 90 * time.Second}}
+		}
+	})
+	return r.HTTP
 }
 
 func (r *Router) touch() { r.lastActivity.Store(time.Now().UnixNano()) }
@@ -513,11 +523,7 @@ func (r *Router) deliver(ctx context.Context, rt Route, msg *pubsubpb.PubsubMess
 }
 
 func (r *Router) do(req *http.Request) error {
-	hc := r.HTTP
-	if hc == nil {
-		hc = http.DefaultClient // Fire before Run: no timeout either
-	}
-	resp, err := hc.Do(req)
+	resp, err := r.client().Do(req)
 	if err != nil {
 		return err
 	}
