@@ -39,20 +39,17 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 		var msg events.MessagePublishedData
 		var done events.MaskCompletedData
 		if err := json.Unmarshal(e.Data(), &msg); err != nil {
-			log.Error("export: undecodable event; acknowledged", "id", e.ID(), "error", err.Error())
-			return nil
+			return cloudfn.Permanent(fmt.Errorf("export: event %s: data is not a Pub/Sub message: %w", e.ID(), err))
 		}
 		if err := json.Unmarshal(msg.Message.Data, &done); err != nil || done.RunID == "" {
-			log.Error("export: message is not a mask.completed payload; acknowledged", "id", e.ID())
-			return nil
+			return cloudfn.Permanent(fmt.Errorf("export: event %s, message %s: not a mask.completed payload (a JSON object with run_id)", e.ID(), msg.Message.MessageID))
 		}
 		runID, runDate, trigger = done.RunID, done.RunDate, "mask.completed"
 	case events.TypeScheduleFired:
 		var d events.ScheduleFiredData
 		if len(e.Data()) > 0 {
 			if err := json.Unmarshal(e.Data(), &d); err != nil {
-				log.Error("export: undecodable schedule body; acknowledged", "id", e.ID(), "error", err.Error())
-				return nil
+				return cloudfn.Permanent(fmt.Errorf("export: event %s: schedule body is not JSON: %w", e.ID(), err))
 			}
 		}
 		now := time.Now().UTC()
@@ -61,8 +58,7 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 			runDate = d.RunDate
 		}
 	default:
-		log.Error("export: unexpected event type; acknowledged", "type", e.Type(), "id", e.ID())
-		return nil
+		return cloudfn.Permanent(fmt.Errorf("export: event %s: type %q is neither %s nor %s", e.ID(), e.Type(), events.TypePubSubPublished, events.TypeScheduleFired))
 	}
 	c, err := clients.Get(ctx)
 	if err != nil {

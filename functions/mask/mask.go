@@ -53,13 +53,11 @@ var (
 func Handle(ctx context.Context, e cloudevents.Event) error {
 	var msg events.MessagePublishedData
 	if err := json.Unmarshal(e.Data(), &msg); err != nil {
-		log.Error("mask: undecodable event; acknowledged", "id", e.ID(), "error", err.Error())
-		return nil
+		return cloudfn.Permanent(fmt.Errorf("mask: event %s: data is not a Pub/Sub message: %w", e.ID(), err))
 	}
 	var done events.TransformCompletedData
 	if err := json.Unmarshal(msg.Message.Data, &done); err != nil || done.RunID == "" {
-		log.Error("mask: message is not a transform.completed payload; acknowledged", "id", e.ID(), "message_id", msg.Message.MessageID)
-		return nil
+		return cloudfn.Permanent(fmt.Errorf("mask: event %s, message %s: not a transform.completed payload (a JSON object with run_id)", e.ID(), msg.Message.MessageID))
 	}
 	c, err := clients.Get(ctx)
 	if err != nil {
