@@ -155,6 +155,12 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 				m.str = ""
 			}
 			if !s.scalar(m) {
+				if s.err != nil {
+					// A broken string or number: scalar has read into it,
+					// so value() must not start again from there (fuzzing
+					// found `{"a":"\0""}` and `{"a":-"b"}` accepted).
+					return nil, s.recErr()
+				}
 				v, ok := s.value()
 				if !ok {
 					return nil, s.recErr()
@@ -181,7 +187,8 @@ func parseObjectStr(b []byte, src string, maxDepth int, members []member) ([]mem
 }
 
 // scalar reads a top-level scalar into m without boxing it; false when
-// the value is an object or array (or broken: value() reports it).
+// the value is an object or array or a broken literal (s.err nil: value()
+// reports it), or a broken string or number (s.err set).
 func (s *scanner) scalar(m *member) bool {
 	if s.i >= len(s.b) {
 		// A record that ends after a colon: value() reports it.

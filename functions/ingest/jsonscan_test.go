@@ -21,6 +21,10 @@ func TestParseObjectReasons(t *testing.T) {
 		`{"a":[`:                                 ReasonInvalidJSON,
 		`{"a":"\u12`:                             ReasonInvalidJSON,
 		`{"a":"\`:                                ReasonInvalidJSON,
+		`{"a":"\0""}`:                            ReasonInvalidJSON,
+		`{"a":-"b"}`:                             ReasonInvalidJSON,
+		`{"a":1."2"}`:                            ReasonInvalidJSON,
+		`{"a":tru"e"}`:                           ReasonInvalidJSON,
 		`{"a":"` + strings.Repeat("x", 10) + `}`: ReasonInvalidJSON,
 	} {
 		_, rerr := parseObject([]byte(in), 8, nil)
