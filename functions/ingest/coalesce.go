@@ -15,7 +15,10 @@ import (
 // Coalescer merges the insertAll rows of concurrent deliveries to one
 // function instance into one BigQuery insertAll request per table. A
 // request is sent when it holds MaxRows rows or about MaxBytes bytes, or
-// MaxWait after its first rows arrived, whichever comes first.
+// MaxWait after its first rows arrived, whichever comes first; while a
+// request to the same table is in flight, rows past MaxWait go when it
+// answers (group commit: under load the requests grow instead of
+// multiplying), at the latest 20×MaxWait after they arrived.
 //
 // Every caller of Put waits until the request that carried its rows has
 // answered, and gets back what a request of its own rows alone would have
@@ -49,6 +52,8 @@ type Coalescer struct {
 	active   int // deliveries between Enter and its release
 	waiting  int // Put calls waiting on a request
 	inFlight int // requests sent and not answered
+	// keyFlight counts the requests in flight per table.
+	keyFlight map[coalesceKey]int
 	// lastCarried is the number of deliveries the last answered request carried.
 	lastCarried int
 	stats       CoalesceStats
@@ -103,6 +108,7 @@ type writeBatch struct {
 	rows    int
 	bytes   int
 	timer   *time.Timer
+	due     bool // MaxWait has passed; goes when the table's request in flight answers
 	sealed  bool
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -121,6 +127,9 @@ const (
 	defaultCoalesceBytes = 5 << 20
 	defaultCoalesceWait  = 5 * time.Millisecond
 	defaultCoalesceWrite = 2 * time.Minute
+	// holdFactor×MaxWait bounds how long rows wait behind a request in
+	// flight to the same table.
+	holdFactor = 20
 )
 
 func (c *Coalescer) limits() (rows, bytes int, wait, write time.Duration) {
@@ -178,7 +187,14 @@ func (c *Coalescer) Put(ctx context.Context, t *bigquery.Table, skipInvalid bool
 		b.timer = time.AfterFunc(wait, func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			c.sealLocked(b)
+			if c.keyFlight[key] == 0 || b.due {
+				c.sealLocked(b)
+				return
+			}
+			// A request to this table is in flight: keep gathering until it
+			// answers (group commit), but no longer than holdFactor×MaxWait.
+			b.due = true
+			b.timer.Reset(time.Duration(holdFactor-1) * wait)
 		})
 	}
 	b.members = append(b.members, m)
@@ -220,6 +236,10 @@ func (c *Coalescer) sealLocked(b *writeBatch) {
 	b.sealed = true
 	b.timer.Stop()
 	c.inFlight++
+	if c.keyFlight == nil {
+		c.keyFlight = map[coalesceKey]int{}
+	}
+	c.keyFlight[b.key]++
 	if c.open[b.key] == b {
 		delete(c.open, b.key)
 	}
@@ -258,7 +278,11 @@ func (c *Coalescer) send(b *writeBatch) {
 	}
 	c.mu.Lock()
 	c.inFlight--
+	c.keyFlight[b.key]--
 	c.lastCarried = len(b.members)
+	if next := c.open[b.key]; next != nil && next.due {
+		c.sealLocked(next)
+	}
 	c.sealIfIdleLocked()
 	c.mu.Unlock()
 	for _, m := range b.members {

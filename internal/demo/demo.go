@@ -50,6 +50,9 @@ type Summary struct {
 	RunID           string             `json:"run_id"`
 	Seconds         float64            `json:"seconds"`
 	Stages          map[string]float64 `json:"stage_seconds"`
+	// IngestWrites is the insertAll requests the in-process BigQuery
+	// received while ingest landed the data (0 when BigQuery is external).
+	IngestWrites int64 `json:"ingest_insertall_calls"`
 }
 
 // Run drives the pipeline once.
@@ -85,6 +88,7 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 		return nil, nil, err
 	}
 
+	writes0 := s.BigQueryWrites()
 	t := time.Now()
 	progress(fmt.Sprintf("publishing %d events to topic %s", len(data.Events), names.Topic("events")))
 	pub := c.PubSub.Publisher(names.Topic("events"))
@@ -122,6 +126,7 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 		return nil, nil, err
 	}
 	mark("ingest", t)
+	ingestWrites := s.BigQueryWrites() - writes0
 
 	t = time.Now()
 	runID := "demo_" + time.Now().UTC().Format("20060102T150405")
@@ -144,7 +149,7 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	mark("mask_and_export", t)
 
 	var err error
-	sum := &Summary{EventsPublished: len(data.Events), FilesDropped: len(data.Files), RunID: runID, Stages: stages,
+	sum := &Summary{EventsPublished: len(data.Events), FilesDropped: len(data.Files), RunID: runID, Stages: stages, IngestWrites: ingestWrites,
 		RawRows: map[string]int64{}, CuratedRows: map[string]int64{}, PublishedRows: map[string]int64{}, RejectsByReason: map[string]int64{}}
 	for _, src := range s.Pipeline.Sources {
 		if sum.RawRows[src.Name], err = count(ctx, c, names.Raw, src.Name); err != nil {
@@ -312,6 +317,9 @@ func (s *Summary) Text() string {
 			}
 			fmt.Fprintf(&b, "  %-11s %-28s %8d rows\n", label, k, m[k])
 		}
+	}
+	if s.IngestWrites > 0 {
+		fmt.Fprintf(&b, "  ingest      %.1fs, %d BigQuery insertAll calls\n", s.Stages["ingest"], s.IngestWrites)
 	}
 	section("raw", s.RawRows)
 	section("rejects", s.RejectsByReason)
