@@ -532,11 +532,12 @@ func (s *scanner) strSlow(start int) (string, bool) {
 					if !ok {
 						return "", false
 					}
-					if lo >= 0xdc00 && lo <= 0xdfff {
-						r2 = utf16.DecodeRune(r, lo)
+					if pair := utf16.DecodeRune(r, lo); pair != utf8.RuneError {
+						r2 = pair
 					} else {
-						// Not the low half: that escape is a character of
-						// its own (fuzzing found "\ud800\u0000" losing it).
+						// Not a high half then a low half: the second
+						// escape is a character of its own (fuzzing found
+						// "\ud800\u0000" and "\udc00\udc00" losing it).
 						s.i = at
 					}
 				}

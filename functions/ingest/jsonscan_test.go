@@ -11,6 +11,7 @@ func TestParseObjectSurrogates(t *testing.T) {
 		`{"a":"\ud800\u0041"}`: "\uFFFDA", // a lone high half, then a character
 		`{"a":"\ud800x"}`:      "\uFFFDx",
 		`{"a":"\ude00"}`:       "\uFFFD",
+		`{"a":"\udc00\udc00"}`: "\uFFFD\uFFFD", // two low halves
 	} {
 		ms, rerr := parseObject([]byte(in), 8, nil)
 		if rerr != nil || len(ms) != 1 || ms[0].value() != want {
