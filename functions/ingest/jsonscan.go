@@ -526,12 +526,20 @@ func (s *scanner) strSlow(start int) (string, bool) {
 			if utf16.IsSurrogate(r) {
 				r2 := utf8.RuneError
 				if s.i+1 < len(b) && b[s.i] == '\\' && b[s.i+1] == 'u' {
+					at := s.i
 					s.i += 2
 					lo, ok := s.hex4()
 					if !ok {
 						return "", false
 					}
-					r2 = utf16.DecodeRune(r, lo)
+					if pair := utf16.DecodeRune(r, lo); pair != utf8.RuneError {
+						r2 = pair
+					} else {
+						// Not a high half then a low half: the second
+						// escape is a character of its own (fuzzing found
+						// "\ud800\u0000" and "\udc00\udc00" losing it).
+						s.i = at
+					}
 				}
 				r = r2
 			}

@@ -5,6 +5,21 @@ import (
 	"testing"
 )
 
+func TestParseObjectSurrogates(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":"\ud83d\ude00"}`: "\U0001F600",
+		`{"a":"\ud800\u0041"}`: "\uFFFDA", // a lone high half, then a character
+		`{"a":"\ud800x"}`:      "\uFFFDx",
+		`{"a":"\ude00"}`:       "\uFFFD",
+		`{"a":"\udc00\udc00"}`: "\uFFFD\uFFFD", // two low halves
+	} {
+		ms, rerr := parseObject([]byte(in), 8, nil)
+		if rerr != nil || len(ms) != 1 || ms[0].value() != want {
+			t.Errorf("%s: %v %v, want %q", in, ms, rerr, want)
+		}
+	}
+}
+
 func TestParseObjectReasons(t *testing.T) {
 	for in, want := range map[string]RejectReason{
 		`{"a":1,"a":2}`:                          ReasonDuplicateKey,

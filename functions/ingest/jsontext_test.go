@@ -219,7 +219,9 @@ func FuzzJSONTextAgrees(f *testing.F) {
 		}
 		a, ra := parseObject(b, 8, nil)
 		c, rc := j.parse(b, "", 8, nil)
-		if (ra == nil) != (rc == nil) || (ra != nil && ra.reason != rc.reason) {
+		// Invalid JSON: both reject, maybe for different reasons (jsontext
+		// may see a duplicate name before the syntax error).
+		if (ra == nil) != (rc == nil) || (ra != nil && ra.reason != rc.reason && json.Valid(b)) {
 			t.Fatalf("%q: scanner %v, jsontext %v", b, ra, rc)
 		}
 		if ra != nil {
