@@ -111,7 +111,8 @@ type LoadResult struct {
 	Max            float64 `json:"max_s"`
 	PollSeconds    float64 `json:"poll_s"`
 	BigQueryWrites int64   `json:"bigquery_insertall_calls"`
-	Held           bool    `json:"held"` // every message landed, at the asked rate, p99 < 2 s
+	MaxInFlight    int64   `json:"ingest_max_in_flight"` // the router's most Ingest deliveries at once
+	Held           bool    `json:"held"`                 // every message landed, at the asked rate, p99 < 2 s
 }
 
 func runLoad(ctx context.Context, st *stack.Stack, o loadOptions) (*LoadResult, error) {
@@ -218,7 +219,8 @@ func runLoad(ctx context.Context, st *stack.Stack, o loadOptions) (*LoadResult, 
 	}
 
 	res := &LoadResult{Rate: o.rate, Published: len(sent), PublishRate: float64(len(sent)) / published.Seconds(),
-		PollSeconds: o.poll.Seconds(), BigQueryWrites: st.BigQueryWrites() - writes0}
+		PollSeconds: o.poll.Seconds(), BigQueryWrites: st.BigQueryWrites() - writes0,
+		MaxInFlight: st.Router.Stats()["Ingest"].MaxInFlight}
 	var lat []float64
 	var last time.Time
 	for id, t0 := range sent {
@@ -307,6 +309,7 @@ func (r *LoadResult) Text() string {
 	fmt.Fprintf(&b, "  landed      %d (%d missing) at %.0f msg/s\n", r.Landed, r.Missing, r.LandRate)
 	fmt.Fprintf(&b, "  latency     p50 %.3fs  p90 %.3fs  p99 %.3fs  max %.3fs  (publish → visible in raw, poll %.0f ms)\n",
 		r.P50, r.P90, r.P99, r.Max, r.PollSeconds*1000)
+	fmt.Fprintf(&b, "  in flight   at most %d Ingest deliveries at once\n", r.MaxInFlight)
 	if r.BigQueryWrites > 0 {
 		fmt.Fprintf(&b, "  insertAll   %d calls, %.1f messages per call\n", r.BigQueryWrites, float64(r.Landed)/float64(r.BigQueryWrites))
 	}

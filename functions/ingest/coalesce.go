@@ -42,7 +42,7 @@ import (
 type Coalescer struct {
 	MaxRows  int           // rows per request; default 500, BigQuery's recommended maximum
 	MaxBytes int           // estimated JSON bytes per request; default 5 MiB, half of BigQuery's 10 MB request limit
-	MaxWait  time.Duration // longest a row waits for company; default 5 ms
+	MaxWait  time.Duration // longest a row waits for company while no request to its table is in flight; default 5 ms
 	// MaxWrite bounds one request including the client's retries; default 2 min.
 	// A request also stops when every delivery waiting on it has given up.
 	MaxWrite time.Duration
