@@ -172,6 +172,9 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 			}
 			continue
 		}
+		if _, ok := documentedIndex[name]; ok {
+			return nil, notDetected("inspect_config.info_types", name)
+		}
 		return nil, invalid("Invalid built-in info type name %q.", name)
 	}
 	in.scan |= in.builtins
@@ -220,6 +223,13 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 						ex.types[n] = true
 						if idx, ok := builtinIndex[n]; ok {
 							in.scan |= 1 << idx
+						} else if alias, ok := infoTypeAliases[n]; ok && !customNames[n] {
+							for _, a := range alias {
+								ex.types[a] = true
+								in.scan |= 1 << builtinIndex[a]
+							}
+						} else if _, ok := documentedIndex[n]; ok && !customNames[n] {
+							return nil, notDetected("exclusion_rule.exclude_info_types", n)
 						} else if !customNames[n] {
 							return nil, invalid("Invalid info type %q in exclude_info_types.", n)
 						}
