@@ -283,7 +283,7 @@ func compileCustom(c *dlppb.CustomInfoType) (*customType, error) {
 	case c.GetSurrogateType() != nil:
 		ct.surrogate = true
 	case c.GetStoredType() != nil:
-		return nil, invalid("Stored info types are not supported by the emulator.")
+		return nil, unsupported("custom_info_types[].stored_type", "stored infoTypes are not emulated; put the dictionary or regex inline")
 	default:
 		// A custom infoType named after a built-in extends it; with no
 		// detector of its own it only carries exclusion_type and rules

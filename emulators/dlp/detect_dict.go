@@ -65,7 +65,7 @@ func tokenize(text string) []token {
 
 func compileDictionary(d *dlppb.CustomInfoType_Dictionary) (*dictionary, error) {
 	if d.GetCloudStoragePath() != nil {
-		return nil, invalid("Dictionaries stored in Cloud Storage are not supported by the emulator.")
+		return nil, unsupported("dictionary.cloud_storage_path", "the emulator reads no Cloud Storage; use dictionary.word_list")
 	}
 	words := d.GetWordList().GetWords()
 	if len(words) == 0 {
