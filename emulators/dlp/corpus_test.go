@@ -293,7 +293,12 @@ func (g *gen) fragment(k int) {
 	switch k {
 	case 0:
 		g.w(g.pick("Email ", "Reach me at ", "Send it to ", "cc: "))
-		g.ent(strings.ToLower(g.pick(genFirst...))+g.pick(".", "_", "")+strings.ToLower(strings.ReplaceAll(g.pick(genLast...), "'", ""))+g.pick("", "42", "7")+"@"+g.domain(), "EMAIL_ADDRESS")
+		// The live service also reports the address's domain as
+		// DOMAIN_NAME, so the domain part carries that label too.
+		st := g.b.Len()
+		g.w(strings.ToLower(g.pick(genFirst...)) + g.pick(".", "_", "") + strings.ToLower(strings.ReplaceAll(g.pick(genLast...), "'", "")) + g.pick("", "42", "7") + "@")
+		g.ent(g.domain(), "DOMAIN_NAME")
+		g.l = append(g.l, label{st, g.b.Len(), "EMAIL_ADDRESS"})
 		g.w(g.pick(" today.", ".", " for details."))
 	case 1:
 		g.w(g.pick("Call ", "My number is ", "Phone: ", "Ring the office on ", "Try "))

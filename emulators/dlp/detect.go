@@ -26,6 +26,7 @@ type customType struct {
 	dict      *dictionary
 	surrogate bool
 	exclude   bool // EXCLUSION_TYPE_EXCLUDE: used by rules, never reported
+	extends   bool // names a built-in and sets no detector of its own
 	hotwords  []*hotword
 }
 
@@ -121,6 +122,7 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 		in.maxPerType[l.GetInfoType().GetName()] = int(l.GetMaxFindings())
 	}
 	customNames := map[string]bool{}
+	excluded := map[string]bool{} // EXCLUSION_TYPE_EXCLUDE custom types
 	for _, c := range cfg.GetCustomInfoTypes() {
 		ct, err := compileCustom(c)
 		if err != nil {
@@ -131,7 +133,9 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 		}
 		customNames[ct.name] = true
 		in.customs = append(in.customs, ct)
-		if !ct.exclude {
+		if ct.exclude {
+			excluded[ct.name] = true
+		} else if !ct.extends {
 			in.reported[ct.name] = true
 		}
 	}
@@ -146,24 +150,39 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 		if name == "" {
 			return nil, invalid("InfoType name must not be empty.")
 		}
-		if customNames[name] {
+		idx, isBuiltin := builtinIndex[name]
+		if customNames[name] && !isBuiltin {
 			continue
 		}
-		idx, ok := builtinIndex[name]
-		if !ok {
-			if alias, ok := infoTypeAliases[name]; ok {
-				for _, a := range alias {
-					in.builtins |= 1 << builtinIndex[a]
-					in.reported[a] = true
-				}
-				continue
+		if isBuiltin {
+			// A custom infoType of the same name extends the built-in: its
+			// findings add to the built-in's, and EXCLUSION_TYPE_EXCLUDE
+			// keeps both out of the result (they still feed rules).
+			in.scan |= 1 << idx
+			if !excluded[name] {
+				in.builtins |= 1 << idx
+				in.reported[name] = true
 			}
-			return nil, invalid("Invalid built-in info type name %q.", name)
+			continue
 		}
-		in.builtins |= 1 << idx
-		in.reported[name] = true
+		if alias, ok := infoTypeAliases[name]; ok {
+			for _, a := range alias {
+				in.builtins |= 1 << builtinIndex[a]
+				in.reported[a] = true
+			}
+			continue
+		}
+		if _, ok := documentedIndex[name]; ok {
+			return nil, notDetected("inspect_config.info_types", name)
+		}
+		return nil, invalid("Invalid built-in info type name %q.", name)
 	}
-	in.scan = in.builtins
+	in.scan |= in.builtins
+	for _, ct := range in.customs {
+		if ct.extends && in.scan&(1<<builtinIndex[ct.name]) == 0 {
+			return nil, invalid("Custom info type %q sets no regex, dictionary or surrogate_type; it may only extend the built-in %s when inspect_config.info_types names it.", ct.name, ct.name)
+		}
+	}
 	for _, rs := range cfg.GetRuleSet() {
 		r := &ruleSet{types: map[string]bool{}}
 		for _, it := range rs.GetInfoTypes() {
@@ -204,6 +223,13 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 						ex.types[n] = true
 						if idx, ok := builtinIndex[n]; ok {
 							in.scan |= 1 << idx
+						} else if alias, ok := infoTypeAliases[n]; ok && !customNames[n] {
+							for _, a := range alias {
+								ex.types[a] = true
+								in.scan |= 1 << builtinIndex[a]
+							}
+						} else if _, ok := documentedIndex[n]; ok && !customNames[n] {
+							return nil, notDetected("exclusion_rule.exclude_info_types", n)
 						} else if !customNames[n] {
 							return nil, invalid("Invalid info type %q in exclude_info_types.", n)
 						}
@@ -257,9 +283,16 @@ func compileCustom(c *dlppb.CustomInfoType) (*customType, error) {
 	case c.GetSurrogateType() != nil:
 		ct.surrogate = true
 	case c.GetStoredType() != nil:
-		return nil, invalid("Stored info types are not supported by the emulator.")
+		return nil, unsupported("custom_info_types[].stored_type", "stored infoTypes are not emulated; put the dictionary or regex inline")
 	default:
-		return nil, invalid("Custom info type %q must set regex, dictionary or surrogate_type.", name)
+		// A custom infoType named after a built-in extends it; with no
+		// detector of its own it only carries exclusion_type and rules
+		// (Google's inspect-without-overlap sample). newInspector checks
+		// that the built-in is requested.
+		if _, ok := builtinIndex[name]; !ok {
+			return nil, invalid("Custom info type %q must set regex, dictionary or surrogate_type.", name)
+		}
+		ct.extends = true
 	}
 	for _, r := range c.GetDetectionRules() {
 		h := r.GetHotwordRule()

@@ -73,8 +73,8 @@ var builtinList = []builtinDesc{
 	bITIN:     {"US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER", "US ITIN", "A United States Individual Taxpayer Identification Number.", "912-70-1234"},
 	bEIN:      {"US_EMPLOYER_IDENTIFICATION_NUMBER", "US EIN", "A United States Employer Identification Number with a valid IRS prefix.", "12-3456789"},
 	bPassport: {"PASSPORT", "Passport number", "A passport number near the word passport (US and similar formats).", "passport 912803456"},
-	bJWT:      {"JSON_WEB_TOKEN", "JSON Web Token", "A JSON Web Token (three base64url segments, JSON header).", "eyJhbGciOi..."},
-	bGCPKey:   {"GCP_API_KEY", "GCP API key", "A Google Cloud API key.", "AIza..."},
+	bJWT:      {"JSON_WEB_TOKEN", "JSON Web Token", "A JSON Web Token (three base64url segments, JSON header).", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
+	bGCPKey:   {"GCP_API_KEY", "GCP API key", "A Google Cloud API key.", "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"},
 }
 
 var builtinIndex = func() map[string]int {
@@ -85,21 +85,11 @@ var builtinIndex = func() map[string]int {
 	return m
 }()
 
-// infoTypeAliases maps names that real DLP accepts to the emulator's detectors.
+// infoTypeAliases maps names that real DLP accepts to the emulator's
+// detectors: ALL_BASIC, IMEI and the documented infoTypes approximated by
+// another detector (documentedTypes).
 var infoTypeAliases = map[string][]string{
-	"IMEI":                          {"IMEI_HARDWARE_ID"},
-	"ALL_BASIC":                     nil,
-	"US_PASSPORT":                   {"PASSPORT"},
-	"FEMALE_NAME":                   {"PERSON_NAME"},
-	"MALE_NAME":                     {"PERSON_NAME"},
-	"FIRST_NAME":                    {"PERSON_NAME"},
-	"LAST_NAME":                     {"PERSON_NAME"},
-	"US_TOLLFREE_PHONE_NUMBER":      {"PHONE_NUMBER"},
-	"LOCATION":                      {"STREET_ADDRESS"},
-	"AUTH_TOKEN":                    {"JSON_WEB_TOKEN"},
-	"ENCRYPTION_KEY":                {"GCP_API_KEY"},
-	"US_BANK_ROUTING_MICR":          nil,
-	"VEHICLE_IDENTIFICATION_NUMBER": {"VEHICLE_IDENTIFICATION_NUMBER"},
+	"IMEI": {"IMEI_HARDWARE_ID"},
 }
 
 func init() {
@@ -107,8 +97,11 @@ func init() {
 	for _, d := range builtinList {
 		infoTypeAliases["ALL_BASIC"] = append(infoTypeAliases["ALL_BASIC"], d.name)
 	}
-	delete(infoTypeAliases, "US_BANK_ROUTING_MICR")
-	delete(infoTypeAliases, "VEHICLE_IDENTIFICATION_NUMBER")
+	for _, d := range documentedTypes {
+		if d.detector != "" && d.detector != d.name {
+			infoTypeAliases[d.name] = []string{d.detector}
+		}
+	}
 }
 
 // ---- character classes ----

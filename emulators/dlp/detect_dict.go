@@ -9,45 +9,69 @@ import (
 )
 
 // dictionary implements DLP word-list matching: case-insensitive, phrases
-// made of letters and digits, matched on token boundaries, where any run of
-// other characters counts as a single separator.
+// made of letters and digits, where any run of other characters counts as a
+// single separator. As the reference documents, the characters around a
+// match must be of another class than the adjacent characters of the word
+// (letters next to non-letters, digits next to non-digits): "jen" matches
+// the first three letters of "jen123" but nothing in "jennifer".
 type dictionary struct {
-	byFirst map[string][][]string
+	byFirst map[string][]phrase
+}
+
+type phrase struct {
+	words []string
+	glued []bool // glued[k]: word k follows word k-1 with no separator
 }
 
 type token struct {
-	s, e int
-	w    string
+	s, e  int
+	w     string
+	glued bool // follows the previous token with no separator (class change)
+}
+
+// runeClass is 1 for letters, 2 for digits, 0 for everything else.
+func runeClass(r rune) int {
+	switch {
+	case unicode.IsLetter(r):
+		return 1
+	case unicode.IsDigit(r):
+		return 2
+	}
+	return 0
 }
 
 func tokenize(text string) []token {
 	var out []token
-	start := -1
+	start, cls := -1, 0
+	glued := false
 	for i, r := range text {
-		alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
-		if alnum && start < 0 {
-			start = i
-		}
-		if !alnum && start >= 0 {
-			out = append(out, token{start, i, strings.ToLower(text[start:i])})
+		c := runeClass(r)
+		if start >= 0 && c != cls {
+			out = append(out, token{start, i, strings.ToLower(text[start:i]), glued})
 			start = -1
+			glued = c != 0
+		} else if start < 0 && c == 0 {
+			glued = false
+		}
+		if c != 0 && start < 0 {
+			start, cls = i, c
 		}
 	}
 	if start >= 0 {
-		out = append(out, token{start, len(text), strings.ToLower(text[start:])})
+		out = append(out, token{start, len(text), strings.ToLower(text[start:]), glued})
 	}
 	return out
 }
 
 func compileDictionary(d *dlppb.CustomInfoType_Dictionary) (*dictionary, error) {
 	if d.GetCloudStoragePath() != nil {
-		return nil, invalid("Dictionaries stored in Cloud Storage are not supported by the emulator.")
+		return nil, unsupported("dictionary.cloud_storage_path", "the emulator reads no Cloud Storage; use dictionary.word_list")
 	}
 	words := d.GetWordList().GetWords()
 	if len(words) == 0 {
 		return nil, invalid("Dictionary word list must not be empty.")
 	}
-	dict := &dictionary{byFirst: map[string][][]string{}}
+	dict := &dictionary{byFirst: map[string][]phrase{}}
 	for _, w := range words {
 		if utf8.RuneCountInString(strings.TrimSpace(w)) < 2 {
 			return nil, invalid("Dictionary phrase %q is shorter than 2 characters.", w)
@@ -56,11 +80,11 @@ func compileDictionary(d *dlppb.CustomInfoType_Dictionary) (*dictionary, error) 
 		if len(toks) == 0 {
 			continue
 		}
-		ph := make([]string, len(toks))
+		ph := phrase{words: make([]string, len(toks)), glued: make([]bool, len(toks))}
 		for i, t := range toks {
-			ph[i] = t.w
+			ph.words[i], ph.glued[i] = t.w, t.glued
 		}
-		dict.byFirst[ph[0]] = append(dict.byFirst[ph[0]], ph)
+		dict.byFirst[ph.words[0]] = append(dict.byFirst[ph.words[0]], ph)
 	}
 	return dict, nil
 }
@@ -72,18 +96,18 @@ func (d *dictionary) find(text string) [][2]int {
 	for i := 0; i < len(toks); i++ {
 		best := 0
 		for _, ph := range d.byFirst[toks[i].w] {
-			if len(ph) > len(toks)-i || len(ph) <= best {
+			if len(ph.words) > len(toks)-i || len(ph.words) <= best {
 				continue
 			}
 			ok := true
-			for k := 1; k < len(ph); k++ {
-				if toks[i+k].w != ph[k] {
+			for k := 1; k < len(ph.words); k++ {
+				if toks[i+k].w != ph.words[k] || toks[i+k].glued != ph.glued[k] {
 					ok = false
 					break
 				}
 			}
 			if ok {
-				best = len(ph)
+				best = len(ph.words)
 			}
 		}
 		if best > 0 {

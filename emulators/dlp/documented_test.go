@@ -41,7 +41,9 @@ func TestDocumentedExamples(t *testing.T) {
 		})
 	}
 
-	// lower 10, upper 89, size 10: -10, 10-20, …, 80-89, 89+.
+	// lower 10, upper 89, size 10: -10, 10-20, …, 80-89, 89+ in the
+	// reference; the live service writes the inner buckets lower:upper
+	// (TestSampleFixedSizeBucketingLabels), so 10:20 … 80:89.
 	fixed := &dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_FixedSizeBucketingConfig{FixedSizeBucketingConfig: &dlppb.FixedSizeBucketingConfig{
 		LowerBound: intValue(10), UpperBound: intValue(89), BucketSize: 10}}}
 	var rows [][]*dlppb.Value
@@ -54,7 +56,7 @@ func TestDocumentedExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{"-10", "10-20", "30-40", "80-89", "89+"} {
+	for i, want := range []string{"-10", "10:20", "30:40", "80:89", "89+"} {
 		if got := valueText(resp.GetItem().GetTable().GetRows()[i].GetValues()[0]); got != want {
 			t.Errorf("bucket %d = %q, want %q", i, got, want)
 		}

@@ -43,7 +43,7 @@ func checkItem(item *dlppb.ContentItem) error {
 		switch item.GetByteItem().GetType() {
 		case dlppb.ByteContentItem_TEXT_UTF8, dlppb.ByteContentItem_BYTES_TYPE_UNSPECIFIED, dlppb.ByteContentItem_CSV, dlppb.ByteContentItem_TSV:
 		default:
-			return invalid("Byte item type %s is not supported by the emulator.", item.GetByteItem().GetType())
+			return unsupported("byte_item.type "+item.GetByteItem().GetType().String(), "images and documents need OCR or parsing this emulator does not have; send TEXT_UTF8, CSV or TSV")
 		}
 	}
 	return nil

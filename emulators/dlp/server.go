@@ -141,15 +141,6 @@ func (s *Server) ListInfoTypes(ctx context.Context, req *dlppb.ListInfoTypesRequ
 	if err := s.check("ListInfoTypes"); err != nil {
 		return nil, err
 	}
-	var out []*dlppb.InfoTypeDescription
-	for _, d := range builtinList {
-		out = append(out, &dlppb.InfoTypeDescription{
-			Name:        d.name,
-			DisplayName: d.display,
-			Description: d.desc,
-			Example:     d.example,
-			SupportedBy: []dlppb.InfoTypeSupportedBy{dlppb.InfoTypeSupportedBy_INSPECT},
-		})
-	}
+	out := describeInfoTypes()
 	return &dlppb.ListInfoTypesResponse{InfoTypes: out}, nil
 }

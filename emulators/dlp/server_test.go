@@ -188,7 +188,8 @@ func TestUnavailableFaultIsRetriedByClient(t *testing.T) {
 		t.Skip("fault injection needs the in-process emulator")
 	}
 	s.Faults().SetMethod("InspectContent", faultRule(2, 0))
-	resp, err := c.InspectContent(context.Background(), &dlppb.InspectContentRequest{Parent: parent, Item: textItem("a@b.com")})
+	resp, err := c.InspectContent(context.Background(), &dlppb.InspectContentRequest{Parent: parent, Item: textItem("a@b.com"),
+		InspectConfig: &dlppb.InspectConfig{InfoTypes: its("EMAIL_ADDRESS")}})
 	if err != nil || len(resp.GetResult().GetFindings()) != 1 {
 		t.Fatalf("retried call: %v %v", resp, err)
 	}

@@ -15,7 +15,7 @@ func validateDeidConfig(cfg *dlppb.DeidentifyConfig) error {
 		return invalid("deidentify_config is required.")
 	}
 	if cfg.GetImageTransformations() != nil {
-		return invalid("image_transformations are not supported by the emulator.")
+		return unsupported("deidentify_config.image_transformations", "image redaction needs OCR, which this emulator does not have")
 	}
 	n := 0
 	check := func(pt *dlppb.PrimitiveTransformation) error {

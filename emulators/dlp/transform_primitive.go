@@ -455,7 +455,9 @@ func fixedBucket(c *dlppb.FixedSizeBucketingConfig, v *dlppb.Value) (*dlppb.Valu
 	if top > hi {
 		top = hi
 	}
-	return strValue(f(b) + "-" + f(top)), nil
+	// The reference documents "10-20", but the live service (and Google's
+	// published sample tests in Python and Java) write lower:upper.
+	return strValue(f(b) + ":" + f(top)), nil
 }
 
 func bucket(c *dlppb.BucketingConfig, v *dlppb.Value) (*dlppb.Value, error) {
@@ -476,26 +478,40 @@ func timePart(c *dlppb.TimePartConfig, v *dlppb.Value) (*dlppb.Value, error) {
 	if !ok {
 		return nil, terr("time part extraction needs a date or timestamp value")
 	}
+	p, err := extractPart(c, t)
+	if err != nil {
+		return nil, err
+	}
+	// A STRING cell stays a string, as the live service answers ("1970" for
+	// "01/01/1970" in Google's time-extraction sample); dates and
+	// timestamps give an integer.
+	if _, isString := v.GetType().(*dlppb.Value_StringValue); isString {
+		return strValue(strconv.FormatInt(p, 10)), nil
+	}
+	return intValue(p), nil
+}
+
+func extractPart(c *dlppb.TimePartConfig, t time.Time) (int64, error) {
 	switch c.GetPartToExtract() {
 	case dlppb.TimePartConfig_YEAR:
-		return intValue(int64(t.Year())), nil
+		return int64(t.Year()), nil
 	case dlppb.TimePartConfig_MONTH:
-		return intValue(int64(t.Month())), nil
+		return int64(t.Month()), nil
 	case dlppb.TimePartConfig_DAY_OF_MONTH:
-		return intValue(int64(t.Day())), nil
+		return int64(t.Day()), nil
 	case dlppb.TimePartConfig_DAY_OF_WEEK:
 		wd := int64(t.Weekday())
 		if wd == 0 {
 			wd = 7
 		}
-		return intValue(wd), nil
+		return wd, nil
 	case dlppb.TimePartConfig_WEEK_OF_YEAR:
 		_, w := t.ISOWeek()
-		return intValue(int64(w)), nil
+		return int64(w), nil
 	case dlppb.TimePartConfig_HOUR_OF_DAY:
-		return intValue(int64(t.Hour())), nil
+		return int64(t.Hour()), nil
 	}
-	return nil, invalid("time_part_config.part_to_extract is required.")
+	return 0, invalid("time_part_config.part_to_extract is required.")
 }
 
 func (d *deid) dateShift(c *dlppb.DateShiftConfig, v *dlppb.Value, row rowContext) (*dlppb.Value, error) {

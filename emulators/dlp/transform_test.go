@@ -242,7 +242,7 @@ func TestRecordTransformations(t *testing.T) {
 	}
 	got := func(r, c int) string { return valueText(rows[r].GetValues()[c]) }
 	want := [][]string{
-		{"1", "20-30", "1980", "a@x.com", "call [PHONE_NUMBER]", "low"},
+		{"1", "20:30", "1980", "a@x.com", "call [PHONE_NUMBER]", "low"},
 		{"2", "90+", "2001", "", "nothing", "high"},
 	}
 	for r := range want {

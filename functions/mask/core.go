@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -508,10 +509,17 @@ func dlpValue(c column, v bigquery.Value) (*dlppb.Value, int) {
 // fromDLP converts a de-identified cell to the published column's type:
 // INTEGER for date parts, STRING for everything else (a value DLP left as
 // it was, such as a number outside every custom bucket, becomes text).
+// DLP answers a date part of a STRING cell as a string ("1970"), of a DATE
+// or TIMESTAMP cell as an integer; both publish as INTEGER.
 func fromDLP(c column, v *dlppb.Value) bigquery.Value {
 	if c.rule.Kind == config.RuleGeneralise && c.rule.Generalise.DatePart != "" {
-		if x, ok := v.GetType().(*dlppb.Value_IntegerValue); ok {
+		switch x := v.GetType().(type) {
+		case *dlppb.Value_IntegerValue:
 			return x.IntegerValue
+		case *dlppb.Value_StringValue:
+			if n, err := strconv.ParseInt(x.StringValue, 10, 64); err == nil {
+				return n
+			}
 		}
 		return nil
 	}

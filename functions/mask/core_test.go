@@ -234,7 +234,7 @@ func TestEveryRuleOnRows(t *testing.T) {
 	if r1["card"] != "##############11" {
 		t.Errorf("card = %q", r1["card"])
 	}
-	if r1["age"] != "0-10" || r2["age"] != "40-50" {
+	if r1["age"] != "0:10" || r2["age"] != "40:50" {
 		t.Errorf("age buckets = %q, %q", r1["age"], r2["age"])
 	}
 	if r1["age_band"] != "minor" || r2["age_band"] != "adult" || r3["age_band"] != "senior" {
@@ -392,7 +392,7 @@ func TestIncrementalMasking(t *testing.T) {
 	if after[7]["note"] != "now at [EMAIL_ADDRESS]" || after[7]["email"] == before[7]["email"] {
 		t.Errorf("row 7 not re-masked: %v", after[7])
 	}
-	if after[51]["phone"] != "***********0051" || after[51]["age"] != "30-40" || after[51]["email"] == "new@example.com" {
+	if after[51]["phone"] != "***********0051" || after[51]["age"] != "30:40" || after[51]["email"] == "new@example.com" {
 		t.Errorf("new row 51 = %v", after[51])
 	}
 	for id, r := range before {

@@ -1,0 +1,269 @@
+package dlp
+
+import (
+	"context"
+
+	"cloud.google.com/go/dlp/apiv2/dlppb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// Every DlpService RPC the emulator does not implement answers
+// UNIMPLEMENTED with a message naming the RPC and what to use instead,
+// rather than grpc-go's bare "method X not implemented". README.md lists them.
+
+// notEmulatedWhy explains each family of RPCs that is not emulated.
+var notEmulatedWhy = map[string]string{
+	"image":      "image redaction needs OCR, which this emulator does not have; send text, byte items of type TEXT_UTF8/CSV/TSV or tables to InspectContent or DeidentifyContent",
+	"trigger":    "job triggers are not emulated (there are no storage inspection jobs to schedule); inspect content directly with InspectContent",
+	"job":        "DLP jobs (storage inspection and risk analysis) are not emulated; inspect content directly with InspectContent or DeidentifyContent",
+	"stored":     "stored infoTypes are not emulated; put the dictionary or regex inline as a custom infoType",
+	"discovery":  "discovery configurations are not emulated",
+	"profile":    "data profiles are not emulated (they come from discovery, which is not emulated)",
+	"connection": "connections are not emulated",
+	"policy":     "content policies are not emulated",
+}
+
+// unsupported refuses a config field or item type the emulator does not
+// implement: UNIMPLEMENTED, naming the field.
+func unsupported(field, why string) error {
+	return status.Errorf(codes.Unimplemented, "%s is not supported by the DLP emulator: %s.", field, why)
+}
+
+func (s *Server) notEmulated(rpc, family string) error {
+	if err := s.check(rpc); err != nil {
+		return err
+	}
+	return status.Errorf(codes.Unimplemented, "%s is not implemented by the DLP emulator: %s.", rpc, notEmulatedWhy[family])
+}
+
+// RedactImage answers UNIMPLEMENTED.
+func (s *Server) RedactImage(context.Context, *dlppb.RedactImageRequest) (*dlppb.RedactImageResponse, error) {
+	return nil, s.notEmulated("RedactImage", "image")
+}
+
+// CreateJobTrigger answers UNIMPLEMENTED.
+func (s *Server) CreateJobTrigger(context.Context, *dlppb.CreateJobTriggerRequest) (*dlppb.JobTrigger, error) {
+	return nil, s.notEmulated("CreateJobTrigger", "trigger")
+}
+
+// UpdateJobTrigger answers UNIMPLEMENTED.
+func (s *Server) UpdateJobTrigger(context.Context, *dlppb.UpdateJobTriggerRequest) (*dlppb.JobTrigger, error) {
+	return nil, s.notEmulated("UpdateJobTrigger", "trigger")
+}
+
+// HybridInspectJobTrigger answers UNIMPLEMENTED.
+func (s *Server) HybridInspectJobTrigger(context.Context, *dlppb.HybridInspectJobTriggerRequest) (*dlppb.HybridInspectResponse, error) {
+	return nil, s.notEmulated("HybridInspectJobTrigger", "trigger")
+}
+
+// GetJobTrigger answers UNIMPLEMENTED.
+func (s *Server) GetJobTrigger(context.Context, *dlppb.GetJobTriggerRequest) (*dlppb.JobTrigger, error) {
+	return nil, s.notEmulated("GetJobTrigger", "trigger")
+}
+
+// ListJobTriggers answers UNIMPLEMENTED.
+func (s *Server) ListJobTriggers(context.Context, *dlppb.ListJobTriggersRequest) (*dlppb.ListJobTriggersResponse, error) {
+	return nil, s.notEmulated("ListJobTriggers", "trigger")
+}
+
+// DeleteJobTrigger answers UNIMPLEMENTED.
+func (s *Server) DeleteJobTrigger(context.Context, *dlppb.DeleteJobTriggerRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteJobTrigger", "trigger")
+}
+
+// ActivateJobTrigger answers UNIMPLEMENTED.
+func (s *Server) ActivateJobTrigger(context.Context, *dlppb.ActivateJobTriggerRequest) (*dlppb.DlpJob, error) {
+	return nil, s.notEmulated("ActivateJobTrigger", "trigger")
+}
+
+// CreateDiscoveryConfig answers UNIMPLEMENTED.
+func (s *Server) CreateDiscoveryConfig(context.Context, *dlppb.CreateDiscoveryConfigRequest) (*dlppb.DiscoveryConfig, error) {
+	return nil, s.notEmulated("CreateDiscoveryConfig", "discovery")
+}
+
+// UpdateDiscoveryConfig answers UNIMPLEMENTED.
+func (s *Server) UpdateDiscoveryConfig(context.Context, *dlppb.UpdateDiscoveryConfigRequest) (*dlppb.DiscoveryConfig, error) {
+	return nil, s.notEmulated("UpdateDiscoveryConfig", "discovery")
+}
+
+// GetDiscoveryConfig answers UNIMPLEMENTED.
+func (s *Server) GetDiscoveryConfig(context.Context, *dlppb.GetDiscoveryConfigRequest) (*dlppb.DiscoveryConfig, error) {
+	return nil, s.notEmulated("GetDiscoveryConfig", "discovery")
+}
+
+// ListDiscoveryConfigs answers UNIMPLEMENTED.
+func (s *Server) ListDiscoveryConfigs(context.Context, *dlppb.ListDiscoveryConfigsRequest) (*dlppb.ListDiscoveryConfigsResponse, error) {
+	return nil, s.notEmulated("ListDiscoveryConfigs", "discovery")
+}
+
+// DeleteDiscoveryConfig answers UNIMPLEMENTED.
+func (s *Server) DeleteDiscoveryConfig(context.Context, *dlppb.DeleteDiscoveryConfigRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteDiscoveryConfig", "discovery")
+}
+
+// CreateDlpJob answers UNIMPLEMENTED.
+func (s *Server) CreateDlpJob(context.Context, *dlppb.CreateDlpJobRequest) (*dlppb.DlpJob, error) {
+	return nil, s.notEmulated("CreateDlpJob", "job")
+}
+
+// ListDlpJobs answers UNIMPLEMENTED.
+func (s *Server) ListDlpJobs(context.Context, *dlppb.ListDlpJobsRequest) (*dlppb.ListDlpJobsResponse, error) {
+	return nil, s.notEmulated("ListDlpJobs", "job")
+}
+
+// GetDlpJob answers UNIMPLEMENTED.
+func (s *Server) GetDlpJob(context.Context, *dlppb.GetDlpJobRequest) (*dlppb.DlpJob, error) {
+	return nil, s.notEmulated("GetDlpJob", "job")
+}
+
+// DeleteDlpJob answers UNIMPLEMENTED.
+func (s *Server) DeleteDlpJob(context.Context, *dlppb.DeleteDlpJobRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteDlpJob", "job")
+}
+
+// CancelDlpJob answers UNIMPLEMENTED.
+func (s *Server) CancelDlpJob(context.Context, *dlppb.CancelDlpJobRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("CancelDlpJob", "job")
+}
+
+// CreateStoredInfoType answers UNIMPLEMENTED.
+func (s *Server) CreateStoredInfoType(context.Context, *dlppb.CreateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
+	return nil, s.notEmulated("CreateStoredInfoType", "stored")
+}
+
+// UpdateStoredInfoType answers UNIMPLEMENTED.
+func (s *Server) UpdateStoredInfoType(context.Context, *dlppb.UpdateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
+	return nil, s.notEmulated("UpdateStoredInfoType", "stored")
+}
+
+// GetStoredInfoType answers UNIMPLEMENTED.
+func (s *Server) GetStoredInfoType(context.Context, *dlppb.GetStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
+	return nil, s.notEmulated("GetStoredInfoType", "stored")
+}
+
+// ListStoredInfoTypes answers UNIMPLEMENTED.
+func (s *Server) ListStoredInfoTypes(context.Context, *dlppb.ListStoredInfoTypesRequest) (*dlppb.ListStoredInfoTypesResponse, error) {
+	return nil, s.notEmulated("ListStoredInfoTypes", "stored")
+}
+
+// DeleteStoredInfoType answers UNIMPLEMENTED.
+func (s *Server) DeleteStoredInfoType(context.Context, *dlppb.DeleteStoredInfoTypeRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteStoredInfoType", "stored")
+}
+
+// ListProjectDataProfiles answers UNIMPLEMENTED.
+func (s *Server) ListProjectDataProfiles(context.Context, *dlppb.ListProjectDataProfilesRequest) (*dlppb.ListProjectDataProfilesResponse, error) {
+	return nil, s.notEmulated("ListProjectDataProfiles", "profile")
+}
+
+// ListTableDataProfiles answers UNIMPLEMENTED.
+func (s *Server) ListTableDataProfiles(context.Context, *dlppb.ListTableDataProfilesRequest) (*dlppb.ListTableDataProfilesResponse, error) {
+	return nil, s.notEmulated("ListTableDataProfiles", "profile")
+}
+
+// ListColumnDataProfiles answers UNIMPLEMENTED.
+func (s *Server) ListColumnDataProfiles(context.Context, *dlppb.ListColumnDataProfilesRequest) (*dlppb.ListColumnDataProfilesResponse, error) {
+	return nil, s.notEmulated("ListColumnDataProfiles", "profile")
+}
+
+// GetProjectDataProfile answers UNIMPLEMENTED.
+func (s *Server) GetProjectDataProfile(context.Context, *dlppb.GetProjectDataProfileRequest) (*dlppb.ProjectDataProfile, error) {
+	return nil, s.notEmulated("GetProjectDataProfile", "profile")
+}
+
+// ListFileStoreDataProfiles answers UNIMPLEMENTED.
+func (s *Server) ListFileStoreDataProfiles(context.Context, *dlppb.ListFileStoreDataProfilesRequest) (*dlppb.ListFileStoreDataProfilesResponse, error) {
+	return nil, s.notEmulated("ListFileStoreDataProfiles", "profile")
+}
+
+// GetFileStoreDataProfile answers UNIMPLEMENTED.
+func (s *Server) GetFileStoreDataProfile(context.Context, *dlppb.GetFileStoreDataProfileRequest) (*dlppb.FileStoreDataProfile, error) {
+	return nil, s.notEmulated("GetFileStoreDataProfile", "profile")
+}
+
+// DeleteFileStoreDataProfile answers UNIMPLEMENTED.
+func (s *Server) DeleteFileStoreDataProfile(context.Context, *dlppb.DeleteFileStoreDataProfileRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteFileStoreDataProfile", "profile")
+}
+
+// GetTableDataProfile answers UNIMPLEMENTED.
+func (s *Server) GetTableDataProfile(context.Context, *dlppb.GetTableDataProfileRequest) (*dlppb.TableDataProfile, error) {
+	return nil, s.notEmulated("GetTableDataProfile", "profile")
+}
+
+// GetColumnDataProfile answers UNIMPLEMENTED.
+func (s *Server) GetColumnDataProfile(context.Context, *dlppb.GetColumnDataProfileRequest) (*dlppb.ColumnDataProfile, error) {
+	return nil, s.notEmulated("GetColumnDataProfile", "profile")
+}
+
+// DeleteTableDataProfile answers UNIMPLEMENTED.
+func (s *Server) DeleteTableDataProfile(context.Context, *dlppb.DeleteTableDataProfileRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteTableDataProfile", "profile")
+}
+
+// HybridInspectDlpJob answers UNIMPLEMENTED.
+func (s *Server) HybridInspectDlpJob(context.Context, *dlppb.HybridInspectDlpJobRequest) (*dlppb.HybridInspectResponse, error) {
+	return nil, s.notEmulated("HybridInspectDlpJob", "job")
+}
+
+// FinishDlpJob answers UNIMPLEMENTED.
+func (s *Server) FinishDlpJob(context.Context, *dlppb.FinishDlpJobRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("FinishDlpJob", "job")
+}
+
+// CreateConnection answers UNIMPLEMENTED.
+func (s *Server) CreateConnection(context.Context, *dlppb.CreateConnectionRequest) (*dlppb.Connection, error) {
+	return nil, s.notEmulated("CreateConnection", "connection")
+}
+
+// GetConnection answers UNIMPLEMENTED.
+func (s *Server) GetConnection(context.Context, *dlppb.GetConnectionRequest) (*dlppb.Connection, error) {
+	return nil, s.notEmulated("GetConnection", "connection")
+}
+
+// ListConnections answers UNIMPLEMENTED.
+func (s *Server) ListConnections(context.Context, *dlppb.ListConnectionsRequest) (*dlppb.ListConnectionsResponse, error) {
+	return nil, s.notEmulated("ListConnections", "connection")
+}
+
+// SearchConnections answers UNIMPLEMENTED.
+func (s *Server) SearchConnections(context.Context, *dlppb.SearchConnectionsRequest) (*dlppb.SearchConnectionsResponse, error) {
+	return nil, s.notEmulated("SearchConnections", "connection")
+}
+
+// DeleteConnection answers UNIMPLEMENTED.
+func (s *Server) DeleteConnection(context.Context, *dlppb.DeleteConnectionRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteConnection", "connection")
+}
+
+// UpdateConnection answers UNIMPLEMENTED.
+func (s *Server) UpdateConnection(context.Context, *dlppb.UpdateConnectionRequest) (*dlppb.Connection, error) {
+	return nil, s.notEmulated("UpdateConnection", "connection")
+}
+
+// CreateContentPolicy answers UNIMPLEMENTED.
+func (s *Server) CreateContentPolicy(context.Context, *dlppb.CreateContentPolicyRequest) (*dlppb.ContentPolicy, error) {
+	return nil, s.notEmulated("CreateContentPolicy", "policy")
+}
+
+// UpdateContentPolicy answers UNIMPLEMENTED.
+func (s *Server) UpdateContentPolicy(context.Context, *dlppb.UpdateContentPolicyRequest) (*dlppb.ContentPolicy, error) {
+	return nil, s.notEmulated("UpdateContentPolicy", "policy")
+}
+
+// GetContentPolicy answers UNIMPLEMENTED.
+func (s *Server) GetContentPolicy(context.Context, *dlppb.GetContentPolicyRequest) (*dlppb.ContentPolicy, error) {
+	return nil, s.notEmulated("GetContentPolicy", "policy")
+}
+
+// ListContentPolicies answers UNIMPLEMENTED.
+func (s *Server) ListContentPolicies(context.Context, *dlppb.ListContentPoliciesRequest) (*dlppb.ListContentPoliciesResponse, error) {
+	return nil, s.notEmulated("ListContentPolicies", "policy")
+}
+
+// DeleteContentPolicy answers UNIMPLEMENTED.
+func (s *Server) DeleteContentPolicy(context.Context, *dlppb.DeleteContentPolicyRequest) (*emptypb.Empty, error) {
+	return nil, s.notEmulated("DeleteContentPolicy", "policy")
+}

@@ -1,0 +1,89 @@
+package dlp
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"cloud.google.com/go/dlp/apiv2/dlppb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+var implementedRPCs = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields("InspectContent ListInfoTypes DeidentifyContent ReidentifyContent CreateInspectTemplate GetInspectTemplate UpdateInspectTemplate ListInspectTemplates DeleteInspectTemplate CreateDeidentifyTemplate GetDeidentifyTemplate UpdateDeidentifyTemplate ListDeidentifyTemplates DeleteDeidentifyTemplate") {
+		implementedRPCs[n] = true
+	}
+}
+
+// Every RPC of google.privacy.dlp.v2.DlpService (read from the client
+// library's own service descriptor) other than the implemented ones answers
+// UNIMPLEMENTED with a message naming the RPC, and a few go through the
+// real client's methods too.
+func TestUnimplementedRPCsAreNamed(t *testing.T) {
+	_, c := start(t, Options{})
+	ctx := context.Background()
+	methods := dlppb.File_google_privacy_dlp_v2_dlp_proto.Services().ByName("DlpService").Methods()
+	if methods.Len() < 40 {
+		t.Fatalf("descriptor lists %d methods", methods.Len())
+	}
+	unimpl := 0
+	for i := range methods.Len() {
+		name := string(methods.Get(i).Name())
+		if implementedRPCs[name] {
+			continue
+		}
+		unimpl++
+		err := c.Connection().Invoke(ctx, "/google.privacy.dlp.v2.DlpService/"+name, &emptypb.Empty{}, &emptypb.Empty{})
+		if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), name+" is not implemented by the DLP emulator: ") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if unimpl < 40 {
+		t.Errorf("only %d unimplemented RPCs checked", unimpl)
+	}
+	_, err := c.RedactImage(ctx, &dlppb.RedactImageRequest{Parent: parent, ByteItem: &dlppb.ByteContentItem{Type: dlppb.ByteContentItem_IMAGE_PNG, Data: []byte{0x89}}})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "OCR") {
+		t.Errorf("RedactImage: %v", err)
+	}
+	_, err = c.CreateDlpJob(ctx, &dlppb.CreateDlpJobRequest{Parent: parent})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "CreateDlpJob") {
+		t.Errorf("CreateDlpJob: %v", err)
+	}
+	_, err = c.ListJobTriggers(ctx, &dlppb.ListJobTriggersRequest{Parent: parent}).Next()
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "ListJobTriggers") {
+		t.Errorf("ListJobTriggers: %v", err)
+	}
+	_, err = c.CreateStoredInfoType(ctx, &dlppb.CreateStoredInfoTypeRequest{Parent: parent})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "stored infoTypes") {
+		t.Errorf("CreateStoredInfoType: %v", err)
+	}
+}
+
+// Config fields and items the emulator does not implement answer
+// UNIMPLEMENTED naming the field.
+func TestUnsupportedFieldsAreNamed(t *testing.T) {
+	_, c := start(t, Options{})
+	ctx := context.Background()
+	gcsDict := &dlppb.CustomInfoType{InfoType: &dlppb.InfoType{Name: "D"}, Type: &dlppb.CustomInfoType_Dictionary_{Dictionary: &dlppb.CustomInfoType_Dictionary{
+		Source: &dlppb.CustomInfoType_Dictionary_CloudStoragePath{CloudStoragePath: &dlppb.CloudStoragePath{Path: "gs://b/words.txt"}}}}}
+	stored := &dlppb.CustomInfoType{InfoType: &dlppb.InfoType{Name: "S"}, Type: &dlppb.CustomInfoType_StoredType{StoredType: &dlppb.StoredType{Name: "projects/p/storedInfoTypes/s"}}}
+	for field, req := range map[string]*dlppb.InspectContentRequest{
+		"dictionary.cloud_storage_path":   {InspectConfig: &dlppb.InspectConfig{CustomInfoTypes: []*dlppb.CustomInfoType{gcsDict}}, Item: textItem("x")},
+		"custom_info_types[].stored_type": {InspectConfig: &dlppb.InspectConfig{CustomInfoTypes: []*dlppb.CustomInfoType{stored}}, Item: textItem("x")},
+		"byte_item.type IMAGE_JPEG":       {Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_ByteItem{ByteItem: &dlppb.ByteContentItem{Type: dlppb.ByteContentItem_IMAGE_JPEG, Data: []byte{1}}}}},
+	} {
+		req.Parent = parent
+		_, err := c.InspectContent(ctx, req)
+		if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s: %v", field, err)
+		}
+	}
+	_, err := c.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{Parent: parent, Item: textItem("x"),
+		DeidentifyConfig: &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_ImageTransformations{ImageTransformations: &dlppb.ImageTransformations{}}}})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "deidentify_config.image_transformations") {
+		t.Errorf("image_transformations: %v", err)
+	}
+}
