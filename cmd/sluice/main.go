@@ -5,7 +5,7 @@
 //	sluice run transform|mask|export [--control HOST:PORT]
 //	sluice emulator pubsub|gcs|bigquery|dlp --addr HOST:PORT
 //	sluice validate
-//	sluice rejects | replay | backfill | load   (see the usage text)
+//	sluice rejects | replay | backfill | reland | load   (see the usage text)
 package main
 
 import (
@@ -33,6 +33,9 @@ Usage:
         re-submit rejects after the config or schema was fixed; each lands once
   sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh]
         rebuild a model over a date range on a running dev stack
+  sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace] [--dir D]
+        re-land a Pub/Sub source's archived messages through the current config; with
+        --replace rebuild its raw partitions of the range from the archive
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
@@ -62,6 +65,8 @@ func main() {
 		err = replayCmd(args)
 	case "backfill":
 		err = backfillCmd(args)
+	case "reland":
+		err = relandCmd(args)
 	case "load":
 		err = loadCmd(args)
 	case "help", "-h", "--help":

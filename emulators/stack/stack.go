@@ -37,6 +37,7 @@ import (
 
 	// The deployable bundle: registers Ingest, Transform, Mask and Export.
 	_ "github.com/sluice-data/sluice"
+	"github.com/sluice-data/sluice/emulators/archive"
 	"github.com/sluice-data/sluice/emulators/bigquery"
 	"github.com/sluice-data/sluice/emulators/dlp"
 	"github.com/sluice-data/sluice/emulators/gcs"
@@ -95,12 +96,16 @@ type Stack struct {
 	DLPAddr      string
 	FunctionsURL string
 	Router       *router.Router
+	// Archive keeps every Pub/Sub source message in the archive bucket by
+	// day, as the Cloud Storage subscriptions do in the cloud.
+	Archive *archive.Archiver
 	// Reused lists the variables whose external emulator the stack uses.
 	Reused []string
 
-	bqHTTP *http.Server
-	cancel context.CancelFunc
-	done   chan struct{}
+	bqHTTP      *http.Server
+	cancel      context.CancelFunc
+	done        chan struct{}
+	archiveDone chan struct{}
 	// prevEnv holds the values the stack's Setenv calls replaced.
 	prevEnv map[string]*string
 	// bqWrites counts insertAll requests reaching the in-process BigQuery.
@@ -287,8 +292,18 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			s.Router.AddSchedule(router.Schedule{Name: sc.name, Cron: c, Entry: sc.entry, CloudEvent: sc.ce})
 		}
 	}
+	s.Archive = &archive.Archiver{PubSub: s.Clients.PubSub, Storage: s.Clients.Storage, Project: o.Project, Bucket: names.Archive, Log: o.Log}
+	for _, src := range p.Sources {
+		if t := src.Trigger.PubSubTopic; t != "" {
+			if err := s.Archive.Add(ctx, archive.Source{Name: src.Name, Topic: names.Topic(t)}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	s.archiveDone = make(chan struct{})
+	go func() { defer close(s.archiveDone); s.Archive.Run(rctx) }()
 	go func() { defer close(s.done); s.Router.Run(rctx) }()
 	ok = true
 	return s, nil
@@ -316,6 +331,7 @@ func (s *Stack) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 		<-s.done
+		<-s.archiveDone
 	}
 	if s.Clients != nil {
 		s.Clients.Close()

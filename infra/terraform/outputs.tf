@@ -83,3 +83,15 @@ output "function_roles" {
     ))
   }
 }
+
+output "archive_subscriptions" {
+  description = "Per Pub/Sub source, its Cloud Storage archive subscription: name, object prefix and datetime format, dead-letter topic."
+  value = {
+    for k, s in google_pubsub_subscription.archive : k => {
+      name                     = s.name
+      filename_prefix          = s.cloud_storage_config[0].filename_prefix
+      filename_datetime_format = s.cloud_storage_config[0].filename_datetime_format
+      dead_letter_topic        = s.dead_letter_policy[0].dead_letter_topic
+    }
+  }
+}

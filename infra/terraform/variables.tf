@@ -212,3 +212,25 @@ variable "labels" {
   description = "Extra labels put on every resource that supports labels."
   default     = {}
 }
+
+variable "archive_max_bytes" {
+  type        = number
+  description = "Pub/Sub source archive: bytes per Cloud Storage object before a new one starts (1 KB to 10 GiB)."
+  default     = 104857600
+
+  validation {
+    condition     = var.archive_max_bytes >= 1000 && var.archive_max_bytes <= 10737418240
+    error_message = "archive_max_bytes must be between 1000 and 10737418240 (Cloud Storage subscription limits)."
+  }
+}
+
+variable "archive_max_duration" {
+  type        = string
+  description = "Pub/Sub source archive: longest an object stays open before a new one starts (60s to 300s: Pub/Sub allows up to 600s but not beyond the subscription's 300s ack deadline)."
+  default     = "300s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.archive_max_duration)) && try(tonumber(trimsuffix(var.archive_max_duration, "s")) >= 60 && tonumber(trimsuffix(var.archive_max_duration, "s")) <= 300, false)
+    error_message = "archive_max_duration must be whole seconds like \"300s\", between 60s and 300s (the archive subscription's ack deadline)."
+  }
+}

@@ -33,6 +33,13 @@ variables {
 
 run "baseline" {
   command = plan
+
+  # Every Pub/Sub source is archived as received by a Cloud Storage
+  # subscription on its topic (archive.tf): objects under <source>/YYYY/MM/DD/.
+  assert {
+    condition     = toset(keys(google_pubsub_subscription.archive)) == toset(keys(google_pubsub_topic.source))
+    error_message = "every Pub/Sub source topic gets an archive subscription"
+  }
 }
 
 run "two_more_sources" {
@@ -63,6 +70,53 @@ run "two_more_sources" {
   assert {
     condition     = google_bigquery_table.raw["clicks"].dataset_id == "acmedev_raw" && google_bigquery_table.raw["clicks"].time_partitioning[0].field == "clicked_at"
     error_message = "the new Pub/Sub source gets its raw table, partitioned on its event time"
+  }
+
+  # Both Pub/Sub sources are archived by date: a Cloud Storage subscription
+  # on their own topic writing Avro with metadata into the archive bucket
+  # under <source>/YYYY/MM/DD/, batched by bytes and duration, with a dead
+  # letter the Pub/Sub service agent may publish to.
+  assert {
+    condition     = toset(keys(google_pubsub_subscription.archive)) == toset(["events", "clicks"])
+    error_message = "every Pub/Sub source, the new one included, gets an archive subscription; file sources do not"
+  }
+  assert {
+    condition = alltrue([for k, s in google_pubsub_subscription.archive :
+      s.topic == "projects/sluice-test/topics/${google_pubsub_topic.source[k].name}" &&
+      s.cloud_storage_config[0].bucket == "acmedev-archive" &&
+      s.cloud_storage_config[0].filename_prefix == "${k}/" &&
+      startswith(s.cloud_storage_config[0].filename_datetime_format, "YYYY/MM/DD/")
+    ])
+    error_message = "each archive subscription reads its source's topic and writes <source>/YYYY/MM/DD/ objects into the archive bucket"
+  }
+  assert {
+    condition = alltrue([for k, s in google_pubsub_subscription.archive :
+      s.cloud_storage_config[0].max_bytes == 104857600 && s.cloud_storage_config[0].max_duration == "300s" && s.ack_deadline_seconds >= 300 &&
+      length(s.cloud_storage_config[0].avro_config) == 1 && s.cloud_storage_config[0].avro_config[0].write_metadata
+    ])
+    error_message = "archive objects are batched by bytes and duration (within the ack deadline), Avro with message id, publish time and attributes"
+  }
+  assert {
+    condition = alltrue([for k, s in google_pubsub_subscription.archive :
+      s.dead_letter_policy[0].dead_letter_topic == "projects/sluice-test/topics/acmedev-archive-${k}-dead-letter" &&
+      s.dead_letter_policy[0].max_delivery_attempts == 10 &&
+      google_pubsub_topic_iam_member.archive_dead_letter_publisher[k].role == "roles/pubsub.publisher"
+    ])
+    error_message = "each archive subscription dead-letters to its own topic, which the Pub/Sub service agent may publish to"
+  }
+  assert {
+    condition     = output.archive_subscriptions["clicks"].filename_prefix == "clicks/" && output.archive_subscriptions["clicks"].name == "acmedev-archive-clicks"
+    error_message = "the new source's archive subscription is in the archive_subscriptions output"
+  }
+  assert {
+    condition = toset(keys(google_storage_bucket_iam_member.archive_pubsub_agent)) == toset(["roles/storage.objectCreator", "roles/storage.legacyBucketReader"]) && alltrue([
+      for g in google_storage_bucket_iam_member.archive_pubsub_agent : g.bucket == "acmedev-archive" && startswith(g.member, "serviceAccount:")
+    ])
+    error_message = "the Pub/Sub service agent may create objects in (and read the metadata of) the archive bucket, nothing more"
+  }
+  assert {
+    condition     = output.archive_subscriptions["events"] == run.baseline.archive_subscriptions["events"]
+    error_message = "the existing source's archive subscription does not change"
   }
 
   # The file source: its raw table (partitioned on _ingested_at: it has no
