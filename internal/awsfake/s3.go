@@ -45,6 +45,12 @@ func NewS3(ctx context.Context, buckets ...string) (*S3, error) {
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected by awsfake</Message></Error>`)
 			return
 		}
+		if r.Method == http.MethodGet && r.Header.Get("If-Match") != "" && !ifMatch(h, r) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>`)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}))
 	s.URL = s.srv.URL
@@ -88,3 +94,19 @@ func (s *S3) FailKeys(keys ...string) {
 
 // Close stops the server.
 func (s *S3) Close() { s.srv.Close() }
+
+// ifMatch does what S3 does with If-Match on GetObject and gofakes3 v1.2.0
+// does not: compare it with the current ETag (a HEAD of the same object).
+// A missing object is left to the GET to answer (404).
+func ifMatch(h http.Handler, r *http.Request) bool {
+	head := r.Clone(r.Context())
+	head.Method = http.MethodHead
+	head.Header.Del("If-Match")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, head)
+	if rec.Code != http.StatusOK {
+		return true
+	}
+	want := strings.Trim(r.Header.Get("If-Match"), `"`)
+	return want == "*" || want == strings.Trim(rec.Header().Get("ETag"), `"`)
+}

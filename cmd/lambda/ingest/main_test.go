@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
@@ -67,7 +68,7 @@ func run(m *testing.M) int {
 	bqc, err = bigquery.NewClient(ctx, project, option.WithEndpoint(hs.URL), option.WithoutAuthentication())
 	must(err)
 
-	fakeS3, err = awsfake.NewS3(ctx, "landing", "s3-archive")
+	fakeS3, err = awsfake.NewS3(ctx, "landing", "s3-archive", "versioned")
 	must(err)
 	defer fakeS3.Close()
 	// rt stays open until the process exits: the lambda.Start loop exits
@@ -118,8 +119,12 @@ func fixture(t *testing.T, name string) map[string]any {
 }
 
 func put(t *testing.T, key string, body []byte, encoding string) *s3.PutObjectOutput {
+	return putIn(t, "landing", key, body, encoding)
+}
+
+func putIn(t *testing.T, bucket, key string, body []byte, encoding string) *s3.PutObjectOutput {
 	t.Helper()
-	in := &s3.PutObjectInput{Bucket: aws.String("landing"), Key: aws.String(key), Body: bytes.NewReader(body)}
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}
 	if encoding != "" {
 		in.ContentEncoding = aws.String(encoding)
 	}
@@ -133,12 +138,16 @@ func put(t *testing.T, key string, body []byte, encoding string) *s3.PutObjectOu
 // s3Event is events/testdata/s3-event.json announcing one object; the key
 // is URL-encoded as S3 sends it.
 func s3Event(t *testing.T, key string, out *s3.PutObjectOutput, size int) []byte {
+	return s3EventIn(t, "landing", key, out, size)
+}
+
+func s3EventIn(t *testing.T, bucket, key string, out *s3.PutObjectOutput, size int) []byte {
 	t.Helper()
 	ev := fixture(t, "s3-event.json")
 	rec := ev["Records"].([]any)[0].(map[string]any)
 	rec["eventTime"] = "2026-12-01T10:00:00.000Z"
 	s3m := rec["s3"].(map[string]any)
-	s3m["bucket"].(map[string]any)["name"] = "landing"
+	s3m["bucket"].(map[string]any)["name"] = bucket
 	obj := s3m["object"].(map[string]any)
 	obj["key"] = strings.ReplaceAll(key, " ", "+")
 	obj["size"] = size
@@ -330,5 +339,40 @@ func TestUnknownEventFailsTheInvocation(t *testing.T) {
 	fe, ok := awsfake.IsFunctionError(err)
 	if !ok || !strings.Contains(fe.Message, "unrecognised event") {
 		t.Fatalf("err = %v, want the function's unrecognised-event error", err)
+	}
+}
+
+func TestS3ReadsTheVersionTheEventNamed(t *testing.T) {
+	ctx := context.Background()
+	if _, err := fakeS3.Client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("versioned"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	key := "orders/v/a.jsonl"
+	v1 := putIn(t, "versioned", key, []byte(`{"order_id":"ver-1"}`+"\n"), "")
+	v2 := putIn(t, "versioned", key, []byte(`{"order_id":"ver-2"}`+"\n"), "")
+	if aws.ToString(v1.VersionId) == "" || aws.ToString(v1.VersionId) == aws.ToString(v2.VersionId) {
+		t.Fatalf("versions %q, %q: is versioning on?", aws.ToString(v1.VersionId), aws.ToString(v2.VersionId))
+	}
+	// The event for the first version, delivered after the overwrite.
+	invoke(t, s3EventIn(t, "versioned", key, v1, 21))
+	if got := count(t, "SELECT COUNT(*) FROM `raw.orders` WHERE order_id IN ('ver-1','ver-2')"); got != 1 {
+		t.Fatalf("rows = %d, want 1", got)
+	}
+	if got := count(t, "SELECT COUNT(*) FROM `raw.orders` WHERE order_id = 'ver-1'"); got != 1 {
+		t.Errorf("the first version's row did not land")
+	}
+
+	// Unversioned: an object overwritten since its event is read with
+	// If-Match on the event's ETag, so the event's bytes are gone: a reject.
+	old := put(t, "orders/u/a.jsonl", []byte(`{"order_id":"etag-1"}`+"\n"), "")
+	put(t, "orders/u/a.jsonl", []byte(`{"order_id":"etag-2"}`+"\n"), "")
+	invoke(t, s3Event(t, "orders/u/a.jsonl", old, 22))
+	if got := count(t, "SELECT COUNT(*) FROM `raw.orders` WHERE order_id LIKE 'etag-%'"); got != 0 {
+		t.Errorf("an overwritten object landed %d rows of the newer bytes", got)
+	}
+	origin := "s3://landing/orders/u/a.jsonl#" + strings.Trim(aws.ToString(old.ETag), `"`)
+	if got := count(t, "SELECT COUNT(*) FROM `sluice_ops.rejects` WHERE origin = '"+origin+"' AND reason = 'empty'"); got != 1 {
+		t.Errorf("rejects for %s = %d, want 1", origin, got)
 	}
 }
