@@ -21,6 +21,7 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
 
+	"github.com/sluice-data/sluice/shared/blob"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -259,8 +260,15 @@ func (b *batch) flush(ctx context.Context) error {
 // LandMessage lands the records of one Pub/Sub message. The source is chosen
 // by the message's "source" attribute, else by topic.
 func (l *Lander) LandMessage(ctx context.Context, topic string, msg events.PubSubMessage) (Result, error) {
+	return l.LandMessageFrom(ctx, "pubsub", topic, msg)
+}
+
+// LandMessageFrom is LandMessage for a message from any broker: scheme
+// names it in origins (pubsub, sqs, sns), topic is the topic or queue name
+// that routes it when no "source" attribute does.
+func (l *Lander) LandMessageFrom(ctx context.Context, scheme, topic string, msg events.PubSubMessage) (Result, error) {
 	defer l.Coalesce.Enter()()
-	origin := fmt.Sprintf("pubsub:%s/%s", topic, msg.MessageID)
+	origin := fmt.Sprintf("%s:%s/%s", scheme, topic, msg.MessageID)
 	srcName := msg.Attributes["source"]
 	var src *config.Source
 	if srcName != "" {
@@ -454,8 +462,16 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 // as NDJSON and loaded by a job whose id is derived from bucket, object and
 // generation. Either way a second finalize event lands nothing new.
 func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (res Result, err error) {
+	return l.LandObjectVersion(ctx, obj, blob.GCSVersion{Client: l.Storage, Bucket: obj.Bucket, Name: obj.Name, Generation: int64(obj.Generation), Archive: l.Names.Archive})
+}
+
+// LandObjectVersion is LandObject for an object in any store: obj carries
+// what the ids and routing come from (bucket, name, a generation number
+// unique to the version, size, time created, encoding) and v reads and
+// archives the bytes (S3: shared/aws).
+func (l *Lander) LandObjectVersion(ctx context.Context, obj events.StorageObjectData, v blob.Version) (res Result, err error) {
 	defer l.Coalesce.Enter()()
-	origin := fmt.Sprintf("gs://%s/%s#%d", obj.Bucket, obj.Name, obj.Generation)
+	origin := v.URI()
 	src, ok := l.Pipeline.SourceForObject(obj.Name)
 	if !ok {
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{"", ReasonUnknownSource,
@@ -490,28 +506,27 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 				return Result{}, fmt.Errorf("bigquery job %s: wait: %w", jobID, err)
 			}
 			if js.Err() == nil {
-				return Result{}, l.archive(ctx, src, obj)
+				return Result{}, l.archive(ctx, src, obj, v)
 			}
 			jobID = fmt.Sprintf("%s_r%d", loadJobID(obj), k)
 		}
 	}
-	// ReadCompressed: the bytes as stored; gzip is undone here, under the
-	// bomb guard, not by the client's transparent decompression.
-	o := l.Storage.Bucket(obj.Bucket).Object(obj.Name).Generation(int64(obj.Generation)).ReadCompressed(true)
-	rc, err := o.NewReader(ctx)
-	if errors.Is(err, storage.ErrObjectNotExist) {
+	// The bytes as stored; gzip is undone here, under the bomb guard, not by
+	// the client's transparent decompression.
+	rc, encoding, err := v.Open(ctx)
+	if errors.Is(err, blob.ErrGone) {
 		// Overwritten or deleted since the event: that generation is gone, and
 		// the newer one has its own event.
 		return objRej(ReasonEmpty, "object generation no longer exists")
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("storage.Object(%s).NewReader: %w", obj.Name, err)
+		return Result{}, err
 	}
 	defer rc.Close()
 	cr := &countReader{r: rc}
 	var r io.Reader = cr
 	var guard *bombGuard
-	if strings.HasSuffix(obj.Name, ".gz") || obj.ContentEncoding == "gzip" || rc.Attrs.ContentEncoding == "gzip" {
+	if strings.HasSuffix(obj.Name, ".gz") || obj.ContentEncoding == "gzip" || encoding == "gzip" {
 		gz, err := gzip.NewReader(cr)
 		if cr.err != nil {
 			return Result{}, fmt.Errorf("read %s: %w", origin, cr.err)
@@ -684,7 +699,7 @@ func (l *Lander) LandObject(ctx context.Context, obj events.StorageObjectData) (
 		b.res.Landed += n
 		l.Storage.Bucket(l.Names.Archive).Object(stageName).Delete(ctx)
 	}
-	if err := l.archive(ctx, src, obj); err != nil {
+	if err := l.archive(ctx, src, obj, v); err != nil {
 		return b.res, err
 	}
 	return b.res, nil
@@ -769,18 +784,13 @@ func (l *Lander) load(ctx context.Context, t *table, jobID, stageName string) (i
 
 // archive copies the original object to <source>/yyyy/mm/dd/<name> in the
 // archive bucket: raw is the source of truth and can be rebuilt from here.
-func (l *Lander) archive(ctx context.Context, src *config.Source, obj events.StorageObjectData) error {
+func (l *Lander) archive(ctx context.Context, src *config.Source, obj events.StorageObjectData, v blob.Version) error {
 	day := obj.TimeCreated
 	if day.IsZero() {
 		day = l.Now()
 	}
 	name := strings.TrimPrefix(obj.Name, src.Trigger.GCSPrefix)
-	dst := path.Join(src.Name, day.UTC().Format("2006/01/02"), name)
-	from := l.Storage.Bucket(obj.Bucket).Object(obj.Name).Generation(int64(obj.Generation))
-	if _, err := l.Storage.Bucket(l.Names.Archive).Object(dst).CopierFrom(from).Run(ctx); err != nil {
-		return fmt.Errorf("storage.Copier(%s → gs://%s/%s).Run: %w", obj.Name, l.Names.Archive, dst, err)
-	}
-	return nil
+	return v.ArchiveTo(ctx, path.Join(src.Name, day.UTC().Format("2006/01/02"), name))
 }
 
 // insert streams rows into raw.<source>. Rows BigQuery refuses come back as
