@@ -245,6 +245,8 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 					return nil, invalid("Exclusion rule must set a type.")
 				}
 				r.exclusions = append(r.exclusions, ex)
+			case rule.GetAdjustmentRule() != nil:
+				return nil, unsupported("rule_set[].rules[].adjustment_rule", "only hotword_rule and exclusion_rule are emulated; a hotword_rule with a likelihood_adjustment covers most uses")
 			}
 		}
 		in.rules = append(in.rules, r)

@@ -17,8 +17,9 @@
 // projects/P/locations/global name the same template). A template named in a
 // request is the base and the request's config is merged over it with
 // protobuf merge semantics (singular fields replace, repeated fields append),
-// as DLP documents. Every other RPC answers UNIMPLEMENTED. Faults() injects
-// failures and latency per RPC name.
+// as DLP documents. Every other RPC answers UNIMPLEMENTED with a message
+// naming it (README.md has the table of RPCs and config fields). Faults()
+// injects failures and latency per RPC name.
 //
 // # Inspection
 //
@@ -29,14 +30,19 @@
 // prefix + Luhn), US_SOCIAL_SECURITY_NUMBER (never-issued areas 000, 666,
 // 900–999, group 00, serial 0000 and the advertised numbers excluded),
 // IP_ADDRESS (v4, v6), MAC_ADDRESS, IBAN_CODE (country length + mod 97),
-// SWIFT_CODE, URL, DOMAIN_NAME, DATE, DATE_OF_BIRTH, AGE, PERSON_NAME,
+// SWIFT_CODE, URL, DOMAIN_NAME (also inside e-mail addresses), DATE, DATE_OF_BIRTH, AGE, PERSON_NAME,
 // STREET_ADDRESS, IMEI_HARDWARE_ID (Luhn), VEHICLE_IDENTIFICATION_NUMBER
 // (check digit), US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER,
 // US_EMPLOYER_IDENTIFICATION_NUMBER (IRS prefixes), PASSPORT, JSON_WEB_TOKEN,
-// GCP_API_KEY; ALL_BASIC and a few aliases map onto these. Custom infoTypes:
-// regex (RE2, group indexes), word-list dictionaries (case-insensitive,
-// whole tokens of letters and digits, other characters act as separators,
-// entries of at least 2 characters), surrogate types, EXCLUSION_TYPE_EXCLUDE.
+// GCP_API_KEY; ALL_BASIC and a few documented infoTypes (FIRST_NAME,
+// LOCATION…) map onto these. ListInfoTypes lists the documented global
+// infoTypes, each marked detected, approximated or not detected; naming an
+// undetected one answers UNIMPLEMENTED. Custom infoTypes: regex (RE2, group
+// indexes), word-list dictionaries (case-insensitive, other characters act
+// as separators, a match borders another character class: "jen" matches
+// the start of "jen123", entries of at least 2 characters), surrogate
+// types, EXCLUSION_TYPE_EXCLUDE, and extensions of a requested built-in of
+// the same name (with or without a detector of their own).
 // Rule sets: hotword rules (window in characters, fixed or relative
 // likelihood) and exclusion rules (regex, dictionary, exclude_info_types,
 // exclude_by_hotword; FULL, PARTIAL and INVERSE matching with DLP's
@@ -81,8 +87,11 @@
 // LIKELY thresholds rather than exact likelihoods. PERSON_NAME and
 // STREET_ADDRESS are heuristics: a name is a given name from a built-in list
 // (about 300 names, mostly English and Spanish) followed by a capitalised
-// surname, a title (Mr, Dr…) followed by a capitalised word, or two
-// capitalised words after a cue word ("Dear", "Contact", "by", "patient"…);
+// surname, a title (Mr, Dr…) followed by a capitalised word, two
+// capitalised words after a cue word ("Dear", "Contact", "by", "patient"…),
+// or a surname from a short list standing mid-sentence, after a cue or
+// before a possessive ("invented by Shakespeare"); a possessive 's is part
+// of the name;
 // an address is a house number, up to three capitalised words and a street
 // suffix, optionally followed by ", City, ST 12345". Names outside the list
 // without a cue, lower-case names, non-Latin scripts and addresses without a

@@ -81,7 +81,13 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 			t.Errorf("%s: %v", field, err)
 		}
 	}
-	_, err := c.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{Parent: parent, Item: textItem("x"),
+	adj := &dlppb.InspectionRuleSet{InfoTypes: its("PERSON_NAME"), Rules: []*dlppb.InspectionRule{{Type: &dlppb.InspectionRule_AdjustmentRule{AdjustmentRule: &dlppb.AdjustmentRule{}}}}}
+	_, err := c.InspectContent(ctx, &dlppb.InspectContentRequest{Parent: parent, Item: textItem("x"),
+		InspectConfig: &dlppb.InspectConfig{InfoTypes: its("PERSON_NAME"), RuleSet: []*dlppb.InspectionRuleSet{adj}}})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "adjustment_rule") {
+		t.Errorf("adjustment_rule: %v", err)
+	}
+	_, err = c.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{Parent: parent, Item: textItem("x"),
 		DeidentifyConfig: &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_ImageTransformations{ImageTransformations: &dlppb.ImageTransformations{}}}})
 	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "deidentify_config.image_transformations") {
 		t.Errorf("image_transformations: %v", err)

@@ -516,3 +516,25 @@ func TestWideAndLargeTablesStayWithinDLPLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestDatePartOfStringColumn: DLP answers a date part of a STRING cell as a
+// string ("3"), as the live service does; the published column is still
+// the INTEGER a date part promises.
+func TestDatePartOfStringColumn(t *testing.T) {
+	e := newEnv(t)
+	e.curated("visits", bigquery.Schema{{Name: "id", Type: bigquery.IntegerFieldType}, {Name: "day", Type: bigquery.StringFieldType}},
+		[][]bigquery.Value{{int64(1), "2024-03-05"}, {int64(2), "11/21/1996"}})
+	policy := `
+- name: visits
+  columns:
+    id: keep
+    day: {generalise: {date_part: MONTH}}
+`
+	if _, err := e.masker(policy, key("k1")).Run(context.Background(), "r1", "d"); err != nil {
+		t.Fatal(err)
+	}
+	got := e.published("visits")
+	if got[1]["day"] != int64(3) || got[2]["day"] != int64(11) {
+		t.Errorf("months = %v, %v; want 3, 11", got[1]["day"], got[2]["day"])
+	}
+}
