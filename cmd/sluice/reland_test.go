@@ -199,3 +199,27 @@ func TestRelandReplaceFillsNewColumn(t *testing.T) {
 		t.Fatalf("summary names no backfill:\n%s", out.String())
 	}
 }
+
+// TestRelandRefusesWhatItCannotDo: an unknown source, a file source and a
+// reversed range are errors that say what to do, before anything is read.
+func TestRelandRefusesWhatItCannotDo(t *testing.T) {
+	p, err := config.Load(pipeline.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &gcp.Clients{Names: gcp.NamesFor("", p)}
+	d := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		o    relandOptions
+		want string
+	}{
+		{relandOptions{Source: "nope", From: d, To: d}, `--source "nope" is not a source in pipeline.yaml`},
+		{relandOptions{Source: "orders", From: d, To: d}, "copy them back to the landing bucket"},
+		{relandOptions{Source: "events", From: d, To: d.AddDate(0, 0, -1)}, "is before --from"},
+	} {
+		_, err := reland(context.Background(), c, p, tc.o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("reland %+v: error %v, want one containing %q", tc.o, err, tc.want)
+		}
+	}
+}

@@ -62,6 +62,20 @@ var mutations = []mutation{
 		new:      `for_each = { for k, v in local.raw_tables : k => v if contains(["events", "orders"], k) }`,
 		testFile: "tests/sources.tftest.hcl",
 	},
+	{
+		name:     "a new Pub/Sub source is not archived",
+		file:     "archive.tf",
+		old:      "filename_prefix   = \"${name}/\"\n    }\n  }",
+		new:      "filename_prefix   = \"${name}/\"\n    } if name == \"events\"\n  }",
+		testFile: "tests/sources.tftest.hcl",
+	},
+	{
+		name:     "the archive loses its date layout",
+		file:     "archive.tf",
+		old:      `archive_datetime_format = "YYYY/MM/DD/hh_mm_ssZ"`,
+		new:      `archive_datetime_format = "YYYY-MM-DD/hh_mm_ssZ"`,
+		testFile: "tests/sources.tftest.hcl",
+	},
 }
 
 // mirrorDir is the offline provider mirror: $SLUICE_TF_MIRROR, else
