@@ -14,6 +14,7 @@ archs=("$@")
 mkdir -p "$out"
 for dir in cmd/lambda/*/; do
   fn=$(basename "$dir")
+  [ -f "$dir/main.go" ] || continue
   for arch in "${archs[@]}"; do
     work=$(mktemp -d)
     CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -buildvcs=false -tags lambda.norpc \
