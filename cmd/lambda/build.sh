@@ -12,8 +12,10 @@ shift || true
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(arm64 amd64)
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 for dir in cmd/lambda/*/; do
   fn=$(basename "$dir")
+  [ -f "$dir/main.go" ] || continue
   for arch in "${archs[@]}"; do
     work=$(mktemp -d)
     CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -buildvcs=false -tags lambda.norpc \
@@ -22,7 +24,7 @@ for dir in cmd/lambda/*/; do
     # the zip by its content hash).
     touch -d 2000-01-01T00:00:00Z "$work/bootstrap"
     rm -f "$out/$fn-$arch.zip"
-    (cd "$work" && zip -q -X "$OLDPWD/$out/$fn-$arch.zip" bootstrap)
+    (cd "$work" && zip -q -X "$out/$fn-$arch.zip" bootstrap)
     rm -rf "$work"
     sum=$(sha256sum "$out/$fn-$arch.zip" | cut -c1-16)
     echo "$out/$fn-$arch.zip  $(du -h "$out/$fn-$arch.zip" | cut -f1)  sha256:$sum"

@@ -376,3 +376,46 @@ func TestS3ReadsTheVersionTheEventNamed(t *testing.T) {
 		t.Errorf("rejects for %s = %d, want 1", origin, got)
 	}
 }
+
+func TestFIFOReportsTheFailureAndEverythingAfterIt(t *testing.T) {
+	poisonKey := "orders/fifo-poison.jsonl"
+	out := put(t, poisonKey, []byte(`{"order_id":"fifo-poison"}`+"\n"), "")
+	fakeS3.FailKeys(poisonKey)
+	defer fakeS3.FailKeys()
+	ev := fixture(t, "sqs-event.json")
+	tmpl := ev["Records"].([]any)[0].(map[string]any)
+	var recs []any
+	for _, m := range []struct{ id, body string }{
+		{"f-1", `{"event_id":"fifo-e1","event_type":"signup"}`},
+		{"f-2", string(s3Event(t, poisonKey, out, 27))},
+		{"f-3", `{"event_id":"fifo-e3","event_type":"signup"}`},
+	} {
+		r := map[string]any{}
+		for k, v := range tmpl {
+			r[k] = v
+		}
+		r["messageId"], r["body"] = m.id, m.body
+		r["eventSourceARN"] = "arn:aws:sqs:us-east-1:000000000000:events.fifo"
+		r["messageAttributes"] = map[string]any{"source": map[string]any{"stringValue": "events", "dataType": "String"}}
+		recs = append(recs, r)
+	}
+	ev["Records"] = recs
+	b, _ := json.Marshal(ev)
+	var r events.SQSEventResponse
+	if err := json.Unmarshal(invoke(t, b), &r); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range r.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	if got, want := strings.Join(ids, ","), "f-2,f-3"; got != want {
+		t.Errorf("batchItemFailures = %s, want %s", got, want)
+	}
+	if got := count(t, "SELECT COUNT(*) FROM `raw.events` WHERE event_id = 'fifo-e1'"); got != 1 {
+		t.Errorf("f-1 landed %d rows, want 1", got)
+	}
+	if got := count(t, "SELECT COUNT(*) FROM `raw.events` WHERE event_id = 'fifo-e3'"); got != 0 {
+		t.Errorf("f-3 landed ahead of the failed f-2")
+	}
+}
