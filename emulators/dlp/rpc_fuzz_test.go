@@ -61,6 +61,7 @@ func inspectSeeds() []proto.Message {
 		&dlppb.InspectContentRequest{InspectConfig: custom, Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Table{Table: table([]string{"email", "note"},
 			[]*dlppb.Value{strValue("a@b.com"), strValue("ORD-000001")}, []*dlppb.Value{intValue(7), strValue("new york")})}}},
 		&dlppb.InspectContentRequest{InspectConfig: surrogateInspect("TOK"), Item: textItem("TOK(10):abcdefghij and TOK(3):ab")},
+		&dlppb.InspectContentRequest{InspectConfig: &dlppb.InspectConfig{ExcludeInfoTypes: true, IncludeQuote: true}, Item: textItem(text)},
 	}
 }
 
@@ -81,9 +82,15 @@ func FuzzInspectContent(f *testing.F) {
 			return
 		}
 		v, isText := req.GetItem().GetDataItem().(*dlppb.ContentItem_Value)
+		// exclude_info_types: "When true, excludes type information of
+		// the findings" (InspectConfig reference), so the name is empty
+		// exactly when it is set.
+		hideTypes := req.GetInspectConfig().GetExcludeInfoTypes()
 		for _, fd := range resp.GetResult().GetFindings() {
-			if fd.GetInfoType().GetName() == "" {
+			if name := fd.GetInfoType().GetName(); name == "" && !hideTypes {
 				t.Fatalf("finding without an info type: %v", fd)
+			} else if name != "" && hideTypes {
+				t.Fatalf("exclude_info_types is set but the finding names %s: %v", name, fd)
 			}
 			if !isText {
 				continue
