@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/sluice-data/sluice/emulators/stack"
 	"github.com/sluice-data/sluice/internal/demo"
@@ -22,6 +23,7 @@ func demoCmd(args []string) error {
 	workdir := fs.String("workdir", ".sluice/demo", "directory for state and export files")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	verbose := fs.Bool("v", false, "log every function decision to stderr")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (after the emulators started) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +66,17 @@ func demoCmd(args []string) error {
 	defer st.Close()
 	for _, env := range st.Reused {
 		progress(fmt.Sprintf("using the emulator at %s=%s", env, os.Getenv(env)))
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	sum, _, err := demo.Run(ctx, st, demo.Options{Events: *events, Seed: *seed, Progress: progress})
 	if err != nil {
