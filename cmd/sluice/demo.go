@@ -24,6 +24,7 @@ func demoCmd(args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	verbose := fs.Bool("v", false, "log every function decision to stderr")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (after the emulators started) to this file, for go tool pprof")
+	profileStage := fs.String("cpuprofile-until", "", "with --cpuprofile: stop profiling when this stage ends (ingest, transform, mask_and_export)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +79,12 @@ func demoCmd(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	sum, _, err := demo.Run(ctx, st, demo.Options{Events: *events, Seed: *seed, Progress: progress})
+	stageDone := func(stage string) {
+		if *cpuprofile != "" && stage == *profileStage {
+			pprof.StopCPUProfile()
+		}
+	}
+	sum, _, err := demo.Run(ctx, st, demo.Options{Events: *events, Seed: *seed, Progress: progress, StageDone: stageDone})
 	if err != nil {
 		return err
 	}
