@@ -76,8 +76,12 @@ type Schedule struct {
 const (
 	// DefaultConcurrency is how many deliveries a route keeps in flight. The
 	// functions decode each request on its own (shared/cloudfn), so many
-	// at once are safe, as they are behind Eventarc.
-	DefaultConcurrency = 128
+	// at once are safe, as they are behind Eventarc. The local stack is one
+	// process standing for every instance, so its one ingest Coalescer sees
+	// all of them: 256 gave 58-63 messages per insertAll in the demo, 128
+	// gave 40 (BENCHMARKS.md). In the cloud a request carries at most one
+	// instance's concurrency (Terraform: 80) deliveries' rows.
+	DefaultConcurrency = 256
 	DefaultMaxAttempts = 5
 	DefaultMinBackoff  = time.Second
 	DefaultMaxBackoff  = 10 * time.Second
