@@ -66,15 +66,16 @@ type Limits struct {
 	// its own insertErrors entry, reason "invalid", message "Maximum allowed
 	// row size exceeded. Allowed: 10485760 Row size: N" (the response quoted
 	// in https://github.com/googleapis/google-cloud-go/issues/2855, where the
-	// limit was then 5242880). BigQuery measures the row in its own internal
-	// form (quotas note on the request size); the emulator measures the
-	// row's JSON, so with the default request limit no such row fits in a
-	// request and the request limit answers first, as in the Go client's
-	// integration test.
+	// limit was then 5242880). How BigQuery measures a row is unverified (the
+	// quotas page notes that a request is translated into an internal
+	// structure with its own size limit, as quoted in the issue named at
+	// InsertAllRequestBytes); the emulator measures the row's JSON, so with
+	// the default request limit no such row fits in a request and the
+	// request limit answers first, as in the Go client's integration test.
 	RowBytes int64
 	// QueryChars is the longest GoogleSQL query text, in characters
-	// (comments and white space count): 1,024K ("Maximum query length",
-	// quotas#query_jobs; 1,048,576 characters in
+	// (comments and white space count): 1,024K (quotas#query_jobs as cited,
+	// with 1,048,576 characters, in
 	// https://github.com/metabase/metabase/pull/79020). Above it jobs.query
 	// and jobs.insert answer HTTP 400, status INVALID_ARGUMENT, reason
 	// "invalid", message "The query is too large (1094.40K characters, 72092
@@ -96,12 +97,13 @@ type Limits struct {
 	// so applying it there too is unverified). It is not an error: a page
 	// stops before the row that would pass it (it always holds at least one
 	// row) and its pageToken points at that row, so clients page on.
-	// BigQuery's "responseTooLarge" (HTTP 403, "Response too large to
-	// return. Consider specifying a destination table in your job
-	// configuration. …", https://github.com/r-dbi/bigrquery/issues/494) is
-	// for a query result over the 10 GB compressed limit of the anonymous
-	// result table (quotas#query_jobs, "Maximum response size"); the
-	// emulator does not enforce that one.
+	// BigQuery's "responseTooLarge" ("Response too large to return.
+	// Consider specifying a destination table in your job configuration. …",
+	// https://github.com/r-dbi/bigrquery/issues/494; HTTP 403 in the error
+	// table of https://cloud.google.com/bigquery/docs/error-messages as
+	// quoted in https://github.com/airbytehq/airbyte/issues/6533) is for a
+	// query result over the 10 GB limit of the anonymous result table (the
+	// same r-dbi issue); the emulator does not enforce that one.
 	ResponseBytes int
 }
 
