@@ -56,4 +56,10 @@
 //     other DuckDB errors answer invalidQuery with DuckDB's first line
 //     (without its SQL) or a BigQuery phrasing where one is known; the
 //     DuckDB text is a second errors[] entry with location "duckdb".
+//   - Request and query limits (Limits, in limits.go) are BigQuery's, with
+//     the answers real BigQuery gives as far as public reports show them;
+//     each field names its source and what is unverified. The 12 MB
+//     resolved query length and responseTooLarge (results over 10 GB) are
+//     not enforced, and Google's front-end 413 for a far-oversized insertAll
+//     body is answered only when Limits.FrontEndRequestBytes is set.
 package bigquery

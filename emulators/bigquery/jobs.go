@@ -203,6 +203,13 @@ func (s *Server) submitJob(ctx context.Context, p string, body []byte, data []by
 	job.Status = &bq.JobStatus{State: "RUNNING"}
 	cfg := job.Configuration
 	dry := cfg.DryRun
+	if cfg.Query != nil {
+		// BigQuery refuses an over-long query in the jobs.insert answer
+		// itself (HTTP 400), creating no job (see Limits.QueryChars).
+		if err := s.limits.checkQueryLength(cfg.Query.Query); err != nil {
+			return nil, err
+		}
+	}
 	if !dry {
 		s.mu.Lock()
 		if _, exists := s.jobs[ref.JobId]; exists {

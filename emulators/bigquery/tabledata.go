@@ -195,7 +195,7 @@ type insertAllResponse struct {
 func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) {
 	p, ds := r.PathValue("p"), r.PathValue("d")
 	id, dec := splitDecorator(r.PathValue("t"))
-	body, err := s.readInsertAllBody(r)
+	body, err := s.readInsertAllBody(w, r)
 	if err != nil {
 		return nil, err
 	}
