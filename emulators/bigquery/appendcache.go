@@ -21,11 +21,61 @@ import (
 // timer flushes them appendFlushDelay after the first pending row, so a
 // direct reader of DB sees the rows soon after too. All appender work runs
 // under wmu.
+//
+// Durability: BigQuery's insertAll answers success only for rows it has
+// stored, and ingest acknowledges a message on that answer, so an emulator
+// killed after answering must still have the rows when it starts again.
+// insertAll therefore answers only after the commit that carried its rows
+// (group commit): requests append under wmu into the open commitGen, then
+// the first of them to take commitMu flushes every cached appender and
+// closes that generation for all of them, while later requests append into
+// the next one. Concurrent requests still share one DuckDB commit.
 
 const (
 	appendFlushRows  = 50000
 	appendFlushDelay = 50 * time.Millisecond
 )
+
+// commitGen is one group commit of insertAll rows.
+type commitGen struct {
+	done chan struct{} // closed once the rows are committed or the commit failed
+	err  error
+}
+
+// openGenLocked returns the generation that the rows appended now belong
+// to; the caller holds wmu.
+func (s *Server) openGenLocked() *commitGen {
+	if s.gen == nil {
+		s.gen = &commitGen{done: make(chan struct{})}
+	}
+	return s.gen
+}
+
+// awaitCommit returns once the rows of g are committed (nil) or their
+// commit failed (the error). Called without wmu.
+func (s *Server) awaitCommit(g *commitGen) error {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	select {
+	case <-g.done: // a request of the same generation committed it
+		return g.err
+	default:
+	}
+	// g is still open: generations close only here, under commitMu.
+	s.wmu.Lock()
+	cur := s.gen
+	s.gen = nil
+	err := s.commitAppendersLocked()
+	s.wmu.Unlock()
+	if cur != nil {
+		cur.err = err
+		close(cur.done)
+	}
+	if cur != g { // cannot happen; never answer success for uncommitted rows
+		return fmt.Errorf("insertAll commit: generation lost")
+	}
+	return err
+}
 
 type cachedAppender struct {
 	conn *sql.Conn
@@ -104,6 +154,22 @@ func (s *Server) closeAppender(key tableKey) error {
 		return fmt.Errorf("append to %s.%s: %w", key.dataset, key.table, err)
 	}
 	return nil
+}
+
+// commitAppendersLocked commits the rows of every cached appender and keeps
+// it open for the next requests (a DuckDB Appender flush is a commit of its
+// own); an appender whose flush fails is closed. The caller holds wmu.
+func (s *Server) commitAppendersLocked() error {
+	var first error
+	for key, ca := range s.apps {
+		if err := ca.conn.Raw(func(any) error { return ca.app.Flush() }); err != nil {
+			s.closeAppender(key)
+			if first == nil {
+				first = fmt.Errorf("append to %s.%s: %w", key.dataset, key.table, err)
+			}
+		}
+	}
+	return first
 }
 
 // flushAppendersLocked flushes and closes every cached appender; the

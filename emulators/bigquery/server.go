@@ -77,6 +77,10 @@ type Server struct {
 	// wmu; pendingApps is len(apps), read without the lock.
 	apps        map[tableKey]*cachedAppender
 	pendingApps atomic.Int32
+	// gen is the open group commit of insertAll rows (guarded by wmu);
+	// commitMu serialises the commits (appendcache.go).
+	gen      *commitGen
+	commitMu sync.Mutex
 }
 
 type tableKey struct{ dataset, table string }

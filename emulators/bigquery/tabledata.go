@@ -301,7 +301,6 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	resp.InsertErrors = errs
 	s.wmu.Lock()
-	defer s.wmu.Unlock()
 	s.mu.Lock()
 	set := s.dedup[key]
 	if set == nil {
@@ -328,9 +327,20 @@ func (s *Server) insertAll(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	if err := s.appendInsertRows(key, fields, batch); err != nil {
 		set.release(ids)
+		s.wmu.Unlock()
 		return nil, err
 	}
 	set.commit(ids)
+	g := s.openGenLocked()
+	s.wmu.Unlock()
+	// Answer only once the rows are committed (see appendcache.go): the
+	// caller acknowledges its input on this answer.
+	if err := s.awaitCommit(g); err != nil {
+		s.wmu.Lock()
+		set.release(ids) // not written: a retry must land them
+		s.wmu.Unlock()
+		return nil, errorf(503, "backendError", "Rows of %s:%s.%s could not be committed; retry the request: %v", p, ds, id, err)
+	}
 	return resp, nil
 }
 
