@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -72,7 +75,11 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	if err != nil {
 		return fmt.Errorf("control endpoint: %w", err)
 	}
-	srv := &http.Server{Handler: controlHandler(st)}
+	token, err := newControlToken(abs)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: requireToken(token, controlHandler(st))}
 	go srv.Serve(lis)
 	defer srv.Close()
 	fmt.Fprintf(out, "export SLUICE_PROJECT=%s\n", st.Opts.Project)
@@ -81,6 +88,7 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	fmt.Fprintf(out, "export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
 	fmt.Fprintf(out, "export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
 	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
+	fmt.Fprintf(out, "export SLUICE_CONTROL_TOKEN=%s\n", token)
 	for _, env := range st.Reused {
 		fmt.Fprintf(os.Stderr, "sluice dev: using the emulator at %s=%s\n", env, os.Getenv(env))
 	}
@@ -88,6 +96,41 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 		st.FunctionsURL, abs, filepath.Join(abs, "functions.log"))
 	<-ctx.Done()
 	return nil
+}
+
+// controlTokenFile holds the control endpoint's token in the workdir.
+const controlTokenFile = "control.token"
+
+// newControlToken makes a fresh random token for this run of `sluice dev`
+// and writes it to <workdir>/control.token, readable by the owner only, so
+// `sluice run` finds it without the export line.
+func newControlToken(workdir string) (string, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b[:])
+	p := filepath.Join(workdir, controlTokenFile)
+	os.Remove(p) // a file left by another user or run keeps its old mode
+	if err := os.WriteFile(p, []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("control token: %w", err)
+	}
+	return token, nil
+}
+
+// requireToken refuses every request that does not carry
+// "Authorization: Bearer <token>": the control endpoint starts runs, and
+// any local process (or a web page, through the browser) can reach a
+// loopback port.
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			http.Error(w, "sluice dev control endpoint: missing or wrong token: send \"Authorization: Bearer $SLUICE_CONTROL_TOKEN\" (sluice dev prints it and writes it to <workdir>/"+controlTokenFile+")", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // controlHandler serves POST /run/{transform|export}: a forced run.
@@ -136,16 +179,31 @@ func runCmd(args []string) error {
 	name := args[0]
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	control := fs.String("control", envOr("SLUICE_CONTROL", defaultControl), "control endpoint of `sluice dev`")
+	token := fs.String("token", os.Getenv("SLUICE_CONTROL_TOKEN"), "control token (default $SLUICE_CONTROL_TOKEN, else read from <workdir>/"+controlTokenFile+")")
+	workdir := fs.String("workdir", ".sluice/dev", "workdir of `sluice dev`, where its control token is")
 	runDate := fs.String("run-date", "", "run date YYYY-MM-DD (default today)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *token == "" {
+		b, err := os.ReadFile(filepath.Join(*workdir, controlTokenFile))
+		if err != nil {
+			return fmt.Errorf("run %s: no control token: set SLUICE_CONTROL_TOKEN from the lines `sluice dev` prints, or pass --workdir of that sluice dev (%w)", name, err)
+		}
+		*token = strings.TrimSpace(string(b))
 	}
 	body := map[string]string{}
 	if *runDate != "" {
 		body["run_date"] = *runDate
 	}
 	b, _ := json.Marshal(body)
-	resp, err := http.Post("http://"+*control+"/run/"+name, "application/json", strings.NewReader(string(b)))
+	req, err := http.NewRequest(http.MethodPost, "http://"+*control+"/run/"+name, strings.NewReader(string(b)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+*token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("run %s: is `sluice dev` running? %w", name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 	}()
 	env := map[string]string{}
 	sc := bufio.NewScanner(pr)
-	for len(env) < 6 && sc.Scan() {
+	for len(env) < 7 && sc.Scan() {
 		k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
 		if ok {
 			env[k] = v
@@ -110,13 +111,32 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 	}
 
 	// A forced transform run through the control endpoint builds curated.
-	if err := runCmd([]string{"transform", "--control", env["SLUICE_CONTROL"], "--run-date", "2026-11-02"}); err != nil {
+	// Without the token the control endpoint refuses, and runs nothing.
+	hresp, err := http.Post("http://"+env["SLUICE_CONTROL"]+"/run/transform", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(hresp.Body)
+	hresp.Body.Close()
+	if hresp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(msg), "SLUICE_CONTROL_TOKEN") {
+		t.Errorf("control request without a token: %s %q, want 401 naming SLUICE_CONTROL_TOKEN", hresp.Status, msg)
+	}
+	if err := runCmd([]string{"transform", "--control", env["SLUICE_CONTROL"], "--token", "wrong"}); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("run with a wrong token: %v, want 401", err)
+	}
+	if n, err := countRows(ctx, bq, "SELECT COUNT(*) FROM curated.events WHERE event_id = 'dev-1'"); err == nil && n != 0 {
+		t.Errorf("a refused control request ran transform: curated.events has %d rows", n)
+	}
+	if env["SLUICE_CONTROL_TOKEN"] == "" {
+		t.Fatalf("sluice dev printed no SLUICE_CONTROL_TOKEN line; got %v", env)
+	}
+	if err := runCmd([]string{"transform", "--control", env["SLUICE_CONTROL"], "--token", env["SLUICE_CONTROL_TOKEN"], "--run-date", "2026-11-02"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := countRows(ctx, bq, "SELECT COUNT(*) FROM curated.events WHERE event_id = 'dev-1'"); err != nil || n != 1 {
 		t.Errorf("curated.events after `sluice run transform`: %d rows, %v", n, err)
 	}
-	if err := runCmd([]string{"nonsense", "--control", env["SLUICE_CONTROL"]}); err == nil || !strings.Contains(err.Error(), "want transform, mask or export") {
+	if err := runCmd([]string{"nonsense", "--control", env["SLUICE_CONTROL"], "--token", env["SLUICE_CONTROL_TOKEN"]}); err == nil || !strings.Contains(err.Error(), "want transform, mask or export") {
 		t.Errorf("run nonsense: %v", err)
 	}
 

@@ -2,7 +2,7 @@
 //
 //	sluice demo [--events N] [--workdir DIR] [--json]
 //	sluice dev [--workdir DIR]
-//	sluice run transform|mask|export [--control HOST:PORT]
+//	sluice run transform|mask|export [--control HOST:PORT] [--token T]
 //	sluice emulator pubsub|gcs|bigquery|dlp --addr HOST:PORT
 //	sluice validate
 //	sluice rejects | replay | backfill | reland | load   (see the usage text)
@@ -21,9 +21,10 @@ Usage:
         start the whole stack in process, send sample data through every stage, print a summary
   sluice dev [--workdir DIR] [--control HOST:PORT]
         run the stack until interrupted; prints export NAME=host:port per endpoint
-  sluice run transform|mask|export [--control HOST:PORT] [--run-date YYYY-MM-DD]
+  sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD]
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
-        started by publishing transform.completed
+        started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
+        or read from .sluice/dev/control.token
   sluice emulator pubsub|gcs|bigquery|dlp [--addr HOST:PORT] [--workdir DIR]
         start one emulator alone
   sluice validate
