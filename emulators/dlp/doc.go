@@ -103,8 +103,12 @@
 // Crypto: crypto hash output equals Cloud DLP's format (same key and input
 // give the same value). Transient keys are random per request, as in DLP
 // (Options.DeterministicTransientKeys derives them from the name instead).
-// KMS-wrapped keys answer FAILED_PRECONDITION unless Options.UnwrapKMS stands
-// in for Cloud KMS (for example returning a key read from a local file).
+// KMS-wrapped keys are unwrapped with Cloud KMS Decrypt at Options.KMSAddr
+// (the KMS emulator, emulators/kms, through the real KMS client), so a
+// wrapped key gives the same tokens as its plaintext key; a KMS error comes
+// back in DLP's wrapper ("Received the following error message from Cloud
+// KMS when unwrapping KmsWrappedCryptoKey …"). Without KMSAddr they answer
+// FAILED_PRECONDITION.
 // Deterministic encryption is RFC 5297 AES-SIV with the key expanded to 64
 // bytes by HMAC-SHA-256 (DLP documents a 64-byte expansion but not how), and
 // FPE uses an empty tweak when there is no context (DLP's default tweak is

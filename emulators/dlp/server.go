@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
+	kmsapi "cloud.google.com/go/kms/apiv1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,10 +22,11 @@ type Options struct {
 	// (SHA-256 of the name) instead of generating a fresh random key per
 	// request as Cloud DLP does. Useful for golden tests; off by default.
 	DeterministicTransientKeys bool
-	// UnwrapKMS, when set, stands in for Cloud KMS: it receives the
-	// kmsWrapped.cryptoKeyName and wrappedKey and returns the plain key.
-	// When nil, a KMS-wrapped key answers FAILED_PRECONDITION.
-	UnwrapKMS func(cryptoKeyName string, wrapped []byte) ([]byte, error)
+	// KMSAddr is the host:port of a Cloud KMS (KeyManagementService over
+	// plain gRPC), normally the KMS emulator (emulators/kms). A kms_wrapped
+	// crypto key is unwrapped there with Decrypt, as Cloud DLP does with
+	// Cloud KMS. When empty, a KMS-wrapped key answers FAILED_PRECONDITION.
+	KMSAddr string
 }
 
 // Server is an in-process google.privacy.dlp.v2.DlpService.
@@ -39,6 +41,10 @@ type Server struct {
 	deidT     templateStore[*dlppb.DeidentifyTemplate]
 	grpcSrv   *grpc.Server
 	lastWrite int64
+
+	kmsOnce sync.Once
+	kms     *kmsapi.KeyManagementClient
+	kmsErr  error
 }
 
 // NewServer returns a Server ready to Register or Serve.
@@ -76,6 +82,9 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	if g != nil {
 		g.Stop()
+	}
+	if s.kms != nil {
+		s.kms.Close()
 	}
 }
 
