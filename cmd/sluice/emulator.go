@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/sluice-data/sluice/emulators/bigquery"
@@ -29,6 +30,8 @@ func emulatorCmd(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	workdir := fs.String("workdir", "", "persist state here (bigquery, gcs); empty keeps it in memory")
 	project := fs.String("project", "sluice-local", "default project id")
+	bqEndpoint := fs.String("bigquery-endpoint", bqURL(os.Getenv("BIGQUERY_EMULATOR_HOST")), "dlp: URL of the BigQuery emulator that inspection jobs read and save findings to (default from $BIGQUERY_EMULATOR_HOST)")
+	psAddr := fs.String("pubsub-addr", os.Getenv("PUBSUB_EMULATOR_HOST"), "dlp: host:port of the Pub/Sub emulator for the pub_sub job action (default $PUBSUB_EMULATOR_HOST)")
 	kmsAddr := fs.String("kms-addr", os.Getenv("KMS_EMULATOR_HOST"), "dlp: host:port of the KMS emulator that unwraps kms_wrapped crypto keys (default $KMS_EMULATOR_HOST)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -87,7 +90,7 @@ func emulatorCmd(args []string) error {
 		defer srv.Close()
 		envName, where = "BIGQUERY_EMULATOR_HOST", lis.Addr().String()
 	case "dlp":
-		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr})
+		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr, BigQueryEndpoint: *bqEndpoint, PubSubAddr: *psAddr})
 		lis, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err
@@ -110,4 +113,13 @@ func emulatorCmd(args []string) error {
 	fmt.Printf("export %s=%s\n", envName, where)
 	<-ctx.Done()
 	return nil
+}
+
+// bqURL turns BIGQUERY_EMULATOR_HOST (host:port) into the endpoint URL the
+// BigQuery client takes.
+func bqURL(host string) string {
+	if host == "" {
+		return ""
+	}
+	return "http://" + strings.TrimPrefix(host, "http://")
 }

@@ -23,7 +23,7 @@ Usage:
   sluice run transform|mask|export [--control HOST:PORT] [--run-date YYYY-MM-DD]
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed
-  sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT]
+  sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT]
         start one emulator alone
   sluice validate
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery

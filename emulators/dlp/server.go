@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 	kmsapi "cloud.google.com/go/kms/apiv1"
@@ -27,6 +28,18 @@ type Options struct {
 	// crypto key is unwrapped there with Decrypt, as Cloud DLP does with
 	// Cloud KMS. When empty, a KMS-wrapped key answers FAILED_PRECONDITION.
 	KMSAddr string
+	// BigQueryEndpoint is the URL of the BigQuery API (normally the
+	// BigQuery emulator, "http://127.0.0.1:9050") that inspection jobs
+	// read tables from and save findings to, through the real BigQuery
+	// client. When empty, CreateDlpJob answers FAILED_PRECONDITION.
+	BigQueryEndpoint string
+	// PubSubAddr is the host:port of Pub/Sub (normally the Pub/Sub
+	// emulator) for the pub_sub job action. When empty, a job with a
+	// pub_sub action is refused with FAILED_PRECONDITION.
+	PubSubAddr string
+	// JobStartDelay keeps a new job PENDING this long before it runs, so
+	// tests can observe PENDING and cancel a job that has not started.
+	JobStartDelay time.Duration
 }
 
 // Server is an in-process google.privacy.dlp.v2.DlpService.
@@ -41,6 +54,8 @@ type Server struct {
 	deidT     templateStore[*dlppb.DeidentifyTemplate]
 	grpcSrv   *grpc.Server
 	lastWrite int64
+
+	jobs jobStore
 
 	kmsOnce sync.Once
 	kms     *kmsapi.KeyManagementClient
@@ -83,6 +98,7 @@ func (s *Server) Stop() {
 	if g != nil {
 		g.Stop()
 	}
+	s.stopJobs()
 	if s.kms != nil {
 		s.kms.Close()
 	}
