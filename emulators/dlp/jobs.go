@@ -583,10 +583,13 @@ func (s *Server) inspectTable(ctx context.Context, j *dlpJob, ij *dlppb.InspectJ
 						},
 						CreateTime:    timestamppb.Now(),
 						JobName:       jobName,
+						ResourceName:  jobName, // "The job that stored the finding." (Finding reference)
 						JobCreateTime: jobCreate,
 						FindingId:     randomID() + randomID(),
 					}
-					if cfg.GetIncludeQuote() {
+					// "Provided if include_quote is true and the finding is
+					// less than or equal to 4096 bytes long." (Finding.quote)
+					if cfg.GetIncludeQuote() && sp.end-sp.start <= 4096 {
 						f.Quote = text[sp.start:sp.end]
 					}
 					if cfg.GetExcludeInfoTypes() {
