@@ -11,23 +11,28 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/sluice-data/sluice/emulators/bigquery"
 	"github.com/sluice-data/sluice/emulators/dlp"
 	"github.com/sluice-data/sluice/emulators/gcs"
+	"github.com/sluice-data/sluice/emulators/kms"
 	"github.com/sluice-data/sluice/emulators/pubsub"
 )
 
 func emulatorCmd(args []string) error {
 	if len(args) < 1 {
-		return errors.New("emulator: want pubsub, gcs, bigquery or dlp")
+		return errors.New("emulator: want pubsub, gcs, bigquery, dlp or kms")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	workdir := fs.String("workdir", "", "persist state here (bigquery, gcs); empty keeps it in memory")
 	project := fs.String("project", "sluice-local", "default project id")
+	bqEndpoint := fs.String("bigquery-endpoint", bqURL(os.Getenv("BIGQUERY_EMULATOR_HOST")), "dlp: URL of the BigQuery emulator that inspection jobs read and save findings to (default from $BIGQUERY_EMULATOR_HOST)")
+	psAddr := fs.String("pubsub-addr", os.Getenv("PUBSUB_EMULATOR_HOST"), "dlp: host:port of the Pub/Sub emulator for the pub_sub job action (default $PUBSUB_EMULATOR_HOST)")
+	kmsAddr := fs.String("kms-addr", os.Getenv("KMS_EMULATOR_HOST"), "dlp: host:port of the KMS emulator that unwraps kms_wrapped crypto keys (default $KMS_EMULATOR_HOST)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -85,7 +90,7 @@ func emulatorCmd(args []string) error {
 		defer srv.Close()
 		envName, where = "BIGQUERY_EMULATOR_HOST", lis.Addr().String()
 	case "dlp":
-		s := dlp.NewServer(dlp.Options{})
+		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr, BigQueryEndpoint: *bqEndpoint, PubSubAddr: *psAddr})
 		lis, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err
@@ -93,10 +98,28 @@ func emulatorCmd(args []string) error {
 		go s.Serve(lis)
 		defer s.Stop()
 		envName, where = "DLP_EMULATOR_HOST", lis.Addr().String()
+	case "kms":
+		s := kms.New()
+		lis, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return err
+		}
+		go s.Serve(lis)
+		defer s.Stop()
+		envName, where = "KMS_EMULATOR_HOST", lis.Addr().String()
 	default:
-		return fmt.Errorf("emulator %q: want pubsub, gcs, bigquery or dlp", kind)
+		return fmt.Errorf("emulator %q: want pubsub, gcs, bigquery, dlp or kms", kind)
 	}
 	fmt.Printf("export %s=%s\n", envName, where)
 	<-ctx.Done()
 	return nil
+}
+
+// bqURL turns BIGQUERY_EMULATOR_HOST (host:port) into the endpoint URL the
+// BigQuery client takes.
+func bqURL(host string) string {
+	if host == "" {
+		return ""
+	}
+	return "http://" + strings.TrimPrefix(host, "http://")
 }

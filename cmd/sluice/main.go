@@ -3,7 +3,7 @@
 //	sluice demo [--events N] [--workdir DIR] [--json]
 //	sluice dev [--workdir DIR]
 //	sluice run transform|mask|export [--control HOST:PORT] [--token T]
-//	sluice emulator pubsub|gcs|bigquery|dlp --addr HOST:PORT
+//	sluice emulator pubsub|gcs|bigquery|dlp|kms --addr HOST:PORT
 //	sluice validate
 //	sluice rejects | replay | backfill | reland | load   (see the usage text)
 package main
@@ -25,7 +25,7 @@ Usage:
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
         or read from .sluice/dev/control.token
-  sluice emulator pubsub|gcs|bigquery|dlp [--addr HOST:PORT] [--workdir DIR]
+  sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT]
         start one emulator alone
   sluice validate
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery

@@ -17,7 +17,12 @@
 // projects/P/locations/global name the same template). A template named in a
 // request is the base and the request's config is merged over it with
 // protobuf merge semantics (singular fields replace, repeated fields append),
-// as DLP documents. Every other RPC answers UNIMPLEMENTED with a message
+// as DLP documents. CreateDlpJob, GetDlpJob, ListDlpJobs, CancelDlpJob and
+// DeleteDlpJob run inspection jobs over BigQuery tables (jobs.go): the
+// table is read with the real BigQuery client at Options.BigQueryEndpoint,
+// findings are saved to a BigQuery table in the Finding-derived schema
+// (findings_schema.go) and a pub_sub action publishes the DlpJobName
+// attribute through Options.PubSubAddr. Every other RPC answers UNIMPLEMENTED with a message
 // naming it (README.md has the table of RPCs and config fields). Faults()
 // injects failures and latency per RPC name.
 //
@@ -103,16 +108,21 @@
 // Crypto: crypto hash output equals Cloud DLP's format (same key and input
 // give the same value). Transient keys are random per request, as in DLP
 // (Options.DeterministicTransientKeys derives them from the name instead).
-// KMS-wrapped keys answer FAILED_PRECONDITION unless Options.UnwrapKMS stands
-// in for Cloud KMS (for example returning a key read from a local file).
+// KMS-wrapped keys are unwrapped with Cloud KMS Decrypt at Options.KMSAddr
+// (the KMS emulator, emulators/kms, through the real KMS client), so a
+// wrapped key gives the same tokens as its plaintext key; a KMS error comes
+// back in DLP's wrapper ("Received the following error message from Cloud
+// KMS when unwrapping KmsWrappedCryptoKey …"). Without KMSAddr they answer
+// FAILED_PRECONDITION.
 // Deterministic encryption is RFC 5297 AES-SIV with the key expanded to 64
 // bytes by HMAC-SHA-256 (DLP documents a 64-byte expansion but not how), and
 // FPE uses an empty tweak when there is no context (DLP's default tweak is
 // undocumented): both are stable and reversible through this emulator and
 // keep DLP's output shapes, but are not byte-identical to Cloud DLP's
 // ciphertexts. Date shift without a crypto key is random per value.
-// Image redaction, stored infoTypes, Cloud Storage dictionaries, jobs, job
-// triggers, discovery and data profiles are not emulated.
+// Image redaction, stored infoTypes, Cloud Storage dictionaries, risk and
+// hybrid jobs, jobs over Cloud Storage or Datastore, job triggers,
+// discovery and data profiles are not emulated.
 //
 // The tests use the real Go client over gRPC. They run against a running
 // server too: start `sluice emulator dlp --addr 127.0.0.1:9161` and run

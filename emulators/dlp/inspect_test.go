@@ -159,7 +159,7 @@ func TestErrorsAndLimits(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err = c.CreateDlpJob(ctx, &dlppb.CreateDlpJobRequest{Parent: parent})
+	_, err = c.HybridInspectDlpJob(ctx, &dlppb.HybridInspectDlpJobRequest{Name: parent + "/dlpJobs/i-1"})
 	if codeOf(err) != codes.Unimplemented {
 		t.Fatalf("unimplemented RPC: %v", err)
 	}

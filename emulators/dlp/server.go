@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
+	kmsapi "cloud.google.com/go/kms/apiv1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,10 +23,23 @@ type Options struct {
 	// (SHA-256 of the name) instead of generating a fresh random key per
 	// request as Cloud DLP does. Useful for golden tests; off by default.
 	DeterministicTransientKeys bool
-	// UnwrapKMS, when set, stands in for Cloud KMS: it receives the
-	// kmsWrapped.cryptoKeyName and wrappedKey and returns the plain key.
-	// When nil, a KMS-wrapped key answers FAILED_PRECONDITION.
-	UnwrapKMS func(cryptoKeyName string, wrapped []byte) ([]byte, error)
+	// KMSAddr is the host:port of a Cloud KMS (KeyManagementService over
+	// plain gRPC), normally the KMS emulator (emulators/kms). A kms_wrapped
+	// crypto key is unwrapped there with Decrypt, as Cloud DLP does with
+	// Cloud KMS. When empty, a KMS-wrapped key answers FAILED_PRECONDITION.
+	KMSAddr string
+	// BigQueryEndpoint is the URL of the BigQuery API (normally the
+	// BigQuery emulator, "http://127.0.0.1:9050") that inspection jobs
+	// read tables from and save findings to, through the real BigQuery
+	// client. When empty, CreateDlpJob answers FAILED_PRECONDITION.
+	BigQueryEndpoint string
+	// PubSubAddr is the host:port of Pub/Sub (normally the Pub/Sub
+	// emulator) for the pub_sub job action. When empty, a job with a
+	// pub_sub action is refused with FAILED_PRECONDITION.
+	PubSubAddr string
+	// JobStartDelay keeps a new job PENDING this long before it runs, so
+	// tests can observe PENDING and cancel a job that has not started.
+	JobStartDelay time.Duration
 }
 
 // Server is an in-process google.privacy.dlp.v2.DlpService.
@@ -39,6 +54,12 @@ type Server struct {
 	deidT     templateStore[*dlppb.DeidentifyTemplate]
 	grpcSrv   *grpc.Server
 	lastWrite int64
+
+	jobs jobStore
+
+	kmsOnce sync.Once
+	kms     *kmsapi.KeyManagementClient
+	kmsErr  error
 }
 
 // NewServer returns a Server ready to Register or Serve.
@@ -76,6 +97,10 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	if g != nil {
 		g.Stop()
+	}
+	s.stopJobs()
+	if s.kms != nil {
+		s.kms.Close()
 	}
 }
 

@@ -371,7 +371,7 @@ func (s *Server) DeidentifyContent(ctx context.Context, req *dlppb.DeidentifyCon
 	if err != nil {
 		return nil, err
 	}
-	d := newDeid(s, cfg, false)
+	d := newDeid(ctx, s, cfg, false)
 	item, err := d.transformItem(req.GetItem(), cfg, ins)
 	if err != nil {
 		return nil, err
@@ -446,7 +446,7 @@ func (s *Server) ReidentifyContent(ctx context.Context, req *dlppb.ReidentifyCon
 	if err != nil {
 		return nil, err
 	}
-	d := newDeid(s, cfg, true)
+	d := newDeid(ctx, s, cfg, true)
 	item, err := d.transformItem(req.GetItem(), cfg, ins)
 	if err != nil {
 		return nil, err

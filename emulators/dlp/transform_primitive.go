@@ -1,6 +1,7 @@
 package dlp
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -16,8 +17,6 @@ import (
 	"unicode/utf8"
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // transformError is a per-value failure: it becomes an ERROR summary or
@@ -34,6 +33,8 @@ type rowContext func(field string) (*dlppb.Value, bool)
 // deid holds per-request state: transient keys and summaries.
 type deid struct {
 	s         *Server
+	ctx       context.Context
+	unwrapped map[string][]byte // KMS-wrapped keys already unwrapped in this request
 	reverse   bool
 	transient map[string][]byte
 	sums      []*dlppb.TransformationSummary
@@ -42,8 +43,8 @@ type deid struct {
 	leave     bool // transformation_error_handling.leave_untransformed
 }
 
-func newDeid(s *Server, cfg *dlppb.DeidentifyConfig, reverse bool) *deid {
-	return &deid{s: s, reverse: reverse, transient: map[string][]byte{}, sumIndex: map[string]*dlppb.TransformationSummary{},
+func newDeid(ctx context.Context, s *Server, cfg *dlppb.DeidentifyConfig, reverse bool) *deid {
+	return &deid{s: s, ctx: ctx, unwrapped: map[string][]byte{}, reverse: reverse, transient: map[string][]byte{}, sumIndex: map[string]*dlppb.TransformationSummary{},
 		leave: cfg.GetTransformationErrorHandling().GetLeaveUntransformed() != nil}
 }
 
@@ -75,16 +76,14 @@ func (d *deid) key(ck *dlppb.CryptoKey) ([]byte, error) {
 		return k, nil
 	case ck.GetKmsWrapped() != nil:
 		w := ck.GetKmsWrapped()
-		if d.s.opts.UnwrapKMS == nil {
-			return nil, status.Errorf(codes.FailedPrecondition, "KMS-wrapped crypto key %q cannot be unwrapped: the DLP emulator has no Cloud KMS (set Options.UnwrapKMS, or use an unwrapped or transient key locally).", w.GetCryptoKeyName())
+		if k, ok := d.unwrapped[w.GetCryptoKeyName()+"\x00"+string(w.GetWrappedKey())]; ok {
+			return k, nil
 		}
-		k, err := d.s.opts.UnwrapKMS(w.GetCryptoKeyName(), w.GetWrappedKey())
+		k, err := d.s.unwrapKMS(d.ctx, w)
 		if err != nil {
-			return nil, status.Errorf(codes.FailedPrecondition, "Failed to unwrap crypto key %q: %v", w.GetCryptoKeyName(), err)
+			return nil, err
 		}
-		if len(k) != 16 && len(k) != 24 && len(k) != 32 {
-			return nil, invalid("Unwrapped KMS key must be 128, 192 or 256 bits; got %d bytes.", len(k))
-		}
+		d.unwrapped[w.GetCryptoKeyName()+"\x00"+string(w.GetWrappedKey())] = k
 		return k, nil
 	}
 	return nil, invalid("crypto_key is required.")

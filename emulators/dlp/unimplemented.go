@@ -16,8 +16,8 @@ import (
 // notEmulatedWhy explains each family of RPCs that is not emulated.
 var notEmulatedWhy = map[string]string{
 	"image":      "image redaction needs OCR, which this emulator does not have; send text, byte items of type TEXT_UTF8/CSV/TSV or tables to InspectContent or DeidentifyContent",
-	"trigger":    "job triggers are not emulated (there are no storage inspection jobs to schedule); inspect content directly with InspectContent",
-	"job":        "DLP jobs (storage inspection and risk analysis) are not emulated; inspect content directly with InspectContent or DeidentifyContent",
+	"trigger":    "job triggers are not emulated; create each inspection job with CreateDlpJob",
+	"job":        "hybrid jobs are not emulated; jobs inspect BigQuery tables (CreateDlpJob with inspect_job.storage_config.big_query_options)",
 	"stored":     "stored infoTypes are not emulated; put the dictionary or regex inline as a custom infoType",
 	"discovery":  "discovery configurations are not emulated",
 	"profile":    "data profiles are not emulated (they come from discovery, which is not emulated)",
@@ -101,31 +101,6 @@ func (s *Server) ListDiscoveryConfigs(context.Context, *dlppb.ListDiscoveryConfi
 // DeleteDiscoveryConfig answers UNIMPLEMENTED.
 func (s *Server) DeleteDiscoveryConfig(context.Context, *dlppb.DeleteDiscoveryConfigRequest) (*emptypb.Empty, error) {
 	return nil, s.notEmulated("DeleteDiscoveryConfig", "discovery")
-}
-
-// CreateDlpJob answers UNIMPLEMENTED.
-func (s *Server) CreateDlpJob(context.Context, *dlppb.CreateDlpJobRequest) (*dlppb.DlpJob, error) {
-	return nil, s.notEmulated("CreateDlpJob", "job")
-}
-
-// ListDlpJobs answers UNIMPLEMENTED.
-func (s *Server) ListDlpJobs(context.Context, *dlppb.ListDlpJobsRequest) (*dlppb.ListDlpJobsResponse, error) {
-	return nil, s.notEmulated("ListDlpJobs", "job")
-}
-
-// GetDlpJob answers UNIMPLEMENTED.
-func (s *Server) GetDlpJob(context.Context, *dlppb.GetDlpJobRequest) (*dlppb.DlpJob, error) {
-	return nil, s.notEmulated("GetDlpJob", "job")
-}
-
-// DeleteDlpJob answers UNIMPLEMENTED.
-func (s *Server) DeleteDlpJob(context.Context, *dlppb.DeleteDlpJobRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("DeleteDlpJob", "job")
-}
-
-// CancelDlpJob answers UNIMPLEMENTED.
-func (s *Server) CancelDlpJob(context.Context, *dlppb.CancelDlpJobRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("CancelDlpJob", "job")
 }
 
 // CreateStoredInfoType answers UNIMPLEMENTED.

@@ -13,7 +13,7 @@ import (
 var implementedRPCs = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields("InspectContent ListInfoTypes DeidentifyContent ReidentifyContent CreateInspectTemplate GetInspectTemplate UpdateInspectTemplate ListInspectTemplates DeleteInspectTemplate CreateDeidentifyTemplate GetDeidentifyTemplate UpdateDeidentifyTemplate ListDeidentifyTemplates DeleteDeidentifyTemplate") {
+	for _, n := range strings.Fields("InspectContent ListInfoTypes DeidentifyContent ReidentifyContent CreateInspectTemplate GetInspectTemplate UpdateInspectTemplate ListInspectTemplates DeleteInspectTemplate CreateDeidentifyTemplate GetDeidentifyTemplate UpdateDeidentifyTemplate ListDeidentifyTemplates DeleteDeidentifyTemplate CreateDlpJob GetDlpJob ListDlpJobs CancelDlpJob DeleteDlpJob") {
 		implementedRPCs[n] = true
 	}
 }
@@ -48,9 +48,9 @@ func TestUnimplementedRPCsAreNamed(t *testing.T) {
 	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "OCR") {
 		t.Errorf("RedactImage: %v", err)
 	}
-	_, err = c.CreateDlpJob(ctx, &dlppb.CreateDlpJobRequest{Parent: parent})
-	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "CreateDlpJob") {
-		t.Errorf("CreateDlpJob: %v", err)
+	_, err = c.CreateDlpJob(ctx, &dlppb.CreateDlpJobRequest{Parent: parent, Job: &dlppb.CreateDlpJobRequest_RiskJob{RiskJob: &dlppb.RiskAnalysisJobConfig{}}})
+	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "risk_job") {
+		t.Errorf("CreateDlpJob risk_job: %v", err)
 	}
 	_, err = c.ListJobTriggers(ctx, &dlppb.ListJobTriggersRequest{Parent: parent}).Next()
 	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "ListJobTriggers") {

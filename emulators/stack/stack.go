@@ -219,7 +219,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 
 	if s.DLPAddr = external(DLPEnv); s.DLPAddr == "" {
-		s.DLP = dlp.NewServer(dlp.Options{})
+		s.DLP = dlp.NewServer(dlp.Options{BigQueryEndpoint: "http://" + s.BigQueryAddr, PubSubAddr: s.PubSubAddr})
 		dlpLis, err := listen(o.DLPAddr)
 		if err != nil {
 			return nil, addrHint(err, o.DLPAddr, DLPEnv, "--dlp-addr")
