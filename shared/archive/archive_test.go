@@ -3,6 +3,8 @@ package archive
 import (
 	"bytes"
 	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +179,25 @@ func TestObjectName(t *testing.T) {
 	got := ObjectName("events", time.Date(2023, 9, 25, 4, 10, 0, 0, time.UTC), "uNiQuE", ".avro")
 	if want := "events/2023/09/25/04_10_00Z_uNiQuE.avro"; got != want {
 		t.Fatalf("ObjectName = %q, want %q", got, want)
+	}
+}
+
+// TestDatetimeFormatMatchesTerraform: DatetimeFormat is the Go layout of
+// the filename_datetime_format archive.tf gives the cloud subscriptions,
+// token for token (YYYY year, MM month, DD day, hh hour, mm minute, ss
+// second, Z the UTC offset; the Pub/Sub documentation's matchers), so the
+// local archive and reland use the cloud's layout.
+func TestDatetimeFormatMatchesTerraform(t *testing.T) {
+	b, err := os.ReadFile("../../infra/terraform/archive.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*archive_datetime_format\s*=\s*"([^"]*)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("archive.tf sets no archive_datetime_format")
+	}
+	goLayout := strings.NewReplacer("YYYY", "2006", "MM", "01", "DD", "02", "hh", "15", "mm", "04", "ss", "05").Replace(string(m[1]))
+	if goLayout != DatetimeFormat {
+		t.Fatalf("archive.tf's %q is the Go layout %q; DatetimeFormat is %q", m[1], goLayout, DatetimeFormat)
 	}
 }
