@@ -21,10 +21,10 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 
-	"github.com/sluice-data/sluice/emulators/archive"
 	ingestfn "github.com/sluice-data/sluice/functions/ingest"
 	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/pipeline"
+	"github.com/sluice-data/sluice/shared/archive"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
@@ -144,8 +144,10 @@ type archived struct {
 }
 
 // readArchive lists <source>/YYYY/MM/DD/ for every day from..to and decodes
-// the JSON-lines objects emulators/archive writes. An object in another
-// format (the cloud's .avro) is an error that names it.
+// every object: the Avro files of the cloud's Cloud Storage subscription
+// (and of emulators/archive), or the JSON lines of older local archives,
+// told apart by their first bytes (shared/archive.ReadRecords). An object
+// that does not decode whole is an error naming it, before anything lands.
 func readArchive(ctx context.Context, sc *storage.Client, bucket, source string, from, to time.Time) ([]archived, int, error) {
 	var out []archived
 	objects := 0
@@ -164,9 +166,6 @@ func readArchive(ctx context.Context, sc *storage.Client, bucket, source string,
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if !strings.HasSuffix(n, archive.Suffix) {
-				return nil, objects, fmt.Errorf("reland: gs://%s/%s is not a %s object written by the local archive; re-landing the cloud's Avro objects is not supported yet (load them into a table with `bq load --source_format=AVRO` instead)", bucket, n, archive.Suffix)
-			}
 			r, err := sc.Bucket(bucket).Object(n).NewReader(ctx)
 			if err != nil {
 				return nil, objects, fmt.Errorf("storage: read gs://%s/%s: %w", bucket, n, err)
@@ -174,7 +173,7 @@ func readArchive(ctx context.Context, sc *storage.Client, bucket, source string,
 			recs, err := archive.ReadRecords(r)
 			r.Close()
 			if err != nil {
-				return nil, objects, fmt.Errorf("reland: gs://%s/%s: %w", bucket, n, err)
+				return nil, objects, fmt.Errorf("reland: archived object gs://%s/%s does not decode: %w; nothing was landed: move the object out of %s (or restore it) and run reland again", bucket, n, err, archive.DayPrefix(source, d))
 			}
 			objects++
 			for _, rec := range recs {

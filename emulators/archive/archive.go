@@ -7,19 +7,22 @@
 // with synchronous Pull (pstest's streaming pull is ~92 msg/s, MEASURED.md).
 // Messages are batched and written as one object per batch and day:
 //
-//	<source>/YYYY/MM/DD/hh_mm_ssZ<uuid>.jsonl
+//	<source>/YYYY/MM/DD/hh_mm_ssZ_<uuid>.avro
 //
-// the same names the cloud subscription writes with filename_prefix
-// "<source>/" and filename_datetime_format "YYYY/MM/DD/hh_mm_ssZ" (there the
-// suffix is .avro). A batch is written when it holds MaxBytes of data or its
+// the names the cloud subscription writes with filename_prefix "<source>/",
+// filename_datetime_format "YYYY/MM/DD/hh_mm_ssZ" and filename_suffix
+// ".avro" (Pub/Sub puts "_" between the datetime and the uuid; see
+// shared/archive). A batch is written when it holds MaxBytes of data or its
 // oldest message is MaxDuration old, and on Flush or shutdown; messages are
 // acknowledged only after their object is written, so a crash archives a
 // message twice, never zero times (re-landing skips the duplicate by its
 // insertId).
 //
-// Record format: one JSON object per line with the fields and names of the
-// Avro records the cloud subscription writes with write_metadata (see
-// Record): data is base64 (encoding/json's []byte), publish_time RFC 3339.
+// Record format: by default the cloud's, an Avro object container file
+// with the schema Pub/Sub documents for write_metadata (shared/archive.Schema),
+// codec Codec (null unless set: the documentation names none). With
+// Format FormatJSONL it writes the JSON lines of earlier versions instead
+// (.jsonl; data in base64, publish_time RFC 3339); reland reads both.
 // The day in the name is the UTC day of the messages' publish time (a batch
 // that spans midnight becomes two objects); in the cloud it is the day the
 // file was started, which can differ by one file's duration at midnight.
@@ -27,7 +30,8 @@
 // Fidelity limits: attempts are not counted and nothing is dead-lettered
 // locally (a write that fails is retried on the next flush); there is no
 // minimum of 1 KB / 1 minute as in the cloud (defaults here are small so
-// `sluice dev` shows objects within seconds).
+// `sluice dev` shows objects within seconds); the uuid is 32 hex digits
+// (the cloud's is a random string of its own form).
 package archive
 
 import (
@@ -35,7 +39,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,26 +49,23 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"cloud.google.com/go/storage"
+	"github.com/hamba/avro/v2/ocf"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	shared "github.com/sluice-data/sluice/shared/archive"
 )
 
-// Record is one archived message: the fields the cloud subscription's Avro
-// schema has with write_metadata (ordering key left out: sluice does not
-// use ordering).
-type Record struct {
-	SubscriptionName string            `json:"subscription_name"`
-	MessageID        string            `json:"message_id"`
-	PublishTime      time.Time         `json:"publish_time"`
-	Attributes       map[string]string `json:"attributes"`
-	Data             []byte            `json:"data"`
-}
+// Record is one archived message (shared/archive.Record).
+type Record = shared.Record
 
-// DatetimeFormat is the Go layout of the cloud's "YYYY/MM/DD/hh_mm_ssZ".
-const DatetimeFormat = "2006/01/02/15_04_05Z"
+// Format is the record format of the objects written.
+type Format string
 
-// Suffix is the local object suffix (.avro in the cloud).
-const Suffix = ".jsonl"
+const (
+	FormatAvro  Format = "avro"  // the cloud's: Avro object container files (the default)
+	FormatJSONL Format = "jsonl" // JSON lines, as earlier versions wrote
+)
 
 // Defaults for zero fields.
 const (
@@ -88,6 +88,8 @@ type Archiver struct {
 	Bucket      string
 	MaxBytes    int           // data bytes per object (0: DefaultMaxBytes)
 	MaxDuration time.Duration // age of the oldest message before a write (0: DefaultMaxDuration)
+	Format      Format        // "" is FormatAvro
+	Codec       ocf.CodecName // Avro codec ("" is null)
 	Log         *slog.Logger
 
 	mu      sync.Mutex
@@ -255,15 +257,24 @@ func (a *Archiver) write(ctx context.Context, s *stream) error {
 	for _, d := range days {
 		recs := byDay[d]
 		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		for _, r := range recs {
-			if err := enc.Encode(r); err != nil {
-				return fmt.Errorf("archive: encode message %s: %w", r.MessageID, err)
+		name, ctype := "", ""
+		if a.Format == FormatJSONL {
+			if err := shared.WriteJSONL(&buf, recs); err != nil {
+				return fmt.Errorf("archive: %w", err)
 			}
+			name, ctype = objectName(s.src.Name, recs[0].PublishTime, shared.JSONLSuffix), "application/x-ndjson"
+		} else {
+			codec := a.Codec
+			if codec == "" {
+				codec = ocf.Null
+			}
+			if err := shared.WriteAvro(&buf, recs, codec); err != nil {
+				return fmt.Errorf("archive: %w", err)
+			}
+			name, ctype = objectName(s.src.Name, recs[0].PublishTime, shared.AvroSuffix), "application/avro"
 		}
-		name := ObjectName(s.src.Name, recs[0].PublishTime)
 		w := a.Storage.Bucket(a.Bucket).Object(name).NewWriter(ctx)
-		w.ContentType = "application/x-ndjson"
+		w.ContentType = ctype
 		if _, err := w.Write(buf.Bytes()); err != nil {
 			w.Close()
 			return fmt.Errorf("archive: write gs://%s/%s: %w", a.Bucket, name, err)
@@ -284,32 +295,16 @@ func (a *Archiver) write(ctx context.Context, s *stream) error {
 	return nil
 }
 
-// ObjectName is <source>/YYYY/MM/DD/hh_mm_ssZ<uuid>.jsonl for time t.
-func ObjectName(source string, t time.Time) string {
+// objectName is <source>/YYYY/MM/DD/hh_mm_ssZ_<uuid><suffix> for time t.
+func objectName(source string, t time.Time, suffix string) string {
 	var b [16]byte
 	rand.Read(b[:])
-	return source + "/" + t.UTC().Format(DatetimeFormat) + hex.EncodeToString(b[:]) + Suffix
+	return shared.ObjectName(source, t, hex.EncodeToString(b[:]), suffix)
 }
 
-// DayPrefix is the object prefix of one source's day.
-func DayPrefix(source string, day time.Time) string {
-	return source + "/" + day.UTC().Format("2006/01/02") + "/"
-}
-
-// ReadRecords decodes an archived object's JSON lines.
-func ReadRecords(r io.Reader) ([]Record, error) {
-	dec := json.NewDecoder(r)
-	var out []Record
-	for {
-		var rec Record
-		if err := dec.Decode(&rec); err == io.EOF {
-			return out, nil
-		} else if err != nil {
-			return out, fmt.Errorf("record %d: %w", len(out)+1, err)
-		}
-		out = append(out, rec)
-	}
-}
+// ReadRecords decodes an archived object, Avro or JSON lines
+// (shared/archive.ReadRecords).
+func ReadRecords(r io.Reader) ([]Record, error) { return shared.ReadRecords(r) }
 
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

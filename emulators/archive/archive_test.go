@@ -1,8 +1,10 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/storage"
 	"github.com/google/go-cmp/cmp"
+	"github.com/hamba/avro/v2/ocf"
 	"google.golang.org/api/iterator"
 
 	"github.com/sluice-data/sluice/emulators/gcs"
@@ -19,8 +22,23 @@ import (
 // TestArchiveLayoutAndRecords publishes through the real Pub/Sub client to
 // pstest and reads the archive bucket back through the real storage
 // client: every message once, under <source>/YYYY/MM/DD/, with its data,
-// attributes, message id and publish time.
+// attributes, message id and publish time; in the cloud's Avro (the
+// default, with and without compression) and in the JSON lines of old.
 func TestArchiveLayoutAndRecords(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		codec  ocf.CodecName
+		suffix string
+	}{
+		{"", "", ".avro"},
+		{FormatAvro, ocf.Deflate, ".avro"},
+		{FormatJSONL, "", ".jsonl"},
+	} {
+		t.Run(fmt.Sprintf("%s_%s", tc.format, tc.codec), func(t *testing.T) { testArchive(t, tc.format, tc.codec, tc.suffix) })
+	}
+}
+
+func testArchive(t *testing.T, format Format, codec ocf.CodecName, suffix string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ps, err := pubsubemu.New("")
@@ -47,7 +65,7 @@ func TestArchiveLayoutAndRecords(t *testing.T) {
 	defer sc.Close()
 
 	// MaxBytes small: several objects, written by the byte limit.
-	a := &Archiver{PubSub: pc, Storage: sc, Project: "p", Bucket: "archive", MaxBytes: 100, MaxDuration: 50 * time.Millisecond}
+	a := &Archiver{PubSub: pc, Storage: sc, Project: "p", Bucket: "archive", MaxBytes: 100, MaxDuration: 50 * time.Millisecond, Format: format, Codec: codec}
 	if err := a.Add(ctx, Source{Name: "events", Topic: "events"}); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +85,9 @@ func TestArchiveLayoutAndRecords(t *testing.T) {
 	}
 	pub.Stop()
 
-	layout := regexp.MustCompile(`^events/(\d{4}/\d{2}/\d{2})/\d{2}_\d{2}_\d{2}Z[0-9a-f]{32}\.jsonl$`)
+	// <prefix><UTC-date-time>_<uuid><suffix>, the Cloud Storage
+	// subscription's object names (pubsub/docs/create-cloudstorage-subscription).
+	layout := regexp.MustCompile(`^events/(\d{4}/\d{2}/\d{2})/\d{2}_\d{2}_\d{2}Z_[0-9a-f]{32}` + regexp.QuoteMeta(suffix) + `$`)
 	got := map[string]Record{}
 	objects := 0
 	deadline := time.Now().Add(20 * time.Second)
@@ -85,14 +105,26 @@ func TestArchiveLayoutAndRecords(t *testing.T) {
 			}
 			mm := layout.FindStringSubmatch(o.Name)
 			if mm == nil {
-				t.Fatalf("object %q is not <source>/YYYY/MM/DD/hh_mm_ssZ<uuid>%s", o.Name, Suffix)
+				t.Fatalf("object %q is not <source>/YYYY/MM/DD/hh_mm_ssZ_<uuid>%s", o.Name, suffix)
+			}
+			if want := map[string]string{".avro": "application/avro", ".jsonl": "application/x-ndjson"}[suffix]; o.ContentType != want {
+				t.Errorf("object %s: content type %q, want %q", o.Name, o.ContentType, want)
 			}
 			r, err := sc.Bucket("archive").Object(o.Name).NewReader(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			recs, err := ReadRecords(r)
+			var head [4]byte
+			b, err := io.ReadAll(r)
 			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(head[:], b)
+			if isAvro := string(head[:]) == "Obj\x01"; isAvro != (suffix == ".avro") {
+				t.Fatalf("object %s starts %q: want Avro's magic exactly for .avro", o.Name, head)
+			}
+			recs, err := ReadRecords(bytes.NewReader(b))
 			if err != nil {
 				t.Fatal(err)
 			}

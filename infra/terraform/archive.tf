@@ -1,15 +1,17 @@
 # Every Pub/Sub source topic is archived as received, by date, with no
 # function in the path: a Pub/Sub Cloud Storage subscription per source
 # writes batches into the archive bucket under
-#   <source>/YYYY/MM/DD/hh_mm_ssZ<uuid>.avro
-# Avro with write_metadata keeps message_id, publish_time and attributes
-# beside the data bytes (the text format keeps only the data). Files
+#   <source>/YYYY/MM/DD/hh_mm_ssZ_<uuid>.avro
+# (Pub/Sub names objects <prefix><UTC-date-time>_<uuid><suffix>, the date
+# and time of the object's creation). Avro with write_metadata keeps
+# message_id, publish_time and attributes beside the data bytes, in the
+# schema shared/archive reads (the text format keeps only the data). Files
 # dropped in the landing bucket are already archived under
 # <source>/yyyy/mm/dd/ by ingest, so the archive is the source of truth for
 # both kinds of source and `sluice reland` reads one layout.
 #
 # Locally emulators/archive does the same with the same object names and
-# newline-delimited JSON records (see its package doc for the mapping).
+# the same Avro records (see its package doc).
 
 locals {
   archive_subscriptions = {
@@ -20,8 +22,28 @@ locals {
     }
   }
 
-  # Pub/Sub's documented filename datetime tokens; "/" makes the day a folder.
+  # Pub/Sub's documented filename datetime tokens; "/" makes the day a
+  # folder, which `sluice reland` lists (shared/archive.DatetimeFormat is
+  # the same layout in Go).
   archive_datetime_format = "YYYY/MM/DD/hh_mm_ssZ"
+
+  # The rules of https://cloud.google.com/pubsub/docs/create-cloudstorage-subscription
+  # ("Filename prefix, suffix, and datetime"), checked here at plan time
+  # because the provider does not: in hashicorp/google 7.45.0
+  # filename_datetime_format is a plain optional string, so a bad format
+  # fails only when the API refuses it at apply. Year (YYYY or YY), month
+  # (MM), day (DD), hour (hh), minute (mm) and second (ss) exactly once
+  # each; the separator T and the offset (Z or +00:00) at most once; "-",
+  # "_", ":" and "/" as often as wanted; nothing else.
+  archive_datetime_tokens = regexall("YYYY|YY|MM|DD|hh|mm|ss|T|Z|\\+00:00|[-_:/]", local.archive_datetime_format)
+  archive_datetime_format_ok = (
+    join("", local.archive_datetime_tokens) == local.archive_datetime_format &&
+    alltrue([for g in [["YYYY", "YY"], ["MM"], ["DD"], ["hh"], ["mm"], ["ss"]] :
+    length([for t in local.archive_datetime_tokens : t if contains(g, t)]) == 1]) &&
+    alltrue([for g in [["T"], ["Z", "+00:00"]] :
+    length([for t in local.archive_datetime_tokens : t if contains(g, t)]) <= 1]) &&
+    startswith(local.archive_datetime_format, "YYYY/MM/DD/")
+  )
 }
 
 resource "google_pubsub_topic" "archive_dead_letter" {
@@ -97,6 +119,13 @@ resource "google_pubsub_subscription" "archive" {
     google_storage_bucket_iam_member.archive_pubsub_agent,
     google_pubsub_topic_iam_member.archive_dead_letter_publisher,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = local.archive_datetime_format_ok
+      error_message = "archive_datetime_format \"${local.archive_datetime_format}\" breaks Pub/Sub's filename datetime rules (YYYY or YY, MM, DD, hh, mm, ss once each; T and Z or +00:00 at most once; only - _ : / between) or does not start with YYYY/MM/DD/, the day folders sluice reland lists."
+    }
+  }
 }
 
 # The Pub/Sub service agent writes the objects: objectCreator to create

@@ -76,6 +76,22 @@ var mutations = []mutation{
 		new:      `archive_datetime_format = "YYYY-MM-DD/hh_mm_ssZ"`,
 		testFile: "tests/sources.tftest.hcl",
 	},
+	// The provider takes any string for filename_datetime_format; the
+	// precondition in archive.tf holds Pub/Sub's documented rules.
+	{
+		name:     "the archive datetime format drops the seconds",
+		file:     "archive.tf",
+		old:      `archive_datetime_format = "YYYY/MM/DD/hh_mm_ssZ"`,
+		new:      `archive_datetime_format = "YYYY/MM/DD/hh_mm"`,
+		testFile: "tests/sources.tftest.hcl",
+	},
+	{
+		name:     "the archive datetime format has a character Pub/Sub refuses",
+		file:     "archive.tf",
+		old:      `archive_datetime_format = "YYYY/MM/DD/hh_mm_ssZ"`,
+		new:      `archive_datetime_format = "YYYY/MM/DD/hh.mm.ssZ"`,
+		testFile: "tests/sources.tftest.hcl",
+	},
 }
 
 // mirrorDir is the offline provider mirror: $SLUICE_TF_MIRROR, else
