@@ -37,6 +37,8 @@ type Exporter struct {
 	BigQuery *bigquery.Client
 	Storage  *storage.Client
 	PubSub   *pubsub.Client
+	// Events is where export.completed goes; nil: Pub/Sub through PubSub.
+	Events   events.Publisher
 	Pipeline *config.Pipeline
 	Names    gcp.Names
 	Now      func() time.Time
@@ -63,7 +65,7 @@ func (x *Exporter) Run(ctx context.Context, runID, runDate, trigger string) (*ev
 		out.Manifests = append(out.Manifests, *m)
 	}
 	out.CompletedAt = x.Now().UTC()
-	if err := events.Publish(ctx, x.PubSub, x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
+	if err := events.Send(ctx, events.PublisherOr(x.Events, x.PubSub), x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil
