@@ -5,6 +5,9 @@
 // whose trigger is mask.completed, and its EventBridge schedule (or a
 // manual invoke with {"run_date": "YYYY-MM-DD"}, optional) and runs those
 // whose trigger is schedule; then it publishes export.completed to SNS.
+// A destination s3://bucket/path is written to S3 with the execution role
+// (PutObject, GetObject, CopyObject, ListBucket, DeleteObject on it),
+// gs://bucket/path and bare paths to Cloud Storage as on Google Cloud.
 package main
 
 import (
@@ -17,21 +20,35 @@ import (
 
 	"github.com/sluice-data/sluice/cmd/lambda/trigger"
 	"github.com/sluice-data/sluice/functions/export"
+	sluiceaws "github.com/sluice-data/sluice/shared/aws"
+	"github.com/sluice-data/sluice/shared/blob"
+	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/logging"
 )
 
 func main() {
-	lambda.Start(newHandler(&trigger.Env{}, logging.New(logging.Stdout, slog.LevelInfo)).Handle)
+	lambda.Start(newHandler(&trigger.Env{}, logging.New(logging.Stdout, slog.LevelInfo), nil).Handle)
 }
 
-func newHandler(env *trigger.Env, log *slog.Logger) *trigger.Handler {
+// newHandler serves the export stage; pipeline, when not nil, replaces the
+// embedded pipeline.yaml (tests).
+func newHandler(env *trigger.Env, log *slog.Logger, pipeline *config.Pipeline) *trigger.Handler {
 	run := func(ctx context.Context, runID, runDate, trig string) (any, error) {
 		c, pub, err := env.Get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("export Lambda: %w", err)
 		}
-		x := &export.Exporter{BigQuery: c.BigQuery, Storage: c.Storage, Events: pub, Pipeline: c.Pipeline, Names: c.Names, Now: time.Now, Log: log}
+		s3c, err := env.S3(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("export Lambda: %w", err)
+		}
+		p := c.Pipeline
+		if pipeline != nil {
+			p = pipeline
+		}
+		x := &export.Exporter{BigQuery: c.BigQuery, Storage: c.Storage, Events: pub, Pipeline: p, Names: c.Names, Now: time.Now, Log: log,
+			S3: func(bucket string) blob.Bucket { return sluiceaws.S3Bucket{Client: s3c, Name: bucket} }}
 		out, err := x.Run(ctx, runID, runDate, trig)
 		if err != nil {
 			log.Error("export failed", "run_id", runID, "error", err.Error())

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	sluiceaws "github.com/sluice-data/sluice/shared/aws"
 	sevents "github.com/sluice-data/sluice/shared/events"
@@ -284,6 +285,22 @@ type Env struct {
 	cache gcp.Cache
 	mu    sync.Mutex
 	sns   *sluiceaws.SNSPublisher
+	s3    *s3.Client
+}
+
+// S3 returns the S3 client (the execution role's credentials;
+// AWS_ENDPOINT_URL_S3 points it elsewhere, path style).
+func (e *Env) S3(ctx context.Context) (*s3.Client, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.s3 == nil {
+		c, err := sluiceaws.NewS3Client(context.WithoutCancel(ctx), sluiceaws.S3Options{})
+		if err != nil {
+			return nil, err
+		}
+		e.s3 = c
+	}
+	return e.s3, nil
 }
 
 // Get returns the clients and the publisher.
