@@ -25,6 +25,7 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/iterator"
 
+	"github.com/sluice-data/sluice/shared/blob"
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -37,10 +38,34 @@ type Exporter struct {
 	BigQuery *bigquery.Client
 	Storage  *storage.Client
 	PubSub   *pubsub.Client
+	// Events is where export.completed goes; nil: Pub/Sub through PubSub.
+	Events   events.Publisher
 	Pipeline *config.Pipeline
 	Names    gcp.Names
-	Now      func() time.Time
-	Log      *slog.Logger
+	// S3 opens the S3 bucket of an export whose destination is
+	// s3://bucket/…; nil: such an export fails with an error that says
+	// where S3 exports run.
+	S3  func(bucket string) blob.Bucket
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// destination is the bucket an export writes to: its destination's bucket
+// (gs:// or s3://), else the export bucket.
+func (x *Exporter) destination(e config.Export) (blob.Bucket, error) {
+	scheme, bucket, _ := e.Target()
+	switch scheme {
+	case "":
+		return blob.GCSBucket{Client: x.Storage, Name: x.Names.Export}, nil
+	case "gs":
+		return blob.GCSBucket{Client: x.Storage, Name: bucket}, nil
+	case "s3":
+		if x.S3 == nil {
+			return nil, fmt.Errorf("destination %s: this export function has no S3 client; exports to S3 run in the AWS export function (cmd/lambda/export)", e.Destination)
+		}
+		return x.S3(bucket), nil
+	}
+	return nil, fmt.Errorf("destination %s: unknown scheme %q", e.Destination, scheme)
 }
 
 // Run writes every export whose trigger is trigger ("mask.completed" or
@@ -63,7 +88,7 @@ func (x *Exporter) Run(ctx context.Context, runID, runDate, trigger string) (*ev
 		out.Manifests = append(out.Manifests, *m)
 	}
 	out.CompletedAt = x.Now().UTC()
-	if err := events.Publish(ctx, x.PubSub, x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
+	if err := events.Send(ctx, events.PublisherOr(x.Events, x.PubSub), x.Names.ExportCompleted, events.ExportCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -95,11 +120,12 @@ type Layout struct {
 
 // LayoutFor computes the objects an export writes for a run date.
 func LayoutFor(e config.Export, runDate string) Layout {
-	name := strings.ReplaceAll(e.Destination, "{date}", runDate)
+	_, _, dest := e.Target()
+	name := strings.ReplaceAll(dest, "{date}", runDate)
 	if e.Compression == "gzip" && e.Format != "parquet" && !strings.HasSuffix(name, ".gz") {
 		name += ".gz"
 	}
-	dirT, _ := path.Split(e.Destination)
+	dirT, _ := path.Split(dest)
 	dir, base := path.Split(name)
 	if dirT != "" && strings.Contains(dirT, "{date}") {
 		return Layout{Data: name, Manifest: dir + "_MANIFEST.json", Success: dir + "_SUCCESS", Prefix: dir}
@@ -125,36 +151,39 @@ func (l Layout) owns(name string) bool {
 // manifest and marked with _SUCCESS; then objects of the same run date that
 // the manifest does not list (stale parts, a previous compression) and the
 // temporary object are deleted. A failure before the copy leaves the
-// previous export untouched.
+// previous export untouched. The destination is the export bucket, another
+// Cloud Storage bucket or an S3 bucket (config.Export.Target).
 func (x *Exporter) write(ctx context.Context, e config.Export, runID, runDate string) (*events.ExportManifest, error) {
+	bkt, err := x.destination(e)
+	if err != nil {
+		return nil, err
+	}
 	l := LayoutFor(e, runDate)
-	bkt := x.Storage.Bucket(x.Names.Export)
 	tmp := "_tmp/" + runID + "/" + l.Data
 	var (
 		rows   int64
 		schema bigquery.Schema
-		err    error
 	)
 	if e.Format == "parquet" {
-		rows, schema, err = x.extract(ctx, e, runID, tmp)
+		rows, schema, err = x.extract(ctx, e, runID, bkt, tmp)
 	} else {
-		rows, schema, err = x.stream(ctx, e, tmp)
+		rows, schema, err = x.stream(ctx, e, bkt, tmp)
 	}
 	if err != nil {
-		bkt.Object(tmp).Delete(ctx)
+		bkt.Delete(ctx, tmp)
 		return nil, err
 	}
-	defer bkt.Object(tmp).Delete(context.WithoutCancel(ctx))
-	size, sha, crc, err := checksum(ctx, bkt.Object(tmp))
+	defer bkt.Delete(context.WithoutCancel(ctx), tmp)
+	size, sha, crc, err := checksum(ctx, bkt, tmp)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := bkt.Object(l.Data).CopierFrom(bkt.Object(tmp)).Run(ctx); err != nil {
-		return nil, fmt.Errorf("storage.Copier(gs://%s/%s → %s).Run: %w", x.Names.Export, tmp, l.Data, err)
+	if err := bkt.Copy(ctx, l.Data, tmp); err != nil {
+		return nil, err
 	}
 	m := &events.ExportManifest{
 		Export: e.Name, RunID: runID, RunDate: runDate, Format: e.Format, Rows: rows, Bytes: size,
-		Files:     []events.ExportManifestFile{{URI: fmt.Sprintf("gs://%s/%s", x.Names.Export, l.Data), Rows: rows, Bytes: size, SHA256: sha, CRC32C: crc}},
+		Files:     []events.ExportManifestFile{{URI: bkt.URI(l.Data), Rows: rows, Bytes: size, SHA256: sha, CRC32C: crc}},
 		WrittenAt: x.Now().UTC(),
 	}
 	if e.Compression == "gzip" {
@@ -174,29 +203,25 @@ func (x *Exporter) write(ctx context.Context, e config.Export, runID, runDate st
 	if err != nil {
 		return nil, err
 	}
-	if err := putObject(ctx, bkt.Object(l.Manifest), "application/json", append(b, '\n')); err != nil {
+	if err := putObject(ctx, bkt, l.Manifest, "application/json", append(b, '\n')); err != nil {
 		return nil, err
 	}
-	if err := putObject(ctx, bkt.Object(l.Success), "text/plain", nil); err != nil {
+	if err := putObject(ctx, bkt, l.Success, "text/plain", nil); err != nil {
 		return nil, err
 	}
 	keep := map[string]bool{l.Data: true, l.Manifest: true, l.Success: true}
-	it := bkt.Objects(ctx, &storage.Query{Prefix: l.Prefix})
-	for {
-		a, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list gs://%s/%s: %w", x.Names.Export, l.Prefix, err)
-		}
-		if keep[a.Name] || !l.owns(a.Name) {
+	names, err := bkt.List(ctx, l.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if keep[name] || !l.owns(name) {
 			continue
 		}
-		if err := bkt.Object(a.Name).Delete(ctx); err != nil && !errors.Is(err, storage.ErrObjectNotExist) {
-			return nil, fmt.Errorf("delete stale gs://%s/%s: %w", x.Names.Export, a.Name, err)
+		if err := bkt.Delete(ctx, name); err != nil {
+			return nil, fmt.Errorf("stale object: %w", err)
 		}
-		x.Log.Info("stale export object deleted", "export", e.Name, "object", a.Name)
+		x.Log.Info("stale export object deleted", "export", e.Name, "object", bkt.URI(name))
 	}
 	return m, nil
 }
@@ -204,30 +229,27 @@ func (x *Exporter) write(ctx context.Context, e config.Export, runID, runDate st
 // stream runs the export query and streams CSV or JSONL rows into the
 // object (gzipped if configured); the object becomes visible only when the
 // writer closes, so a failure leaves no partial file.
-func (x *Exporter) stream(ctx context.Context, e config.Export, name string) (int64, bigquery.Schema, error) {
+func (x *Exporter) stream(ctx context.Context, e config.Export, bkt blob.Bucket, name string) (int64, bigquery.Schema, error) {
 	it, err := x.BigQuery.Query(x.query(e.Query)).Read(ctx)
 	if err != nil {
 		return 0, nil, fmt.Errorf("query: %w", err)
 	}
-	w := x.Storage.Bucket(x.Names.Export).Object(name).NewWriter(ctx)
+	contentType := map[string]string{"csv": "text/csv", "jsonl": "application/x-ndjson"}[e.Format]
+	if e.Compression == "gzip" {
+		contentType = "application/gzip"
+	}
+	w := bkt.Create(ctx, name, contentType)
 	var dst io.Writer = w
 	var zw *gzip.Writer
 	if e.Compression == "gzip" {
-		w.ContentType = "application/gzip"
 		zw = gzip.NewWriter(w)
 		dst = zw
 	}
 	var rows int64
 	switch e.Format {
 	case "csv":
-		if zw == nil {
-			w.ContentType = "text/csv"
-		}
 		rows, err = writeCSV(dst, it)
 	case "jsonl":
-		if zw == nil {
-			w.ContentType = "application/x-ndjson"
-		}
 		rows, err = writeJSONL(dst, it)
 	default:
 		err = fmt.Errorf("format %q is not supported", e.Format)
@@ -236,11 +258,11 @@ func (x *Exporter) stream(ctx context.Context, e config.Export, name string) (in
 		err = zw.Close()
 	}
 	if err != nil {
-		w.CloseWithError(err)
+		w.Abort(err)
 		return 0, nil, err
 	}
 	if err := w.Close(); err != nil {
-		return 0, nil, fmt.Errorf("storage.Writer(gs://%s/%s).Close: %w", x.Names.Export, name, err)
+		return 0, nil, fmt.Errorf("write %s: %w", bkt.URI(name), err)
 	}
 	return rows, it.Schema, nil
 }
@@ -248,8 +270,9 @@ func (x *Exporter) stream(ctx context.Context, e config.Export, name string) (in
 // extract writes Parquet through BigQuery: the query result goes to a
 // temporary table in the operations dataset (the query still reads only
 // published), an extract job writes it to the object, and the table is
-// dropped.
-func (x *Exporter) extract(ctx context.Context, e config.Export, runID, name string) (int64, bigquery.Schema, error) {
+// dropped. BigQuery extracts only to Cloud Storage: for another store the
+// file is staged in the export bucket and copied over.
+func (x *Exporter) extract(ctx context.Context, e config.Export, runID string, bkt blob.Bucket, name string) (int64, bigquery.Schema, error) {
 	if err := bq.EnsureDataset(ctx, x.BigQuery, x.Names.Ops, "sluice operations: run history, watermarks, rejects."); err != nil {
 		return 0, nil, err
 	}
@@ -268,7 +291,14 @@ func (x *Exporter) extract(ctx context.Context, e config.Export, runID, name str
 	if err != nil {
 		return 0, nil, err
 	}
-	ref := bigquery.NewGCSReference(fmt.Sprintf("gs://%s/%s", x.Names.Export, name))
+	gcs, direct := bkt.(blob.GCSBucket)
+	stage := name
+	if !direct {
+		gcs = blob.GCSBucket{Client: x.Storage, Name: x.Names.Export}
+		stage = "_tmp/" + runID + "/staged/" + name
+		defer gcs.Delete(context.WithoutCancel(ctx), stage)
+	}
+	ref := bigquery.NewGCSReference(gcs.URI(stage))
 	ref.DestinationFormat = bigquery.Parquet
 	if e.Compression == "gzip" {
 		ref.Compression = bigquery.Gzip
@@ -284,35 +314,57 @@ func (x *Exporter) extract(ctx context.Context, e config.Export, runID, name str
 	if err != nil {
 		return 0, nil, fmt.Errorf("extract: %w", err)
 	}
+	if !direct {
+		if err := copyObject(ctx, gcs, stage, bkt, name, "application/vnd.apache.parquet"); err != nil {
+			return 0, nil, err
+		}
+	}
 	return rows, md.Schema, nil
+}
+
+// copyObject copies an object between stores.
+func copyObject(ctx context.Context, from blob.Bucket, src string, to blob.Bucket, dst, contentType string) error {
+	r, err := from.Open(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w := to.Create(ctx, dst, contentType)
+	if _, err := io.Copy(w, r); err != nil {
+		w.Abort(err)
+		return fmt.Errorf("copy %s → %s: %w", from.URI(src), to.URI(dst), err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("copy %s → %s: %w", from.URI(src), to.URI(dst), err)
+	}
+	return nil
 }
 
 // checksum reads an object back and returns its size, hex SHA-256 and
 // base64 CRC32C (Castagnoli, big-endian, as Cloud Storage reports it).
-func checksum(ctx context.Context, o *storage.ObjectHandle) (int64, string, string, error) {
-	r, err := o.NewReader(ctx)
+func checksum(ctx context.Context, bkt blob.Bucket, name string) (int64, string, string, error) {
+	r, err := bkt.Open(ctx, name)
 	if err != nil {
-		return 0, "", "", fmt.Errorf("read back %s: %w", o.ObjectName(), err)
+		return 0, "", "", fmt.Errorf("read back: %w", err)
 	}
 	defer r.Close()
 	h := sha256.New()
 	c := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	n, err := io.Copy(io.MultiWriter(h, c), r)
 	if err != nil {
-		return 0, "", "", fmt.Errorf("read back %s: %w", o.ObjectName(), err)
+		return 0, "", "", fmt.Errorf("read back %s: %w", bkt.URI(name), err)
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), base64.StdEncoding.EncodeToString(c.Sum(nil)), nil
 }
 
-func putObject(ctx context.Context, o *storage.ObjectHandle, contentType string, b []byte) error {
-	w := o.NewWriter(ctx)
-	w.ContentType = contentType
+func putObject(ctx context.Context, bkt blob.Bucket, name, contentType string, b []byte) error {
+	w := bkt.Create(ctx, name, contentType)
 	if _, err := w.Write(b); err != nil {
-		w.CloseWithError(err)
-		return fmt.Errorf("write %s: %w", o.ObjectName(), err)
+		w.Abort(err)
+		return fmt.Errorf("write %s: %w", bkt.URI(name), err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", o.ObjectName(), err)
+		return fmt.Errorf("write %s: %w", bkt.URI(name), err)
 	}
 	return nil
 }

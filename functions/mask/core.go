@@ -43,6 +43,8 @@ type Masker struct {
 	BigQuery *bigquery.Client
 	DLP      *dlp.Client
 	PubSub   *pubsub.Client
+	// Events is where mask.completed goes; nil: Pub/Sub through PubSub.
+	Events   events.Publisher
 	Pipeline *config.Pipeline
 	Names    gcp.Names
 	Project  string
@@ -113,7 +115,7 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 		out.DLPBytes += res.DLPBytes
 	}
 	out.CompletedAt = m.Now().UTC()
-	if err := events.Publish(ctx, m.PubSub, m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
+	if err := events.Send(ctx, events.PublisherOr(m.Events, m.PubSub), m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
 		return nil, results, err
 	}
 	return out, results, nil

@@ -22,6 +22,8 @@ import (
 type Runner struct {
 	BigQuery *bigquery.Client
 	PubSub   *pubsub.Client
+	// Events is where transform.completed goes; nil: Pub/Sub through PubSub.
+	Events   events.Publisher
 	Pipeline *config.Pipeline
 	Names    gcp.Names
 	Now      func() time.Time
@@ -154,7 +156,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 	if opts.NoPublish {
 		return out, nil
 	}
-	if err := events.Publish(ctx, r.PubSub, r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
+	if err := events.Send(ctx, events.PublisherOr(r.Events, r.PubSub), r.Names.TransformCompleted, events.TransformCompleted, runID, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -44,6 +44,35 @@ type Request struct {
 
 var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
+// Call is a Request made concrete: what one transform run does.
+type Call struct {
+	RunID   string
+	RunDate time.Time
+	Options RunOptions
+}
+
+// Resolve checks the request and fills its defaults from now (the run id
+// from the time, the run date as now's UTC date). Its errors name the bad
+// field and what it wants; the HTTP function answers them with 400 and the
+// Lambda function fails the invocation with them.
+func (req Request) Resolve(now time.Time) (Call, error) {
+	now = now.UTC()
+	c := Call{RunID: req.RunID, RunDate: now.Truncate(24 * time.Hour), Options: RunOptions{FullRefresh: req.FullRefresh}}
+	if req.RunDate != "" {
+		d, err := time.Parse("2006-01-02", req.RunDate)
+		if err != nil {
+			return Call{}, fmt.Errorf("transform: run_date %q: want YYYY-MM-DD", req.RunDate)
+		}
+		c.RunDate = d
+	}
+	if c.RunID == "" {
+		c.RunID = events.NewRunID(now)
+	} else if !runIDRE.MatchString(c.RunID) {
+		return Call{}, fmt.Errorf("transform: run_id %q: want 1-64 letters, digits or _", c.RunID)
+	}
+	return c, nil
+}
+
 // Handle is the HTTP entry point. It answers 400 for a bad request body,
 // 500 when a model fails (so the scheduler's retry and alerting see it), and
 // 200 with the transform.completed payload otherwise.
@@ -56,32 +85,21 @@ func Handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	now := time.Now().UTC()
-	runDate := now.Truncate(24 * time.Hour)
-	if req.RunDate != "" {
-		d, err := time.Parse("2006-01-02", req.RunDate)
-		if err != nil {
-			http.Error(w, fmt.Sprintf("transform: run_date %q: want YYYY-MM-DD", req.RunDate), http.StatusBadRequest)
-			return
-		}
-		runDate = d
-	}
-	if req.RunID == "" {
-		req.RunID = events.NewRunID(now)
-	} else if !runIDRE.MatchString(req.RunID) {
-		http.Error(w, fmt.Sprintf("transform: run_id %q: want 1-64 letters, digits or _", req.RunID), http.StatusBadRequest)
+	call, err := req.Resolve(time.Now())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	out, err := run(r.Context(), req.RunID, runDate, RunOptions{FullRefresh: req.FullRefresh})
+	out, err := run(r.Context(), call.RunID, call.RunDate, call.Options)
 	if errors.Is(err, ErrLocked) {
 		// Another run is working: exit cleanly, a retry would only queue up.
-		log.Warn("transform skipped", "run_id", req.RunID, "reason", err.Error())
+		log.Warn("transform skipped", "run_id", call.RunID, "reason", err.Error())
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"run_id": req.RunID, "skipped": err.Error()})
+		json.NewEncoder(w).Encode(map[string]string{"run_id": call.RunID, "skipped": err.Error()})
 		return
 	}
 	if err != nil {
-		log.Error("transform failed", "run_id", req.RunID, "error", err.Error())
+		log.Error("transform failed", "run_id", call.RunID, "error", err.Error())
 		http.Error(w, "transform: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

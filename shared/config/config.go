@@ -172,6 +172,24 @@ type Export struct {
 	Trigger     string `yaml:"trigger"`
 }
 
+// Target splits Destination: "s3://bucket/path" and "gs://bucket/path"
+// name their bucket, a bare path is in the export bucket (scheme and bucket
+// "").
+func (e Export) Target() (scheme, bucket, path string) {
+	for _, sc := range []string{"s3", "gs"} {
+		if rest, ok := strings.CutPrefix(e.Destination, sc+"://"); ok {
+			bucket, path, _ = strings.Cut(rest, "/")
+			return sc, bucket, path
+		}
+	}
+	return "", "", e.Destination
+}
+
+// bucketRE is what S3 and Cloud Storage both accept as a bucket name
+// (lower-case letters, digits, dots and hyphens, 3-63 characters,
+// starting and ending with a letter or digit).
+var bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
 // Export compressions.
 var exportCompressions = []string{"", "none", "gzip"}
 
@@ -420,8 +438,14 @@ func (p *Pipeline) validate() Errors {
 		if !slices.Contains(exportCompressions, e.Compression) {
 			add(f+".compression", "got %q; allowed: none, gzip", e.Compression)
 		}
-		if e.Destination == "" || strings.HasPrefix(e.Destination, "/") {
-			add(f+".destination", "got %q; want an object path in the export bucket, e.g. %q", e.Destination, e.Name+"/{date}.csv")
+		scheme, bucket, path := e.Target()
+		switch {
+		case scheme == "" && strings.Contains(e.Destination, "://"):
+			add(f+".destination", "got %q; want an object path in the export bucket (e.g. %q), or s3://bucket/path or gs://bucket/path", e.Destination, e.Name+"/{date}.csv")
+		case scheme != "" && !bucketRE.MatchString(bucket):
+			add(f+".destination", "got %q; the bucket %q is not a bucket name (3-63 lower-case letters, digits, dots or hyphens)", e.Destination, bucket)
+		case path == "" || strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/"):
+			add(f+".destination", "got %q; want an object path in the export bucket, e.g. %q, or s3://bucket/%s", e.Destination, e.Name+"/{date}.csv", e.Name+"/{date}.csv")
 		}
 		if e.Trigger != "mask.completed" && e.Trigger != "schedule" {
 			add(f+".trigger", "got %q; allowed: mask.completed, schedule", e.Trigger)

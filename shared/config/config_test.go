@@ -89,6 +89,11 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"sql not a select", "file: models/users.sql}", "file: models/users.sql, assertions: [{sql: 'DELETE FROM x'}]}", "models[0].assertions[0].sql: want a SELECT"},
 		{"misspelt assertion", "file: models/users.sql}", "file: models/users.sql, assertions: [{not_nul: [id]}]}", "field not_nul not found"},
 		{"bad source name", "name: events", "name: Events", `sources[0].name: got "Events"`},
+		{"absolute export path", "destination: daily/{date}.csv", "destination: /daily/{date}.csv", `exports[0].destination: got "/daily/{date}.csv"; want an object path`},
+		{"export to an unknown scheme", "destination: daily/{date}.csv", "destination: ftp://host/daily.csv", `exports[0].destination: got "ftp://host/daily.csv"; want an object path in the export bucket`},
+		{"export to S3 without a bucket", "destination: daily/{date}.csv", "destination: s3:///daily.csv", `exports[0].destination: got "s3:///daily.csv"; the bucket "" is not a bucket name`},
+		{"export to a bad bucket", "destination: daily/{date}.csv", "destination: gs://My_Bucket/daily.csv", `the bucket "My_Bucket" is not a bucket name`},
+		{"export to S3 without a path", "destination: daily/{date}.csv", "destination: s3://finance-drop/", `exports[0].destination: got "s3://finance-drop/"; want an object path`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +108,25 @@ func TestValidationNamesTheField(t *testing.T) {
 				t.Errorf("error = %q\nwant it to name pipeline.yaml and contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestExportTarget(t *testing.T) {
+	for _, tc := range []struct{ dest, scheme, bucket, path string }{
+		{"daily/{date}.csv", "", "", "daily/{date}.csv"},
+		{"s3://finance-drop/daily/{date}.csv", "s3", "finance-drop", "daily/{date}.csv"},
+		{"gs://partner-bucket/x/{date}/part.jsonl", "gs", "partner-bucket", "x/{date}/part.jsonl"},
+	} {
+		sc, b, p := config.Export{Destination: tc.dest}.Target()
+		if sc != tc.scheme || b != tc.bucket || p != tc.path {
+			t.Errorf("Target(%q) = %q, %q, %q; want %q, %q, %q", tc.dest, sc, b, p, tc.scheme, tc.bucket, tc.path)
+		}
+	}
+	// A destination in another bucket is valid config.
+	for _, d := range []string{"s3://finance-drop/daily/{date}.csv", "gs://partner-bucket/daily/{date}.csv"} {
+		if _, err := config.Parse([]byte(strings.Replace(valid, "destination: daily/{date}.csv", "destination: "+d, 1))); err != nil {
+			t.Errorf("destination %s: %v", d, err)
+		}
 	}
 }
 
