@@ -19,6 +19,7 @@ import (
 func demoCmd(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	events := fs.Int("events", 10000, "number of events to publish")
+	cloud := fs.String("cloud", "gcp", "gcp: Cloud Functions on the local emulators; aws: the AWS Lambda handlers (cmd/lambda) in their lambda.Start loops, with S3, SQS and SNS in process")
 	seed := fs.Uint64("seed", 1, "seed of the sample data")
 	workdir := fs.String("workdir", ".sluice/demo", "directory for state and export files")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -27,6 +28,9 @@ func demoCmd(args []string) error {
 	profileStage := fs.String("cpuprofile-until", "", "with --cpuprofile: stop profiling when this stage ends (ingest, transform, mask_and_export)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cloud != "gcp" && *cloud != "aws" {
+		return fmt.Errorf("--cloud %q: want gcp or aws", *cloud)
 	}
 	if *events < 1 {
 		return fmt.Errorf("--events %d: want at least 1", *events)
@@ -58,9 +62,13 @@ func demoCmd(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	progress := func(s string) { fmt.Fprintln(os.Stderr, "·", s) }
-	progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP) and functions")
+	if *cloud == "aws" {
+		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP), no Cloud Functions")
+	} else {
+		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP) and functions")
+	}
 	// An emulator already named by its variable is used instead.
-	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true})
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true, EmulatorsOnly: *cloud == "aws"})
 	if err != nil {
 		return err
 	}
@@ -84,11 +92,21 @@ func demoCmd(args []string) error {
 			pprof.StopCPUProfile()
 		}
 	}
-	sum, _, err := demo.Run(ctx, st, demo.Options{Events: *events, Seed: *seed, Progress: progress, StageDone: stageDone})
+	opts := demo.Options{Events: *events, Seed: *seed, Progress: progress, StageDone: stageDone}
+	var sum *demo.Summary
+	var aws *demo.AWSStats
+	if *cloud == "aws" {
+		sum, aws, err = demo.RunAWS(ctx, st, opts)
+	} else {
+		sum, _, err = demo.Run(ctx, st, opts)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Print(sum.Text())
+	if aws != nil {
+		fmt.Print(aws.Text())
+	}
 	if *asJSON {
 		b, _ := json.Marshal(sum)
 		fmt.Println(string(b))

@@ -1,6 +1,6 @@
 // Command sluice runs the local stack and operates a pipeline.
 //
-//	sluice demo [--events N] [--workdir DIR] [--json]
+//	sluice demo [--cloud gcp|aws] [--events N] [--workdir DIR] [--json]
 //	sluice dev [--workdir DIR]
 //	sluice run transform|mask|export [--control HOST:PORT] [--token T]
 //	sluice emulator pubsub|gcs|bigquery|dlp|kms --addr HOST:PORT
@@ -17,8 +17,10 @@ import (
 const usage = `sluice: a serverless data pipeline on Google Cloud, runnable on one machine.
 
 Usage:
-  sluice demo [--events N] [--seed S] [--workdir DIR] [--json]
-        start the whole stack in process, send sample data through every stage, print a summary
+  sluice demo [--cloud gcp|aws] [--events N] [--seed S] [--workdir DIR] [--json]
+        start the whole stack in process, send sample data through every stage, print a summary;
+        --cloud aws runs the AWS Lambda handlers (cmd/lambda) instead of the Cloud Functions,
+        with SQS, S3 and SNS in process (no AWS account); the same seed gives the same counts
   sluice dev [--workdir DIR] [--control HOST:PORT]
         run the stack until interrupted; prints export NAME=host:port per endpoint
   sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD]

@@ -70,7 +70,11 @@ type Options struct {
 	FunctionsURL string
 	// Concurrency is the router's deliveries in flight per route (0: its default).
 	Concurrency int
-	Log         *slog.Logger
+	// EmulatorsOnly starts the emulators, the buckets and the clients but
+	// no functions, router or archiver: for a runner that delivers to the
+	// stages another way (sluice demo --cloud aws: Lambda handlers).
+	EmulatorsOnly bool
+	Log           *slog.Logger
 }
 
 // Emulator variables, one per service.
@@ -235,7 +239,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	s.setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
 
-	if s.FunctionsURL = o.FunctionsURL; s.FunctionsURL == "" {
+	if s.FunctionsURL = o.FunctionsURL; s.FunctionsURL == "" && !o.EmulatorsOnly {
 		if s.FunctionsURL, err = startFunctions(); err != nil {
 			return nil, err
 		}
@@ -247,6 +251,15 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	if s.Clients, err = gcp.NewClients(ctx, env, p); err != nil {
 		return nil, err
+	}
+	if o.EmulatorsOnly {
+		if s.Storage == nil {
+			if err := s.createBuckets(ctx, names.Landing, names.Archive, names.Export); err != nil {
+				return nil, err
+			}
+		}
+		ok = true
+		return s, nil
 	}
 	s.Router = &router.Router{PubSub: s.Clients.PubSub, Project: o.Project, FunctionsURL: s.FunctionsURL,
 		MaxAttempts: o.MaxAttempts, Concurrency: o.Concurrency, Log: o.Log}
@@ -421,12 +434,8 @@ func addrHint(err error, addr, env, flag string) error {
 // they are missing.
 func (s *Stack) prepareStorage(ctx context.Context, landing string, others ...string) error {
 	sc := s.Clients.Storage
-	for _, b := range append([]string{landing}, others...) {
-		err := sc.Bucket(b).Create(ctx, s.Opts.Project, nil)
-		var gerr *googleapi.Error
-		if err != nil && !(errors.As(err, &gerr) && gerr.Code == http.StatusConflict) {
-			return fmt.Errorf("external Cloud Storage emulator (%s=%s): create bucket %s: %w", StorageEnv, s.StorageAddr, b, err)
-		}
+	if err := s.createBuckets(ctx, append([]string{landing}, others...)...); err != nil {
+		return err
 	}
 	ns, err := sc.Bucket(landing).Notifications(ctx)
 	if err != nil {
@@ -441,6 +450,19 @@ func (s *Stack) prepareStorage(ctx context.Context, landing string, others ...st
 		PayloadFormat: storage.JSONPayload, EventTypes: []string{storage.ObjectFinalizeEvent}}); err != nil {
 		return fmt.Errorf("external Cloud Storage emulator (%s=%s): notify topic %s of new objects in %s (files dropped there trigger ingest): %w",
 			StorageEnv, s.StorageAddr, LandingNotifications, landing, err)
+	}
+	return nil
+}
+
+// createBuckets creates the buckets on an external Cloud Storage emulator,
+// if they are missing.
+func (s *Stack) createBuckets(ctx context.Context, buckets ...string) error {
+	for _, b := range buckets {
+		err := s.Clients.Storage.Bucket(b).Create(ctx, s.Opts.Project, nil)
+		var gerr *googleapi.Error
+		if err != nil && !(errors.As(err, &gerr) && gerr.Code == http.StatusConflict) {
+			return fmt.Errorf("external Cloud Storage emulator (%s=%s): create bucket %s: %w", StorageEnv, s.StorageAddr, b, err)
+		}
 	}
 	return nil
 }

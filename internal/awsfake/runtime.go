@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,7 @@ type Runtime struct {
 	pending map[string]*invocation
 	seq     int
 	initErr *FunctionError
+	polls   atomic.Int64
 }
 
 // NewRuntime listens on a free local port.
@@ -91,6 +93,7 @@ func (r *Runtime) Close() error { return r.srv.Close() }
 
 // next hands the function the next invocation, waiting for one.
 func (r *Runtime) next(w http.ResponseWriter, req *http.Request) {
+	r.polls.Add(1)
 	select {
 	case inv := <-r.queue:
 		deadline := time.Now().Add(r.Timeout)
@@ -165,6 +168,11 @@ func (r *Runtime) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("awsfake: invocation %s unanswered: %w", inv.id, ctx.Err())
 	}
 }
+
+// Polls is the number of GET …/invocation/next requests received so far:
+// once it grows, a function's loop has read AWS_LAMBDA_RUNTIME_API and
+// polls this server.
+func (r *Runtime) Polls() int64 { return r.polls.Load() }
 
 // InitError is what the function reported through /runtime/init/error, if anything.
 func (r *Runtime) InitError() error {

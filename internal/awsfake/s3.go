@@ -2,11 +2,15 @@ package awsfake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -25,9 +29,14 @@ type S3 struct {
 	// credentials, region us-east-1).
 	Config aws.Config
 
-	srv  *httptest.Server
-	mu   sync.Mutex
-	fail func(*http.Request) bool
+	srv    *httptest.Server
+	mu     sync.Mutex
+	fail   func(*http.Request) bool
+	notify map[string]func(event []byte) // by bucket
+	seq    int64
+
+	// Notifications counts the ObjectCreated notifications sent.
+	Notifications atomic.Int64
 }
 
 // NewS3 starts the server with the named buckets.
@@ -50,6 +59,21 @@ func NewS3(ctx context.Context, buckets ...string) (*S3, error) {
 			w.WriteHeader(http.StatusPreconditionFailed)
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>`)
 			return
+		}
+		if r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") == "" {
+			if bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); ok && key != "" && !r.URL.Query().Has("partNumber") {
+				s.mu.Lock()
+				f := s.notify[bucket]
+				s.mu.Unlock()
+				if f != nil {
+					rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+					h.ServeHTTP(rw, r)
+					if rw.status == http.StatusOK {
+						s.notifyPut(f, bucket, key, r.ContentLength, w.Header())
+					}
+					return
+				}
+			}
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -90,6 +114,63 @@ func (s *S3) FailKeys(keys ...string) {
 		}
 		return false
 	}
+}
+
+// Notify sends an S3 event notification (event structure version 2.1, one
+// record, "ObjectCreated:Put") to f for every object PUT into bucket, as a
+// bucket notification configuration for s3:ObjectCreated:Put does; f is
+// called after the PUT is answered, in its own goroutine (S3 delivers
+// asynchronously). Copies and multipart uploads are not announced.
+func (s *S3) Notify(bucket string, f func(event []byte)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.notify == nil {
+		s.notify = map[string]func([]byte){}
+	}
+	s.notify[bucket] = f
+}
+
+func (s *S3) notifyPut(f func([]byte), bucket, key string, size int64, h http.Header) {
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	obj := map[string]any{
+		// Keys are URL-encoded in notifications (a space is "+").
+		"key":       strings.ReplaceAll(url.QueryEscape(key), "%2F", "/"),
+		"size":      size,
+		"eTag":      strings.Trim(h.Get("ETag"), `"`),
+		"sequencer": fmt.Sprintf("%016X", seq),
+	}
+	if v := h.Get("X-Amz-Version-Id"); v != "" {
+		obj["versionId"] = v
+	}
+	ev := map[string]any{"Records": []any{map[string]any{
+		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+		"eventTime": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "eventName": "ObjectCreated:Put",
+		"userIdentity":      map[string]any{"principalId": "AWS:AIDAINPONIXQXHT3IKHL2"},
+		"requestParameters": map[string]any{"sourceIPAddress": "127.0.0.1"},
+		"responseElements":  map[string]any{"x-amz-request-id": fmt.Sprintf("%016X", seq), "x-amz-id-2": "awsfake"},
+		"s3": map[string]any{
+			"s3SchemaVersion": "1.0", "configurationId": "awsfake-object-created",
+			"bucket": map[string]any{"name": bucket, "ownerIdentity": map[string]any{"principalId": "A3NL1KOZZKExample"}, "arn": "arn:aws:s3:::" + bucket},
+			"object": obj,
+		},
+	}}}
+	b, _ := json.Marshal(ev)
+	s.Notifications.Add(1)
+	go f(b)
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Close stops the server.

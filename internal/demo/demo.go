@@ -56,10 +56,12 @@ type Summary struct {
 	// IngestWrites is the insertAll requests the in-process BigQuery
 	// received while ingest landed the data (0 when BigQuery is external).
 	IngestWrites int64 `json:"ingest_insertall_calls"`
+	// Cloud is "aws" for RunAWS (for Text; not in the JSON, whose fields
+	// are the same for both).
+	Cloud string `json:"-"`
 }
 
-// Run drives the pipeline once.
-func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data, error) {
+func (o *Options) defaults() {
 	if o.Events == 0 {
 		o.Events = 10000
 	}
@@ -69,10 +71,15 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	if o.RunDate == "" {
 		o.RunDate = sample.Base.AddDate(0, 0, 7).Format("2006-01-02")
 	}
-	progress := o.Progress
-	if progress == nil {
-		progress = func(string) {}
+	if o.Progress == nil {
+		o.Progress = func(string) {}
 	}
+}
+
+// Run drives the pipeline once.
+func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data, error) {
+	o.defaults()
+	progress := o.Progress
 	start := time.Now()
 	stages := map[string]float64{}
 	mark := func(name string, since time.Time) {
@@ -130,7 +137,8 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	for _, f := range data.Files {
 		sentOrders += f.Lines
 	}
-	if err := waitLanded(ctx, s, map[string]int{"events": sentEvents, "orders": sentOrders}); err != nil {
+	idle := func(ctx context.Context) error { return s.Router.WaitIdle(ctx, 25*time.Millisecond) }
+	if err := waitLanded(ctx, s, idle, map[string]int{"events": sentEvents, "orders": sentOrders}); err != nil {
 		return nil, nil, err
 	}
 	mark("ingest", t)
@@ -156,26 +164,40 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	}
 	mark("mask_and_export", t)
 
+	sum, err := summarize(ctx, s, data, runID, mask, done)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum.Stages, sum.IngestWrites = stages, ingestWrites
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, data, nil
+}
+
+// summarize counts what each stage holds after run runID: raw rows,
+// rejects, curated and published rows, and downloads the exports.
+func summarize(ctx context.Context, s *stack.Stack, data *sample.Data, runID string, mask events.MaskCompletedData, done events.ExportCompletedData) (*Summary, error) {
+	c := s.Clients
+	names := c.Names
 	var err error
-	sum := &Summary{EventsPublished: len(data.Events), FilesDropped: len(data.Files), RunID: runID, Stages: stages, IngestWrites: ingestWrites,
+	sum := &Summary{EventsPublished: len(data.Events), FilesDropped: len(data.Files), RunID: runID,
 		RawRows: map[string]int64{}, CuratedRows: map[string]int64{}, PublishedRows: map[string]int64{}, RejectsByReason: map[string]int64{}}
 	for _, src := range s.Pipeline.Sources {
 		if sum.RawRows[src.Name], err = count(ctx, c, names.Raw, src.Name); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	for _, m := range s.Pipeline.Models {
 		if sum.CuratedRows[m.Name], err = count(ctx, c, names.Curated, m.Name); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	for _, m := range s.Pipeline.Mask.Tables {
 		if sum.PublishedRows[m.Name], err = count(ctx, c, names.Published, m.Name); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if sum.RejectsByReason, err = RejectsByReason(ctx, c); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, n := range sum.RejectsByReason {
 		sum.Rejects += n
@@ -184,22 +206,23 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	for _, f := range done.Files {
 		p, err := download(ctx, c, f.URI, filepath.Join(s.Opts.Workdir, "exports"))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		sum.Exports = append(sum.Exports, p)
 	}
-	sum.Seconds = time.Since(start).Seconds()
-	return sum, data, nil
+	return sum, nil
 }
 
-// waitLanded waits until raw rows plus rejects account for every record sent.
-func waitLanded(ctx context.Context, s *stack.Stack, sent map[string]int) error {
+// waitLanded waits until raw rows plus rejects account for every record
+// sent; idle returns once deliveries are idle (or fails: nothing more can
+// land).
+func waitLanded(ctx context.Context, s *stack.Stack, idle func(context.Context) error, sent map[string]int) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		// Count only once the router is idle (counting during delivery
 		// costs the emulator CPU), and look again soon: the stage time is
 		// what it measures, and every poll interval is added to it.
-		if err := s.Router.WaitIdle(ctx, 25*time.Millisecond); err != nil {
+		if err := idle(ctx); err != nil {
 			return err
 		}
 		rej, err := rejectsBySource(ctx, s.Clients)
@@ -314,7 +337,11 @@ func download(ctx context.Context, c *gcp.Clients, uri, dir string) (string, err
 func (s *Summary) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sluice demo: run %s in %.1fs\n", s.RunID, s.Seconds)
-	fmt.Fprintf(&b, "  sent        %d events on Pub/Sub, %d order files to the landing bucket\n", s.EventsPublished, s.FilesDropped)
+	if s.Cloud == "aws" {
+		fmt.Fprintf(&b, "  sent        %d events on SQS, %d order files to the S3 landing bucket (AWS Lambda handlers)\n", s.EventsPublished, s.FilesDropped)
+	} else {
+		fmt.Fprintf(&b, "  sent        %d events on Pub/Sub, %d order files to the landing bucket\n", s.EventsPublished, s.FilesDropped)
+	}
 	section := func(title string, m map[string]int64) {
 		keys := make([]string, 0, len(m))
 		for k := range m {

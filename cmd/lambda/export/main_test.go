@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sluice-data/sluice/cmd/lambda/export/handler"
 	"github.com/sluice-data/sluice/cmd/lambda/trigger"
 	"github.com/sluice-data/sluice/emulators/stack"
 	"github.com/sluice-data/sluice/internal/awsfake"
@@ -77,7 +78,7 @@ func run(m *testing.M) int {
 	p.Exports = append(append([]config.Export{}, p.Exports...), config.Export{Name: "finance_s3",
 		Query: "SELECT day, channel, revenue FROM published.daily_metrics ORDER BY day, channel", Format: "csv", Destination: s3Dest, Trigger: "schedule"})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go lambda.Start(newHandler(&trigger.Env{}, log, &p).Handle)
+	go lambda.Start(handler.New(&trigger.Env{}, log, &p).Handle)
 	return m.Run()
 }
 

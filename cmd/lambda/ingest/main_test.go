@@ -22,6 +22,7 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
+	"github.com/sluice-data/sluice/cmd/lambda/ingest/handler"
 	bqemu "github.com/sluice-data/sluice/emulators/bigquery"
 	"github.com/sluice-data/sluice/emulators/gcs"
 	"github.com/sluice-data/sluice/internal/awsfake"
@@ -210,11 +211,11 @@ func TestS3ObjectLandsOnceAndIsArchived(t *testing.T) {
 	out := put(t, key, buf.Bytes(), "")
 	ev := s3Event(t, key, out, buf.Len())
 
-	var sum Summary
+	var sum handler.Summary
 	if err := json.Unmarshal(invoke(t, ev), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sum, (Summary{Objects: 1, Landed: 2, Rejected: 1}); got != want {
+	if got, want := sum, (handler.Summary{Objects: 1, Landed: 2, Rejected: 1}); got != want {
 		t.Fatalf("summary = %+v, want %+v", got, want)
 	}
 	// S3 redelivers notifications: the same event lands nothing new.
@@ -303,11 +304,11 @@ func TestSNSNotificationLands(t *testing.T) {
 	s["MessageId"] = "sns-1"
 	s["Message"] = `[{"event_id":"sns-e1","event_type":"signup"},{"event_id":"sns-e2","event_type":"purchase","amount":9.5}]`
 	b, _ := json.Marshal(ev)
-	var sum Summary
+	var sum handler.Summary
 	if err := json.Unmarshal(invoke(t, b), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sum, (Summary{Messages: 1, Landed: 2}); got != want {
+	if got, want := sum, (handler.Summary{Messages: 1, Landed: 2}); got != want {
 		t.Errorf("summary = %+v, want %+v", got, want)
 	}
 	if got, want := count(t, "SELECT COUNT(*) FROM `raw.events` WHERE event_id LIKE 'sns-e%'"), int64(2); got != want {

@@ -10,47 +10,15 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/sluice-data/sluice/cmd/lambda/mask/handler"
 	"github.com/sluice-data/sluice/cmd/lambda/trigger"
-	"github.com/sluice-data/sluice/functions/mask"
-	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/logging"
 )
 
 func main() {
-	lambda.Start(newHandler(&trigger.Env{}, logging.New(logging.Stdout, slog.LevelInfo)).Handle)
-}
-
-func newHandler(env *trigger.Env, log *slog.Logger) *trigger.Handler {
-	return &trigger.Handler{Stage: "mask", Log: log,
-		Completion: func(ctx context.Context, tc trigger.Completion) (any, error) {
-			var done events.TransformCompletedData
-			if err := tc.Decode(events.TransformCompleted, &done); err != nil {
-				return nil, fmt.Errorf("mask Lambda: %w", err)
-			}
-			c, pub, err := env.Get(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("mask Lambda: %w", err)
-			}
-			key, err := mask.TokenKey(c.Env)
-			if err != nil {
-				return nil, err
-			}
-			m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: pub, Pipeline: c.Pipeline, Names: c.Names,
-				Project: c.Env.Project, TokenKey: key, Now: time.Now, Log: log}
-			out, err := m.Run(ctx, done.RunID, done.RunDate)
-			if err != nil {
-				log.Error("mask failed", "run_id", done.RunID, "error", err.Error())
-				return nil, err
-			}
-			log.Info("mask completed", "run_id", done.RunID, "tables", len(out.Tables), "dlp_bytes", out.DLPBytes, "withheld", out.Withheld)
-			return out, nil
-		},
-	}
+	lambda.Start(handler.New(&trigger.Env{}, logging.New(logging.Stdout, slog.LevelInfo)).Handle)
 }
