@@ -5,7 +5,7 @@
 //	sluice run transform|mask|export [--control HOST:PORT] [--token T]
 //	sluice emulator pubsub|gcs|bigquery|dlp|kms --addr HOST:PORT
 //	sluice validate
-//	sluice rejects | replay | backfill | reland | load   (see the usage text)
+//	sluice rejects | replay | backfill | reland | load | classify   (see the usage text)
 package main
 
 import (
@@ -40,6 +40,10 @@ Usage:
   sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace [--no-backfill]] [--dir D]
         re-land a Pub/Sub source's archived messages through the current config; with
         --replace rebuild its raw partitions of the range from the archive
+  sluice classify [--table T] [--rows N] [--infotypes A,B] [--token-share F] [--json]
+        inspect the curated columns the mask policy does not name (withheld today) with a DLP
+        job over BigQuery, and propose a rule for each (keep, token, redact_infotypes) with
+        the evidence: infoType, likelihood, share of rows
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
@@ -72,6 +76,8 @@ func main() {
 		err = backfillCmd(args)
 	case "reland":
 		err = relandCmd(args)
+	case "classify":
+		err = classifyCmd(args)
 	case "load":
 		err = loadCmd(args)
 	case "help", "-h", "--help":

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sluice-data/sluice/shared/bq"
+	"github.com/sluice-data/sluice/shared/classify"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
@@ -51,6 +52,9 @@ type Masker struct {
 	TokenKey []byte // HMAC key for the token rule, 32 or 64 bytes
 	Now      func() time.Time
 	Log      *slog.Logger
+	// NoClassify turns off the DLP inspection of withheld columns (the
+	// proposals in mask.completed).
+	NoClassify bool
 }
 
 // TableResult is what one mask run did to one table; it is also the row
@@ -113,6 +117,9 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 		out.Tables = append(out.Tables, events.TableCount{Table: pol.Name, Rows: res.Rows})
 		out.Withheld = append(out.Withheld, res.Withheld...)
 		out.DLPBytes += res.DLPBytes
+	}
+	if len(out.Withheld) > 0 && !m.NoClassify {
+		out.Proposals, out.ClassifyError = m.classifyWithheld(ctx, results)
 	}
 	out.CompletedAt = m.Now().UTC()
 	if err := events.Send(ctx, events.PublisherOr(m.Events, m.PubSub), m.Names.MaskCompleted, events.MaskCompleted, runID, out); err != nil {
@@ -742,4 +749,38 @@ func stringOf(v bigquery.Value) string {
 		return string(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// classifyWithheld inspects the withheld columns of each table with a DLP
+// job over the curated table (at most 1,000 rows) and proposes a rule for
+// each. A failure is reported, not raised: the columns stay withheld
+// either way, and the masking that succeeded is published.
+func (m *Masker) classifyWithheld(ctx context.Context, results []TableResult) ([]events.ColumnProposal, string) {
+	keys := map[string]string{}
+	for _, pol := range m.Pipeline.Mask.Tables {
+		keys[pol.Name] = pol.Key
+	}
+	o := classify.Options{Project: m.Project, BigQuery: m.BigQuery, DLP: m.DLP, Curated: m.Names.Curated, Ops: m.Names.Ops,
+		InfoTypes: m.Pipeline.Mask.InfoTypes, RowsLimit: 1000, Poll: 200 * time.Millisecond, Timeout: 2 * time.Minute}
+	var out []events.ColumnProposal
+	var errs []string
+	for _, r := range results {
+		var cols []string
+		for _, w := range r.Withheld {
+			cols = append(cols, strings.TrimPrefix(w, r.Table+"."))
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		ps, err := classify.Columns(ctx, o, r.Table, cols, keys[r.Table])
+		if err != nil {
+			m.Log.Warn("mask: classifying withheld columns failed; they stay withheld", "table", r.Table, "error", err.Error())
+			errs = append(errs, err.Error())
+			continue
+		}
+		for _, p := range ps {
+			out = append(out, p.Event())
+		}
+	}
+	return out, strings.Join(errs, "; ")
 }

@@ -207,6 +207,16 @@ func TestEveryRuleOnRows(t *testing.T) {
 	if strings.Join(out.Withheld, ",") != "people.secret" {
 		t.Errorf("withheld = %v, want people.secret", out.Withheld)
 	}
+	// The withheld column was inspected by a DLP job over the curated
+	// table: an e-mail address in 2 of its 3 rows, so redact_infotypes.
+	if len(out.Proposals) != 1 || out.ClassifyError != "" {
+		t.Fatalf("proposals = %+v, classify error %q", out.Proposals, out.ClassifyError)
+	}
+	if p := out.Proposals[0]; p.Table != "people" || p.Column != "secret" || p.Rule != "redact_infotypes" || p.RowsInspected != 3 ||
+		len(p.Evidence) != 1 || p.Evidence[0].InfoType != "EMAIL_ADDRESS" || p.Evidence[0].Rows != 2 ||
+		!strings.HasPrefix(p.YAML, "secret: {redact_infotypes: [EMAIL_ADDRESS]}  # EMAIL_ADDRESS in 67% of 3 rows") {
+		t.Errorf("proposal = %+v", p)
+	}
 	if out.DLPBytes <= 0 || res[0].Mode != mask.ModeFull || res[0].Rows != 3 {
 		t.Errorf("result = %+v, bytes %d", res[0], out.DLPBytes)
 	}

@@ -123,9 +123,11 @@ resource "google_pubsub_topic_iam_member" "functions" {
 # The mask function's secretAccessor on the tokenisation key is granted inside
 # modules/function (secret_files), next to the function that mounts it.
 
-# DLP content methods and template reads have no resource-level IAM.
+# DLP content methods, template reads and jobs have no resource-level IAM.
+# jobsEditor: mask inspects the columns it withholds with a DLP job and
+# proposes rules for them in mask.completed (shared/classify).
 resource "google_project_iam_member" "mask_dlp" {
-  for_each = toset(["roles/dlp.user", "roles/dlp.deidentifyTemplatesReader"])
+  for_each = toset(["roles/dlp.user", "roles/dlp.deidentifyTemplatesReader", "roles/dlp.jobsEditor"])
 
   project = var.project_id
   role    = each.value
@@ -188,4 +190,17 @@ resource "google_project_iam_audit_config" "data_access" {
   audit_log_config {
     log_type = "DATA_WRITE"
   }
+}
+
+# A DLP inspection job reads the table as DLP's service agent and saves its
+# findings the same way: it reads curated (the withheld columns mask and
+# `sluice classify` inspect) and writes the findings table in ops. It is
+# never given published or raw.
+resource "google_bigquery_dataset_iam_member" "dlp_agent" {
+  for_each = { curated = "roles/bigquery.dataViewer", ops = "roles/bigquery.dataEditor" }
+
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.pipeline[each.key].dataset_id
+  role       = each.value
+  member     = "serviceAccount:${google_project_service_identity.agents["dlp.googleapis.com"].email}"
 }

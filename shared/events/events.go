@@ -103,9 +103,35 @@ type MaskCompletedData struct {
 	Tables  []TableCount `json:"tables"`
 	// Withheld lists curated columns not published because the policy does
 	// not classify them (fail closed), as "table.column".
-	Withheld    []string  `json:"withheld,omitempty"`
-	DLPBytes    int64     `json:"dlp_bytes"`
-	CompletedAt time.Time `json:"completed_at"`
+	Withheld []string `json:"withheld,omitempty"`
+	// Proposals are rules proposed for the withheld columns from a DLP
+	// inspection job over them (what `sluice classify` prints); empty when
+	// nothing is withheld. ClassifyError says why they are missing when
+	// the job could not run; the mask run itself does not fail for it.
+	Proposals     []ColumnProposal `json:"proposals,omitempty"`
+	ClassifyError string           `json:"classify_error,omitempty"`
+	DLPBytes      int64            `json:"dlp_bytes"`
+	CompletedAt   time.Time        `json:"completed_at"`
+}
+
+// ColumnProposal is a mask rule proposed for an unclassified column.
+type ColumnProposal struct {
+	Table         string          `json:"table"`
+	Column        string          `json:"column"`
+	Rule          string          `json:"rule"` // keep, token or redact_infotypes
+	InfoTypes     []string        `json:"info_types,omitempty"`
+	Evidence      []InfoTypeShare `json:"evidence,omitempty"`
+	RowsInspected int64           `json:"rows_inspected"`
+	YAML          string          `json:"yaml"` // the line for pipeline.yaml, evidence as a comment
+}
+
+// InfoTypeShare is one infoType found in a column: its highest likelihood
+// and the share of the inspected rows it was found in.
+type InfoTypeShare struct {
+	InfoType   string  `json:"info_type"`
+	Likelihood string  `json:"likelihood"`
+	Rows       int64   `json:"rows"`
+	Share      float64 `json:"share"`
 }
 
 // ExportFile is one written export.

@@ -42,6 +42,7 @@ run "least_privilege" {
     condition = length(setintersection(toset(["roles/owner", "roles/editor", "roles/viewer"]), toset(concat(
       [for g in google_bigquery_dataset_iam_member.functions : g.role],
       [for g in google_bigquery_dataset_iam_member.groups : g.role],
+      [for g in google_bigquery_dataset_iam_member.dlp_agent : g.role],
       [for g in google_project_iam_member.bigquery_job_user : g.role],
       [for g in google_project_iam_member.mask_dlp : g.role],
       [google_project_iam_member.eventarc_receiver.role, google_project_iam_member.gcs_agent_publisher.role],
@@ -55,6 +56,16 @@ run "least_privilege" {
       [for g in google_kms_crypto_key_iam_member.cmek_bigquery : g.role],
     )))) == 0
     error_message = "no basic role (owner, editor, viewer) anywhere"
+  }
+
+  # DLP's service agent reads curated and writes findings to ops for the
+  # inspection jobs; it never reaches published or raw.
+  assert {
+    condition = sort([for k, g in google_bigquery_dataset_iam_member.dlp_agent : "${g.role} on ${g.dataset_id}"]) == tolist([
+      "roles/bigquery.dataEditor on acmedev_sluice_ops",
+      "roles/bigquery.dataViewer on acmedev_curated",
+    ])
+    error_message = "DLP agent dataset roles: ${jsonencode([for g in google_bigquery_dataset_iam_member.dlp_agent : "${g.role} on ${g.dataset_id}"])}"
   }
 
   # People get access only through the configured groups, read-only. The
@@ -103,6 +114,7 @@ run "least_privilege" {
       "roles/bigquery.dataViewer on dataset acmedev_curated",
       "roles/bigquery.jobUser on project",
       "roles/dlp.deidentifyTemplatesReader on project",
+      "roles/dlp.jobsEditor on project",
       "roles/dlp.user on project",
       "roles/pubsub.publisher on topic acmedev-sluice-mask-completed",
       "roles/secretmanager.secretAccessor on secret acmedev-sluice-token-key",
