@@ -58,7 +58,12 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || !strings.HasPrefix(path, "/") {
 			u, _ = url.Parse("http://fn/")
 		}
-		r := httptest.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
+		// The parsed URL is set on the request rather than passed to
+		// NewRequest, which re-parses a request line and panics on a raw
+		// space in the query (found by the fuzzer: path "/? "); a server
+		// never hands a handler such a line.
+		r := httptest.NewRequest(http.MethodPost, "http://fn/", bytes.NewReader(body))
+		r.URL, r.RequestURI = u, u.RequestURI()
 		switch mode % 3 {
 		case binary:
 			r.Header.Set("Content-Type", "application/json")
