@@ -22,7 +22,8 @@
 // table is read with the real BigQuery client at Options.BigQueryEndpoint,
 // findings are saved to a BigQuery table in the Finding-derived schema
 // (findings_schema.go) and a pub_sub action publishes the DlpJobName
-// attribute through Options.PubSubAddr. Every other RPC answers UNIMPLEMENTED with a message
+// attribute through Options.PubSubAddr. Job triggers (triggers.go) start
+// those jobs by hand (ActivateJobTrigger) or on their schedule. Every other RPC answers UNIMPLEMENTED with a message
 // naming it (README.md has the table of RPCs and config fields). Faults()
 // injects failures and latency per RPC name.
 //

@@ -209,10 +209,15 @@ func (s *Server) CreateDlpJob(ctx context.Context, req *dlppb.CreateDlpJobReques
 	if err != nil {
 		return nil, err
 	}
+	return s.startInspectJob(req.GetParent(), id, ij, cfg, "")
+}
+
+// startInspectJob creates a PENDING inspect job and runs it; trigger, when
+// set, is the job trigger that started it (DlpJob.job_trigger_name).
+func (s *Server) startInspectJob(parent, id string, ij *dlppb.InspectJobConfig, cfg *dlppb.InspectConfig, trigger string) (*dlppb.DlpJob, error) {
 	if id == "" {
 		id = newJobID()
 	}
-	parent := req.GetParent()
 	if !strings.Contains(parent, "/locations/") {
 		parent += "/locations/global"
 	}
@@ -227,10 +232,11 @@ func (s *Server) CreateDlpJob(ctx context.Context, req *dlppb.CreateDlpJobReques
 		details.RequestedOptions.SnapshotInspectTemplate = proto.Clone(t).(*dlppb.InspectTemplate)
 	}
 	j := &dlpJob{pb: &dlppb.DlpJob{
-		Name:    parent + "/dlpJobs/" + id,
-		Type:    dlppb.DlpJobType_INSPECT_JOB,
-		State:   dlppb.DlpJob_PENDING,
-		Details: &dlppb.DlpJob_InspectDetails{InspectDetails: details},
+		Name:           parent + "/dlpJobs/" + id,
+		Type:           dlppb.DlpJobType_INSPECT_JOB,
+		State:          dlppb.DlpJob_PENDING,
+		Details:        &dlppb.DlpJob_InspectDetails{InspectDetails: details},
+		JobTriggerName: trigger,
 	}, done: make(chan struct{})}
 	s.mu.Lock()
 	js := s.jobsLocked()
@@ -302,6 +308,9 @@ func (s *Server) runJob(ctx context.Context, j *dlpJob, ij *dlppb.InspectJobConf
 	// completed." (Action.PublishToPubSub); the job is DONE or FAILED by
 	// the time the message arrives.
 	s.setJob(j, func(pb *dlppb.DlpJob) { pb.State = final; pb.EndTime = timestamppb.Now() })
+	if err != nil && j.pb.GetJobTriggerName() != "" {
+		s.triggerFailed(j.pb.GetJobTriggerName(), err)
+	}
 	for _, a := range ij.GetActions() {
 		if p := a.GetPubSub(); p != nil {
 			if perr := s.publishDone(ctx, p.GetTopic(), j); perr != nil {

@@ -40,6 +40,9 @@ type Options struct {
 	// JobStartDelay keeps a new job PENDING this long before it runs, so
 	// tests can observe PENDING and cancel a job that has not started.
 	JobStartDelay time.Duration
+	// TriggerTick is how often scheduled job triggers are checked; default
+	// one minute (their periods are a day or more).
+	TriggerTick time.Duration
 }
 
 // Server is an in-process google.privacy.dlp.v2.DlpService.
@@ -55,7 +58,8 @@ type Server struct {
 	grpcSrv   *grpc.Server
 	lastWrite int64
 
-	jobs jobStore
+	jobs     jobStore
+	triggers triggerStore
 
 	kmsOnce sync.Once
 	kms     *kmsapi.KeyManagementClient

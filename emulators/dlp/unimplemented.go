@@ -16,7 +16,7 @@ import (
 // notEmulatedWhy explains each family of RPCs that is not emulated.
 var notEmulatedWhy = map[string]string{
 	"image":      "image redaction needs OCR, which this emulator does not have; send text, byte items of type TEXT_UTF8/CSV/TSV or tables to InspectContent or DeidentifyContent",
-	"trigger":    "job triggers are not emulated; create each inspection job with CreateDlpJob",
+	"trigger":    "hybrid job triggers are not emulated (hybrid inspection is not); job triggers over BigQuery tables are",
 	"job":        "hybrid jobs are not emulated; jobs inspect BigQuery tables (CreateDlpJob with inspect_job.storage_config.big_query_options)",
 	"stored":     "stored infoTypes are not emulated; put the dictionary or regex inline as a custom infoType",
 	"discovery":  "discovery configurations are not emulated",
@@ -43,39 +43,9 @@ func (s *Server) RedactImage(context.Context, *dlppb.RedactImageRequest) (*dlppb
 	return nil, s.notEmulated("RedactImage", "image")
 }
 
-// CreateJobTrigger answers UNIMPLEMENTED.
-func (s *Server) CreateJobTrigger(context.Context, *dlppb.CreateJobTriggerRequest) (*dlppb.JobTrigger, error) {
-	return nil, s.notEmulated("CreateJobTrigger", "trigger")
-}
-
-// UpdateJobTrigger answers UNIMPLEMENTED.
-func (s *Server) UpdateJobTrigger(context.Context, *dlppb.UpdateJobTriggerRequest) (*dlppb.JobTrigger, error) {
-	return nil, s.notEmulated("UpdateJobTrigger", "trigger")
-}
-
 // HybridInspectJobTrigger answers UNIMPLEMENTED.
 func (s *Server) HybridInspectJobTrigger(context.Context, *dlppb.HybridInspectJobTriggerRequest) (*dlppb.HybridInspectResponse, error) {
 	return nil, s.notEmulated("HybridInspectJobTrigger", "trigger")
-}
-
-// GetJobTrigger answers UNIMPLEMENTED.
-func (s *Server) GetJobTrigger(context.Context, *dlppb.GetJobTriggerRequest) (*dlppb.JobTrigger, error) {
-	return nil, s.notEmulated("GetJobTrigger", "trigger")
-}
-
-// ListJobTriggers answers UNIMPLEMENTED.
-func (s *Server) ListJobTriggers(context.Context, *dlppb.ListJobTriggersRequest) (*dlppb.ListJobTriggersResponse, error) {
-	return nil, s.notEmulated("ListJobTriggers", "trigger")
-}
-
-// DeleteJobTrigger answers UNIMPLEMENTED.
-func (s *Server) DeleteJobTrigger(context.Context, *dlppb.DeleteJobTriggerRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("DeleteJobTrigger", "trigger")
-}
-
-// ActivateJobTrigger answers UNIMPLEMENTED.
-func (s *Server) ActivateJobTrigger(context.Context, *dlppb.ActivateJobTriggerRequest) (*dlppb.DlpJob, error) {
-	return nil, s.notEmulated("ActivateJobTrigger", "trigger")
 }
 
 // CreateDiscoveryConfig answers UNIMPLEMENTED.
