@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sluice-data/sluice/pipeline"
 	"github.com/sluice-data/sluice/shared/classify"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/gcp"
@@ -43,12 +42,7 @@ func classifyCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	var p *config.Pipeline
-	if *dir != "" {
-		p, err = config.Load(os.DirFS(*dir))
-	} else {
-		p, err = config.Load(pipeline.Files)
-	}
+	p, err := loadPipeline(*dir)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,7 @@ func rejectsLander(ctx context.Context, dir string) (*ingestfn.Lander, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	var p *config.Pipeline
-	if dir != "" {
-		p, err = config.Load(os.DirFS(dir))
-	} else {
-		p, err = config.Load(pipeline.Files)
-	}
+	p, err := loadPipeline(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,6 +38,15 @@ func rejectsLander(ctx context.Context, dir string) (*ingestfn.Lander, func(), e
 	l := &ingestfn.Lander{BigQuery: c.BigQuery, Storage: c.Storage, Pipeline: p, Names: c.Names, Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return l, func() { c.Close() }, nil
+}
+
+// loadPipeline reads pipeline.yaml and the models from dir, or the
+// embedded pipeline when dir is empty (the --dir flag of the commands).
+func loadPipeline(dir string) (*config.Pipeline, error) {
+	if dir != "" {
+		return config.Load(os.DirFS(dir))
+	}
+	return config.Load(pipeline.Files)
 }
 
 func parseSince(s string) (time.Time, error) {

@@ -23,7 +23,6 @@ import (
 
 	ingestfn "github.com/sluice-data/sluice/functions/ingest"
 	"github.com/sluice-data/sluice/functions/transform"
-	"github.com/sluice-data/sluice/pipeline"
 	"github.com/sluice-data/sluice/shared/archive"
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
@@ -91,12 +90,7 @@ func relandCmd(args []string) error {
 	if err != nil {
 		return fmt.Errorf("reland: %w (run `eval $(sluice dev)` in this shell first, or set the variables it prints)", err)
 	}
-	var p *config.Pipeline
-	if *dir != "" {
-		p, err = config.Load(os.DirFS(*dir))
-	} else {
-		p, err = config.Load(pipeline.Files)
-	}
+	p, err := loadPipeline(*dir)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/sluice-data/sluice/emulators/bigquery"
 	"github.com/sluice-data/sluice/functions/transform"
-	"github.com/sluice-data/sluice/pipeline"
 	"github.com/sluice-data/sluice/shared/config"
 )
 
@@ -40,13 +39,7 @@ func validateCmd(args []string) error {
 			return fmt.Errorf("validate: --run-date %q: want YYYY-MM-DD", *runDate)
 		}
 	}
-	var p *config.Pipeline
-	var err error
-	if *dir == "" {
-		p, err = config.Load(pipeline.Files)
-	} else {
-		p, err = config.Load(os.DirFS(*dir))
-	}
+	p, err := loadPipeline(*dir)
 	if err != nil {
 		return err
 	}

@@ -852,21 +852,11 @@ func (s *Server) ListDlpJobs(ctx context.Context, req *dlppb.ListDlpJobsRequest)
 	if less != nil {
 		sort.SliceStable(all, func(a, b int) bool { return less(all[a], all[b]) })
 	}
-	off := 0
-	if t := req.GetPageToken(); t != "" {
-		if off, err = strconv.Atoi(t); err != nil || off < 0 || off > len(all) {
-			return nil, invalid("Invalid page_token %q.", t)
-		}
+	page, next, err := pageOf(all, req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
-	size := int(req.GetPageSize())
-	if size <= 0 || size > 1000 {
-		size = 1000
-	}
-	end := min(off+size, len(all))
-	out := &dlppb.ListDlpJobsResponse{Jobs: all[off:end]}
-	if end < len(all) {
-		out.NextPageToken = strconv.Itoa(end)
-	}
+	out := &dlppb.ListDlpJobsResponse{Jobs: page, NextPageToken: next}
 	return out, nil
 }
 
@@ -1019,48 +1009,10 @@ func (p *filterParser) term() (func(*dlppb.DlpJob) bool, error) {
 // followed by asc or desc postfix ... Supported fields are: create_time,
 // end_time, name, state" (ListDlpJobsRequest.order_by reference).
 func jobOrder(spec string) (func(a, b *dlppb.DlpJob) bool, error) {
-	if strings.TrimSpace(spec) == "" {
-		return nil, nil
-	}
-	type key struct {
-		field string
-		desc  bool
-	}
-	var keys []key
-	for _, part := range strings.Split(spec, ",") {
-		w := strings.Fields(strings.ToLower(part))
-		if len(w) == 0 || len(w) > 2 || (len(w) == 2 && w[1] != "asc" && w[1] != "desc") {
-			return nil, invalid("order_by %q: want FIELD [asc|desc], comma separated.", spec)
-		}
-		switch w[0] {
-		case "create_time", "end_time", "name", "state":
-		default:
-			return nil, invalid("order_by %q: supported fields are create_time, end_time, name and state.", spec)
-		}
-		keys = append(keys, key{w[0], len(w) == 2 && w[1] == "desc"})
-	}
-	cmp := func(f string, a, b *dlppb.DlpJob) int {
-		switch f {
-		case "create_time":
-			return a.GetCreateTime().AsTime().Compare(b.GetCreateTime().AsTime())
-		case "end_time":
-			return a.GetEndTime().AsTime().Compare(b.GetEndTime().AsTime())
-		case "name":
-			return strings.Compare(a.GetName(), b.GetName())
-		default:
-			return strings.Compare(a.GetState().String(), b.GetState().String())
-		}
-	}
-	return func(a, b *dlppb.DlpJob) bool {
-		for _, k := range keys {
-			c := cmp(k.field, a, b)
-			if k.desc {
-				c = -c
-			}
-			if c != 0 {
-				return c < 0
-			}
-		}
-		return false
-	}, nil
+	return parseOrderBy(spec, map[string]func(a, b *dlppb.DlpJob) int{
+		"create_time": func(a, b *dlppb.DlpJob) int { return a.GetCreateTime().AsTime().Compare(b.GetCreateTime().AsTime()) },
+		"end_time":    func(a, b *dlppb.DlpJob) int { return a.GetEndTime().AsTime().Compare(b.GetEndTime().AsTime()) },
+		"name":        func(a, b *dlppb.DlpJob) int { return strings.Compare(a.GetName(), b.GetName()) },
+		"state":       func(a, b *dlppb.DlpJob) int { return strings.Compare(a.GetState().String(), b.GetState().String()) },
+	}, "create_time, end_time, name and state")
 }

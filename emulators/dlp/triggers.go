@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"math/big"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -217,21 +216,11 @@ func (s *Server) ListJobTriggers(ctx context.Context, req *dlppb.ListJobTriggers
 	if less != nil {
 		sort.SliceStable(all, func(a, b int) bool { return less(all[a], all[b]) })
 	}
-	off := 0
-	if t := req.GetPageToken(); t != "" {
-		if off, err = strconv.Atoi(t); err != nil || off < 0 || off > len(all) {
-			return nil, invalid("Invalid page_token %q.", t)
-		}
+	page, next, err := pageOf(all, req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
 	}
-	size := int(req.GetPageSize())
-	if size <= 0 || size > 1000 {
-		size = 1000
-	}
-	end := min(off+size, len(all))
-	out := &dlppb.ListJobTriggersResponse{JobTriggers: all[off:end]}
-	if end < len(all) {
-		out.NextPageToken = strconv.Itoa(end)
-	}
+	out := &dlppb.ListJobTriggersResponse{JobTriggers: page, NextPageToken: next}
 	return out, nil
 }
 
@@ -326,52 +315,19 @@ func triggerTerm(src, term string) (func(*dlppb.JobTrigger) bool, error) {
 // triggerOrder parses order_by: create_time, update_time, name,
 // display_name, status, each optionally asc or desc.
 func triggerOrder(spec string) (func(a, b *dlppb.JobTrigger) bool, error) {
-	if strings.TrimSpace(spec) == "" {
-		return nil, nil
-	}
-	type key struct {
-		field string
-		desc  bool
-	}
-	var keys []key
-	for _, part := range strings.Split(spec, ",") {
-		w := strings.Fields(strings.ToLower(part))
-		if len(w) == 0 || len(w) > 2 || (len(w) == 2 && w[1] != "asc" && w[1] != "desc") {
-			return nil, invalid("order_by %q: want FIELD [asc|desc], comma separated.", spec)
-		}
-		switch w[0] {
-		case "create_time", "update_time", "name", "display_name", "status":
-		default:
-			return nil, invalid("order_by %q: supported fields are create_time, update_time, name, display_name and status.", spec)
-		}
-		keys = append(keys, key{w[0], len(w) == 2 && w[1] == "desc"})
-	}
-	cmp := func(f string, a, b *dlppb.JobTrigger) int {
-		switch f {
-		case "create_time":
+	return parseOrderBy(spec, map[string]func(a, b *dlppb.JobTrigger) int{
+		"create_time": func(a, b *dlppb.JobTrigger) int {
 			return a.GetCreateTime().AsTime().Compare(b.GetCreateTime().AsTime())
-		case "update_time":
+		},
+		"update_time": func(a, b *dlppb.JobTrigger) int {
 			return a.GetUpdateTime().AsTime().Compare(b.GetUpdateTime().AsTime())
-		case "name":
-			return strings.Compare(a.GetName(), b.GetName())
-		case "display_name":
-			return strings.Compare(a.GetDisplayName(), b.GetDisplayName())
-		default:
+		},
+		"name":         func(a, b *dlppb.JobTrigger) int { return strings.Compare(a.GetName(), b.GetName()) },
+		"display_name": func(a, b *dlppb.JobTrigger) int { return strings.Compare(a.GetDisplayName(), b.GetDisplayName()) },
+		"status": func(a, b *dlppb.JobTrigger) int {
 			return strings.Compare(a.GetStatus().String(), b.GetStatus().String())
-		}
-	}
-	return func(a, b *dlppb.JobTrigger) bool {
-		for _, k := range keys {
-			c := cmp(k.field, a, b)
-			if k.desc {
-				c = -c
-			}
-			if c != 0 {
-				return c < 0
-			}
-		}
-		return false
-	}, nil
+		},
+	}, "create_time, update_time, name, display_name and status")
 }
 
 // UpdateJobTrigger implements DlpService.UpdateJobTrigger. update_mask
