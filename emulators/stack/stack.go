@@ -69,8 +69,11 @@ type Options struct {
 	Project string // default "sluice-local"
 	// Fixed addresses (dev); empty picks free ports.
 	PubSubAddr, StorageAddr, BigQueryAddr, DLPAddr, KMSAddr string
-	Schedules                                               bool // run the cron schedules from pipeline.yaml
-	MaxAttempts                                             int  // deliveries before a message is dead-lettered (default 5)
+	// DLPRESTAddr is where the in-process DLP emulator serves its REST
+	// (HTTP/JSON) endpoint; empty picks a free port.
+	DLPRESTAddr string
+	Schedules   bool // run the cron schedules from pipeline.yaml
+	MaxAttempts int  // deliveries before a message is dead-lettered (default 5)
 	// TokenKMS gives the mask function the tokenisation key KMS-wrapped
 	// (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY and
 	// SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY), as Google recommends for
@@ -96,6 +99,8 @@ const (
 	StorageEnv  = "STORAGE_EMULATOR_HOST"
 	BigQueryEnv = "BIGQUERY_EMULATOR_HOST"
 	DLPEnv      = "DLP_EMULATOR_HOST"
+	// DLPRESTEnv is printed by sluice dev: the DLP emulator's REST URL.
+	DLPRESTEnv = "DLP_EMULATOR_REST_URL"
 	// KMSEnv is ours too: the Cloud KMS client honours no emulator variable.
 	KMSEnv = "KMS_EMULATOR_HOST"
 )
@@ -113,8 +118,12 @@ type Stack struct {
 	BigQueryAddr string
 	DLP          *dlp.Server // nil when external
 	DLPAddr      string
-	KMS          *kms.Server // nil when external
-	KMSAddr      string
+	// DLPRESTURL is the in-process DLP emulator's REST endpoint
+	// (http://host:port, for dlp.NewRESTClient and curl); empty when DLP
+	// is external.
+	DLPRESTURL string
+	KMS        *kms.Server // nil when external
+	KMSAddr    string
 	// TokenKMSKey is the KMS key that wraps the tokenisation key when
 	// Options.TokenKMS is set.
 	TokenKMSKey  string
@@ -263,6 +272,12 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 		s.DLPAddr = dlpLis.Addr().String()
 		go s.DLP.Serve(dlpLis)
+		restLis, err := listen(o.DLPRESTAddr)
+		if err != nil {
+			return nil, addrHint(err, o.DLPRESTAddr, DLPRESTEnv, "--dlp-rest-addr")
+		}
+		s.DLPRESTURL = "http://" + restLis.Addr().String()
+		go s.DLP.ServeREST(restLis)
 		s.setenv(DLPEnv, s.DLPAddr)
 	}
 
