@@ -59,9 +59,18 @@ func demoCmd(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	progress := func(s string) { fmt.Fprintln(os.Stderr, "·", s) }
+	kmsOn := *tokenKMS
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "kms" })
+	if kmsOn && !explicit && os.Getenv(stack.DLPEnv) != "" && os.Getenv(stack.KMSEnv) == "" {
+		// An external DLP emulator unwraps with its own KMS, which the
+		// stack does not know: fall back to the key file, unless asked.
+		progress(fmt.Sprintf("%s names an external DLP emulator and %s is unset: the mask stage uses the unwrapped key file (--kms needs the KMS emulator that DLP unwraps with)", stack.DLPEnv, stack.KMSEnv))
+		kmsOn = false
+	}
 	progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, Cloud KMS, DLP) and functions")
 	// An emulator already named by its variable is used instead.
-	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true, TokenKMS: *tokenKMS})
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true, TokenKMS: kmsOn})
 	if err != nil {
 		return err
 	}
