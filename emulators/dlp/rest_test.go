@@ -234,3 +234,24 @@ func do(t *testing.T, method, url, body string) (int, string) {
 	}
 	return resp.StatusCode, string(b)
 }
+
+// TestRESTRoutesCoverEveryMethod: every DlpService method has at least one
+// REST route, read from its google.api.http binding.
+func TestRESTRoutesCoverEveryMethod(t *testing.T) {
+	rs, err := routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range rs {
+		got[r.method]++
+	}
+	for _, m := range dlppb.DlpService_ServiceDesc.Methods {
+		if got[m.MethodName] == 0 {
+			t.Errorf("%s has no REST route", m.MethodName)
+		}
+	}
+	if got["InspectContent"] < 2 || got["ListInfoTypes"] < 2 {
+		t.Errorf("additional bindings missing: %v", got)
+	}
+}
