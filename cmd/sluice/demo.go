@@ -23,6 +23,7 @@ func demoCmd(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the sample data")
 	workdir := fs.String("workdir", ".sluice/demo", "directory for state and export files")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	tokenKMS := fs.Bool("kms", true, "give the mask stage the tokenisation key KMS-wrapped, as Google recommends (the local KMS emulator wraps it; DLP unwraps it); --kms=false uses the unwrapped key file. The tokens are the same")
 	verbose := fs.Bool("v", false, "log every function decision to stderr")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (after the emulators started) to this file, for go tool pprof")
 	profileStage := fs.String("cpuprofile-until", "", "with --cpuprofile: stop profiling when this stage ends (ingest, transform, mask_and_export)")
@@ -62,19 +63,31 @@ func demoCmd(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	progress := func(s string) { fmt.Fprintln(os.Stderr, "·", s) }
+	kmsOn := *tokenKMS
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "kms" })
+	if kmsOn && !explicit && os.Getenv(stack.DLPEnv) != "" && os.Getenv(stack.KMSEnv) == "" {
+		// An external DLP emulator unwraps with its own KMS, which the
+		// stack does not know: fall back to the key file, unless asked.
+		progress(fmt.Sprintf("%s names an external DLP emulator and %s is unset: the mask stage uses the unwrapped key file (--kms needs the KMS emulator that DLP unwraps with)", stack.DLPEnv, stack.KMSEnv))
+		kmsOn = false
+	}
 	if *cloud == "aws" {
-		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP), no Cloud Functions")
+		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, Cloud KMS, DLP), no Cloud Functions")
 	} else {
-		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, DLP) and functions")
+		progress("starting emulators (Pub/Sub, Cloud Storage, BigQuery on DuckDB, Cloud KMS, DLP) and functions")
 	}
 	// An emulator already named by its variable is used instead.
-	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true, EmulatorsOnly: *cloud == "aws"})
+	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Log: log, External: true, EmulatorsOnly: *cloud == "aws", TokenKMS: kmsOn})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	for _, env := range st.Reused {
 		progress(fmt.Sprintf("using the emulator at %s=%s", env, os.Getenv(env)))
+	}
+	if st.TokenKMSKey != "" {
+		progress("tokenisation key wrapped with Cloud KMS key " + st.TokenKMSKey + "; DLP unwraps it")
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)

@@ -36,16 +36,22 @@ func devCmd(args []string) error {
 	gcsAddr := fs.String("gcs-addr", "127.0.0.1:4443", "Cloud Storage emulator address (unless STORAGE_EMULATOR_HOST names one to use)")
 	bqAddr := fs.String("bigquery-addr", "127.0.0.1:9050", "BigQuery emulator address (unless BIGQUERY_EMULATOR_HOST names one to use)")
 	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address (unless DLP_EMULATOR_HOST names one to use)")
+	dlpRESTAddr := fs.String("dlp-rest-addr", "127.0.0.1:9061", "DLP emulator REST (HTTP/JSON) address, for dlp.NewRESTClient and curl (when the DLP emulator is started here)")
+	kmsAddr := fs.String("kms-addr", "127.0.0.1:9070", "Cloud KMS emulator address, which DLP unwraps kms_wrapped keys with (unless KMS_EMULATOR_HOST names one to use)")
+	tokenKMS := fs.Bool("kms", false, "give the mask function the tokenisation key KMS-wrapped (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY) instead of the key file; the tokens are the same")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return runDev(ctx, os.Stdout, devOptions{workdir: *workdir, control: *control,
-		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr})
+		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS})
 }
 
-type devOptions struct{ workdir, control, pubsub, gcs, bigquery, dlp string }
+type devOptions struct {
+	workdir, control, pubsub, gcs, bigquery, dlp, dlpREST, kms string
+	tokenKMS                                                   bool
+}
 
 // runDev runs the stack until ctx ends, writing the endpoint lines to out.
 func runDev(ctx context.Context, out io.Writer, o devOptions) error {
@@ -66,7 +72,7 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	// An emulator already named by its variable (for example the Cloud
 	// SDK's Pub/Sub emulator) is used instead of starting one.
 	st, err := stack.Start(ctx, stack.Options{Workdir: abs, Persist: true, Schedules: true, Log: log, External: true,
-		PubSubAddr: o.pubsub, StorageAddr: o.gcs, BigQueryAddr: o.bigquery, DLPAddr: o.dlp})
+		PubSubAddr: o.pubsub, StorageAddr: o.gcs, BigQueryAddr: o.bigquery, DLPAddr: o.dlp, DLPRESTAddr: o.dlpREST, KMSAddr: o.kms, TokenKMS: o.tokenKMS})
 	if err != nil {
 		return err
 	}
@@ -87,6 +93,12 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.StorageAddr)
 	fmt.Fprintf(out, "export BIGQUERY_EMULATOR_HOST=%s\n", st.BigQueryAddr)
 	fmt.Fprintf(out, "export DLP_EMULATOR_HOST=%s\n", st.DLPAddr)
+	if st.DLPRESTURL != "" {
+		fmt.Fprintf(out, "export %s=%s\n", stack.DLPRESTEnv, st.DLPRESTURL)
+	}
+	if st.KMSAddr != "" {
+		fmt.Fprintf(out, "export KMS_EMULATOR_HOST=%s\n", st.KMSAddr)
+	}
 	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
 	fmt.Fprintf(out, "export SLUICE_CONTROL_TOKEN=%s\n", token)
 	for _, env := range st.Reused {

@@ -39,19 +39,19 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runDev(ctx, pw, devOptions{workdir: t.TempDir(), control: "127.0.0.1:0",
-			pubsub: "127.0.0.1:0", gcs: "127.0.0.1:0", bigquery: "127.0.0.1:0", dlp: "127.0.0.1:0"})
+			pubsub: "127.0.0.1:0", gcs: "127.0.0.1:0", bigquery: "127.0.0.1:0", dlp: "127.0.0.1:0", dlpREST: "127.0.0.1:0", kms: "127.0.0.1:0"})
 		pw.Close()
 	}()
 	env := map[string]string{}
 	sc := bufio.NewScanner(pr)
-	for len(env) < 7 && sc.Scan() {
+	for env["SLUICE_CONTROL_TOKEN"] == "" && sc.Scan() {
 		k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
 		if ok {
 			env[k] = v
 		}
 	}
 	go io.Copy(io.Discard, pr)
-	for _, k := range []string{"PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST", "BIGQUERY_EMULATOR_HOST", "DLP_EMULATOR_HOST", "SLUICE_PROJECT"} {
+	for _, k := range []string{"PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST", "BIGQUERY_EMULATOR_HOST", "DLP_EMULATOR_HOST", "DLP_EMULATOR_REST_URL", "KMS_EMULATOR_HOST", "SLUICE_PROJECT"} {
 		if env[k] == "" {
 			t.Fatalf("sluice dev printed no %s line; got %v", k, env)
 		}
@@ -157,6 +157,23 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 	}
 	if f := resp.GetResult().GetFindings(); len(f) != 1 || f[0].GetInfoType().GetName() != "EMAIL_ADDRESS" {
 		t.Errorf("findings = %v", f)
+	}
+	// The same through the REST endpoint sluice dev printed.
+	rc, err := dlp.NewRESTClient(ctx, option.WithEndpoint(env["DLP_EMULATOR_REST_URL"]), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	resp, err = rc.InspectContent(ctx, &dlppb.InspectContentRequest{
+		Parent:        "projects/" + project + "/locations/global",
+		InspectConfig: &dlppb.InspectConfig{InfoTypes: []*dlppb.InfoType{{Name: "EMAIL_ADDRESS"}}},
+		Item:          &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Value{Value: "write to ada@example.com"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := resp.GetResult().GetFindings(); len(f) != 1 || f[0].GetInfoType().GetName() != "EMAIL_ADDRESS" {
+		t.Errorf("REST findings = %v", f)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -32,6 +32,7 @@ func emulatorCmd(args []string) error {
 	project := fs.String("project", "sluice-local", "default project id")
 	bqEndpoint := fs.String("bigquery-endpoint", bqURL(os.Getenv("BIGQUERY_EMULATOR_HOST")), "dlp: URL of the BigQuery emulator that inspection jobs read and save findings to (default from $BIGQUERY_EMULATOR_HOST)")
 	psAddr := fs.String("pubsub-addr", os.Getenv("PUBSUB_EMULATOR_HOST"), "dlp: host:port of the Pub/Sub emulator for the pub_sub job action (default $PUBSUB_EMULATOR_HOST)")
+	restAddr := fs.String("rest-addr", "127.0.0.1:0", "dlp: listen address of the REST (HTTP/JSON) endpoint, for dlp.NewRESTClient and curl")
 	kmsAddr := fs.String("kms-addr", os.Getenv("KMS_EMULATOR_HOST"), "dlp: host:port of the KMS emulator that unwraps kms_wrapped crypto keys (default $KMS_EMULATOR_HOST)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -39,6 +40,7 @@ func emulatorCmd(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var envName, where string
+	var extra []string // more export lines
 	switch kind {
 	case "pubsub":
 		s, err := pubsub.New(*addr)
@@ -97,7 +99,13 @@ func emulatorCmd(args []string) error {
 		}
 		go s.Serve(lis)
 		defer s.Stop()
+		rl, err := net.Listen("tcp", *restAddr)
+		if err != nil {
+			return fmt.Errorf("--rest-addr: %w", err)
+		}
+		go s.ServeREST(rl)
 		envName, where = "DLP_EMULATOR_HOST", lis.Addr().String()
+		extra = append(extra, fmt.Sprintf("export DLP_EMULATOR_REST_URL=http://%s", rl.Addr()))
 	case "kms":
 		s := kms.New()
 		lis, err := net.Listen("tcp", *addr)
@@ -111,6 +119,9 @@ func emulatorCmd(args []string) error {
 		return fmt.Errorf("emulator %q: want pubsub, gcs, bigquery, dlp or kms", kind)
 	}
 	fmt.Printf("export %s=%s\n", envName, where)
+	for _, l := range extra {
+		fmt.Println(l)
+	}
 	<-ctx.Done()
 	return nil
 }

@@ -1,12 +1,19 @@
 // Package dlp is an in-process, wire-compatible emulator of Cloud DLP
-// (Sensitive Data Protection, google.privacy.dlp.v2.DlpService over gRPC).
-// The real Go client (cloud.google.com/go/dlp/apiv2) talks to it unchanged:
+// (Sensitive Data Protection, google.privacy.dlp.v2.DlpService over gRPC and
+// REST). The real Go client (cloud.google.com/go/dlp/apiv2) talks to it
+// unchanged:
 //
 //	s := dlp.NewServer(dlp.Options{})
 //	go s.Serve(lis) // or s.Register(grpcServer)
 //	c, _ := dlpapi.NewClient(ctx, option.WithEndpoint(lis.Addr().String()),
 //		option.WithoutAuthentication(),
 //		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+//
+// and so does its REST client, on the HTTP/JSON endpoint (rest.go):
+//
+//	go s.ServeREST(restLis) // or s.RESTHandler()
+//	c, _ := dlpapi.NewRESTClient(ctx, option.WithEndpoint("http://"+restLis.Addr().String()),
+//		option.WithoutAuthentication())
 //
 // # RPCs
 //

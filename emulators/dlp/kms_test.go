@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/sluice-data/sluice/emulators/kms"
 )
@@ -127,7 +126,7 @@ func TestKMSWrappedKeyErrors(t *testing.T) {
 		WrappedKey: append(append([]byte{}, good.GetKmsWrapped().GetWrappedKey()[:30]...), make([]byte, 30)...), CryptoKeyName: keyName}}}
 	err := deid(bad)
 	want := `Received the following error message from Cloud KMS when unwrapping KmsWrappedCryptoKey "` + keyName + `": Decryption failed: the ciphertext is invalid.`
-	if status.Code(err) != codes.InvalidArgument || status.Convert(err).Message() != want {
+	if codeOf(err) != codes.InvalidArgument || errStatus(err).Message() != want {
 		t.Fatalf("bad ciphertext: %v\nwant INVALID_ARGUMENT %s", err, want)
 	}
 
@@ -135,24 +134,24 @@ func TestKMSWrappedKeyErrors(t *testing.T) {
 	// exist)."; DLP passes it on in the same wrapper.
 	unknown := "projects/p/locations/global/keyRings/dlp/cryptoKeys/nope"
 	err = deid(&dlppb.CryptoKey{Source: &dlppb.CryptoKey_KmsWrapped{KmsWrapped: &dlppb.KmsWrappedCryptoKey{WrappedKey: good.GetKmsWrapped().GetWrappedKey(), CryptoKeyName: unknown}}})
-	if status.Code(err) != codes.PermissionDenied || !strings.Contains(status.Convert(err).Message(), `when unwrapping KmsWrappedCryptoKey "`+unknown+`": Permission 'cloudkms.cryptoKeyVersions.useToDecrypt' denied`) {
+	if codeOf(err) != codes.PermissionDenied || !strings.Contains(errStatus(err).Message(), `when unwrapping KmsWrappedCryptoKey "`+unknown+`": Permission 'cloudkms.cryptoKeyVersions.useToDecrypt' denied`) {
 		t.Fatalf("unknown key: %v", err)
 	}
 
 	// A wrapped key of the wrong size ("The wrapped key must be a 128-,
 	// 192-, or 256-bit key.", KmsWrappedCryptoKey reference).
-	if err := deid(wrap(t, kc, keyName, []byte("short"))); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "128, 192 or 256 bits") {
+	if err := deid(wrap(t, kc, keyName, []byte("short"))); codeOf(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "128, 192 or 256 bits") {
 		t.Fatalf("short key: %v", err)
 	}
 	// Required fields.
-	if err := deid(&dlppb.CryptoKey{Source: &dlppb.CryptoKey_KmsWrapped{KmsWrapped: &dlppb.KmsWrappedCryptoKey{CryptoKeyName: keyName}}}); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "wrapped_key") {
+	if err := deid(&dlppb.CryptoKey{Source: &dlppb.CryptoKey_KmsWrapped{KmsWrapped: &dlppb.KmsWrappedCryptoKey{CryptoKeyName: keyName}}}); codeOf(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "wrapped_key") {
 		t.Fatalf("no wrapped_key: %v", err)
 	}
 
 	// Without a KMS the emulator cannot unwrap.
 	_, c2 := start(t, Options{})
 	_, err = c2.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{Parent: parent, DeidentifyConfig: itt([]string{"EMAIL_ADDRESS"}, hashPT(good)), Item: textItem("a@x.com")})
-	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "KMSAddr") {
+	if codeOf(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "KMSAddr") {
 		t.Fatalf("no KMS: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -56,6 +57,7 @@ type Server struct {
 	inspectT  templateStore[*dlppb.InspectTemplate]
 	deidT     templateStore[*dlppb.DeidentifyTemplate]
 	grpcSrv   *grpc.Server
+	restSrv   *http.Server
 	lastWrite int64
 
 	jobs     jobStore
@@ -96,11 +98,14 @@ func (s *Server) Serve(lis net.Listener) error {
 // Stop stops the grpc.Server created by Serve, if any.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	g := s.grpcSrv
-	s.grpcSrv = nil
+	g, rs := s.grpcSrv, s.restSrv
+	s.grpcSrv, s.restSrv = nil, nil
 	s.mu.Unlock()
 	if g != nil {
 		g.Stop()
+	}
+	if rs != nil {
+		rs.Close()
 	}
 	s.stopJobs()
 	if s.kms != nil {

@@ -14,7 +14,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/sluice-data/sluice/emulators/fault"
 )
@@ -25,8 +24,14 @@ const parent = "projects/p/locations/global"
 // With DLP_EMULATOR_HOST set (for example to a running `sluice emulator
 // dlp`), tests with default options run against that server instead; tests
 // that need the in-process server (fault injection, special options) skip.
+//
+// While viaREST is set (TestContentThroughREST), the client is the REST
+// client (dlp.NewRESTClient) on the emulator's REST endpoint instead.
 func start(t testing.TB, opts Options) (*Server, *dlpapi.Client) {
 	t.Helper()
+	if viaREST {
+		return startREST(t, opts)
+	}
 	if host := os.Getenv("DLP_EMULATOR_HOST"); host != "" {
 		if opts != (Options{}) {
 			t.Skip("needs an in-process emulator with options; DLP_EMULATOR_HOST is set")
@@ -63,7 +68,7 @@ func its(names ...string) []*dlppb.InfoType {
 	return out
 }
 
-func codeOf(err error) codes.Code { return status.Code(err) }
+func codeOf(err error) codes.Code { return errStatus(err).Code() }
 
 func TestInspectPlainText(t *testing.T) {
 	_, c := start(t, Options{})

@@ -1,5 +1,6 @@
 // Package stack starts the whole local sluice stack in one process: the
-// Pub/Sub, Cloud Storage, BigQuery and DLP emulators, the functions served
+// Pub/Sub, Cloud Storage, BigQuery, Cloud KMS and DLP emulators (DLP unwraps
+// KMS-wrapped crypto keys through the KMS one), the functions served
 // through the functions framework, and the trigger router that does what
 // Eventarc and Cloud Scheduler do. The functions reach the emulators through
 // the same environment variables they would read in the cloud, so the stack
@@ -7,7 +8,7 @@
 //
 // With Options.External, an emulator already named by its variable
 // (PUBSUB_EMULATOR_HOST, STORAGE_EMULATOR_HOST, BIGQUERY_EMULATOR_HOST,
-// DLP_EMULATOR_HOST) is used instead of starting one, for example the Cloud
+// DLP_EMULATOR_HOST, KMS_EMULATOR_HOST) is used instead of starting one, for example the Cloud
 // SDK's Pub/Sub emulator. The stack then creates what it needs there (topics,
 // subscriptions, buckets, the landing bucket's notification) and its field
 // for that emulator (PubSub, Storage, BigQuery, DLP) stays nil: faults cannot
@@ -17,6 +18,7 @@ package stack
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +33,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	kmsapi "cloud.google.com/go/kms/apiv1"
+	"cloud.google.com/go/kms/apiv1/kmspb"
 	"cloud.google.com/go/storage"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	// The deployable bundle: registers Ingest, Transform, Mask and Export.
 	_ "github.com/sluice-data/sluice"
@@ -41,6 +50,7 @@ import (
 	"github.com/sluice-data/sluice/emulators/bigquery"
 	"github.com/sluice-data/sluice/emulators/dlp"
 	"github.com/sluice-data/sluice/emulators/gcs"
+	"github.com/sluice-data/sluice/emulators/kms"
 	"github.com/sluice-data/sluice/emulators/pubsub"
 	"github.com/sluice-data/sluice/emulators/router"
 	exportfn "github.com/sluice-data/sluice/functions/export"
@@ -58,9 +68,19 @@ type Options struct {
 	Persist bool   // keep BigQuery and Cloud Storage on disk under Workdir
 	Project string // default "sluice-local"
 	// Fixed addresses (dev); empty picks free ports.
-	PubSubAddr, StorageAddr, BigQueryAddr, DLPAddr string
-	Schedules                                      bool // run the cron schedules from pipeline.yaml
-	MaxAttempts                                    int  // deliveries before a message is dead-lettered (default 5)
+	PubSubAddr, StorageAddr, BigQueryAddr, DLPAddr, KMSAddr string
+	// DLPRESTAddr is where the in-process DLP emulator serves its REST
+	// (HTTP/JSON) endpoint; empty picks a free port.
+	DLPRESTAddr string
+	Schedules   bool // run the cron schedules from pipeline.yaml
+	MaxAttempts int  // deliveries before a message is dead-lettered (default 5)
+	// TokenKMS gives the mask function the tokenisation key KMS-wrapped
+	// (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY and
+	// SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY), as Google recommends for
+	// tokenisation, instead of the key file (SLUICE_TOKEN_KEY_FILE). The
+	// data key is the same workdir key file either way, wrapped at start
+	// with the key TokenKMSKey in the KMS emulator, so tokens are the same.
+	TokenKMS bool
 	// External uses the emulators the environment already names (see the
 	// package doc) instead of starting them; the Addr fields then do not
 	// apply to those.
@@ -83,6 +103,10 @@ const (
 	StorageEnv  = "STORAGE_EMULATOR_HOST"
 	BigQueryEnv = "BIGQUERY_EMULATOR_HOST"
 	DLPEnv      = "DLP_EMULATOR_HOST"
+	// DLPRESTEnv is printed by sluice dev: the DLP emulator's REST URL.
+	DLPRESTEnv = "DLP_EMULATOR_REST_URL"
+	// KMSEnv is ours too: the Cloud KMS client honours no emulator variable.
+	KMSEnv = "KMS_EMULATOR_HOST"
 )
 
 // Stack is a running local sluice.
@@ -98,6 +122,15 @@ type Stack struct {
 	BigQueryAddr string
 	DLP          *dlp.Server // nil when external
 	DLPAddr      string
+	// DLPRESTURL is the in-process DLP emulator's REST endpoint
+	// (http://host:port, for dlp.NewRESTClient and curl); empty when DLP
+	// is external.
+	DLPRESTURL string
+	KMS        *kms.Server // nil when external
+	KMSAddr    string
+	// TokenKMSKey is the KMS key that wraps the tokenisation key when
+	// Options.TokenKMS is set.
+	TokenKMSKey  string
 	FunctionsURL string
 	Router       *router.Router
 	// Archive keeps every Pub/Sub source message in the archive bucket by
@@ -222,14 +255,33 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.setenv(BigQueryEnv, s.BigQueryAddr)
 	}
 
-	if s.DLPAddr = external(DLPEnv); s.DLPAddr == "" {
-		s.DLP = dlp.NewServer(dlp.Options{BigQueryEndpoint: "http://" + s.BigQueryAddr, PubSubAddr: s.PubSubAddr})
+	dlpAddr := external(DLPEnv)
+	// KMS before DLP: DLP unwraps kms_wrapped keys through it. An external
+	// DLP is assumed to use the external KMS, if one is named.
+	if s.KMSAddr = external(KMSEnv); s.KMSAddr == "" && dlpAddr == "" {
+		kl, err := listen(o.KMSAddr)
+		if err != nil {
+			return nil, addrHint(err, o.KMSAddr, KMSEnv, "--kms-addr")
+		}
+		s.KMS = kms.New()
+		s.KMSAddr = kl.Addr().String()
+		go s.KMS.Serve(kl)
+		s.setenv(KMSEnv, s.KMSAddr)
+	}
+	if s.DLPAddr = dlpAddr; s.DLPAddr == "" {
+		s.DLP = dlp.NewServer(dlp.Options{BigQueryEndpoint: "http://" + s.BigQueryAddr, PubSubAddr: s.PubSubAddr, KMSAddr: s.KMSAddr})
 		dlpLis, err := listen(o.DLPAddr)
 		if err != nil {
 			return nil, addrHint(err, o.DLPAddr, DLPEnv, "--dlp-addr")
 		}
 		s.DLPAddr = dlpLis.Addr().String()
 		go s.DLP.Serve(dlpLis)
+		restLis, err := listen(o.DLPRESTAddr)
+		if err != nil {
+			return nil, addrHint(err, o.DLPRESTAddr, DLPRESTEnv, "--dlp-rest-addr")
+		}
+		s.DLPRESTURL = "http://" + restLis.Addr().String()
+		go s.DLP.ServeREST(restLis)
 		s.setenv(DLPEnv, s.DLPAddr)
 	}
 
@@ -237,7 +289,19 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
+	for _, k := range []string{"SLUICE_TOKEN_KEY_FILE", maskfn.EnvTokenKMSKey, maskfn.EnvTokenWrappedKey, maskfn.EnvTokenWrappedEncryptionKey} {
+		s.unsetenv(k)
+	}
+	if o.TokenKMS {
+		if s.KMSAddr == "" {
+			return nil, fmt.Errorf("a KMS-wrapped token key needs the KMS emulator the DLP emulator unwraps with: %s names an external DLP emulator, so set %s to its KMS emulator (or use the unwrapped key)", DLPEnv, KMSEnv)
+		}
+		if err := s.wrapTokenKey(ctx, keyFile); err != nil {
+			return nil, err
+		}
+	} else {
+		s.setenv("SLUICE_TOKEN_KEY_FILE", keyFile)
+	}
 
 	if s.FunctionsURL = o.FunctionsURL; s.FunctionsURL == "" && !o.EmulatorsOnly {
 		if s.FunctionsURL, err = startFunctions(); err != nil {
@@ -358,6 +422,9 @@ func (s *Stack) Close() error {
 	if s.DLP != nil {
 		s.DLP.Stop()
 	}
+	if s.KMS != nil {
+		s.KMS.Stop()
+	}
 	if s.Storage != nil {
 		s.Storage.Close()
 	}
@@ -476,6 +543,60 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	return l, nil
+}
+
+// TokenKeyRing and TokenCryptoKey name the KMS key the stack wraps the
+// tokenisation key with (Options.TokenKMS), in location global of the
+// project.
+const (
+	TokenKeyRing   = "sluice"
+	TokenCryptoKey = "token-key"
+)
+
+// wrapTokenKey creates the key ring and key in KMS (if missing), wraps the
+// data key in keyFile and its AES-SIV derivative with it, and sets the
+// mask function's variables of a KMS-wrapped key.
+func (s *Stack) wrapTokenKey(ctx context.Context, keyFile string) error {
+	plain, err := os.ReadFile(keyFile)
+	if err != nil {
+		return err
+	}
+	c, err := kmsapi.NewKeyManagementClient(ctx, option.WithEndpoint(s.KMSAddr), option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	if err != nil {
+		return fmt.Errorf("kms.NewKeyManagementClient(%s): %w", s.KMSAddr, err)
+	}
+	defer c.Close()
+	loc := "projects/" + s.Opts.Project + "/locations/global"
+	ring := loc + "/keyRings/" + TokenKeyRing
+	name := ring + "/cryptoKeys/" + TokenCryptoKey
+	if _, err := c.CreateKeyRing(ctx, &kmspb.CreateKeyRingRequest{Parent: loc, KeyRingId: TokenKeyRing}); err != nil && status.Code(err) != codes.AlreadyExists {
+		return fmt.Errorf("KMS emulator (%s): create key ring %s: %w", s.KMSAddr, ring, err)
+	}
+	if _, err := c.CreateCryptoKey(ctx, &kmspb.CreateCryptoKeyRequest{Parent: ring, CryptoKeyId: TokenCryptoKey,
+		CryptoKey: &kmspb.CryptoKey{Purpose: kmspb.CryptoKey_ENCRYPT_DECRYPT}}); err != nil && status.Code(err) != codes.AlreadyExists {
+		return fmt.Errorf("KMS emulator (%s): create key %s: %w", s.KMSAddr, name, err)
+	}
+	wrap := func(b []byte) (string, error) {
+		resp, err := c.Encrypt(ctx, &kmspb.EncryptRequest{Name: name, Plaintext: b})
+		if err != nil {
+			return "", fmt.Errorf("KMS emulator (%s): wrap the token key with %s: %w", s.KMSAddr, name, err)
+		}
+		return base64.StdEncoding.EncodeToString(resp.GetCiphertext()), nil
+	}
+	wk, err := wrap(plain)
+	if err != nil {
+		return err
+	}
+	we, err := wrap(maskfn.EncryptionKey(plain))
+	if err != nil {
+		return err
+	}
+	s.TokenKMSKey = name
+	s.setenv(maskfn.EnvTokenKMSKey, name)
+	s.setenv(maskfn.EnvTokenWrappedKey, wk)
+	s.setenv(maskfn.EnvTokenWrappedEncryptionKey, we)
+	return nil
 }
 
 // tokenKey returns the local tokenisation key file, creating 32 random

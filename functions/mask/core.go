@@ -50,8 +50,11 @@ type Masker struct {
 	Names    gcp.Names
 	Project  string
 	TokenKey []byte // HMAC key for the token rule, 32 or 64 bytes
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Wrapped, instead of TokenKey, is a KMS-wrapped tokenisation key:
+	// DLP unwraps it, the function never holds the data key.
+	Wrapped *WrappedKey
+	Now     func() time.Time
+	Log     *slog.Logger
 	// NoClassify turns off the DLP inspection of withheld columns (the
 	// proposals in mask.completed).
 	NoClassify bool
@@ -88,9 +91,8 @@ func (m *Masker) Run(ctx context.Context, runID, runDate string) (*events.MaskCo
 
 // RunTables is Run that also returns what happened to each table.
 func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.MaskCompletedData, []TableResult, error) {
-	if n := len(m.TokenKey); n != 32 && n != 64 {
-		// DLP accepts only 32- or 64-byte unwrapped keys for crypto hashing.
-		return nil, nil, fmt.Errorf("mask: tokenisation key is %d bytes; DLP needs 32 or 64: set SLUICE_TOKEN_KEY_FILE to such a file", n)
+	if err := m.checkKeys(ctx); err != nil {
+		return nil, nil, err
 	}
 	if err := bq.EnsureDataset(ctx, m.BigQuery, m.Names.Published, "Curated tables after masking: the only dataset analysts read."); err != nil {
 		return nil, nil, err
@@ -302,7 +304,7 @@ func publishedSchema(cols []column) bigquery.Schema {
 // policyFingerprint changes when the published columns, their rules or the
 // key change: then every row is masked again.
 func (m *Masker) policyFingerprint(cols []column) string {
-	mac := hmac.New(sha256.New, m.TokenKey)
+	mac := hmac.New(sha256.New, m.fingerprintKey())
 	mac.Write([]byte("sluice mask state v1"))
 	h := sha256.New()
 	h.Write(mac.Sum(nil))
@@ -614,10 +616,10 @@ func (m *Masker) transformation(r config.ColumnRule) *dlppb.FieldTransformation 
 	switch r.Kind {
 	case config.RuleToken:
 		if r.Token.Method == config.TokenEncrypt {
-			return primitive(encryptPrimitive(m.TokenKey, r.Token.Surrogate))
+			return primitive(encryptPrimitive(m.encryptionKey(), r.Token.Surrogate))
 		}
 		return primitive(&dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_CryptoHashConfig{CryptoHashConfig: &dlppb.CryptoHashConfig{
-			CryptoKey: &dlppb.CryptoKey{Source: &dlppb.CryptoKey_Unwrapped{Unwrapped: &dlppb.UnwrappedCryptoKey{Key: m.TokenKey}}},
+			CryptoKey: m.hashKey(),
 		}}})
 	case config.RuleMask:
 		cm := &dlppb.CharacterMaskConfig{MaskingCharacter: r.Mask.Char, NumberToMask: -int32(r.Mask.KeepLast)}
@@ -668,9 +670,9 @@ func (m *Masker) transformation(r config.ColumnRule) *dlppb.FieldTransformation 
 	return nil
 }
 
-func encryptPrimitive(tokenKey []byte, surrogate string) *dlppb.PrimitiveTransformation {
+func encryptPrimitive(key *dlppb.CryptoKey, surrogate string) *dlppb.PrimitiveTransformation {
 	return &dlppb.PrimitiveTransformation{Transformation: &dlppb.PrimitiveTransformation_CryptoDeterministicConfig{CryptoDeterministicConfig: &dlppb.CryptoDeterministicConfig{
-		CryptoKey:         &dlppb.CryptoKey{Source: &dlppb.CryptoKey_Unwrapped{Unwrapped: &dlppb.UnwrappedCryptoKey{Key: EncryptionKey(tokenKey)}}},
+		CryptoKey:         key,
 		SurrogateInfoType: &dlppb.InfoType{Name: surrogate},
 	}}}
 }
@@ -699,6 +701,20 @@ func (m *Masker) deidentifyConfig(cols []column) *dlppb.DeidentifyConfig {
 // curated values through DLP ReidentifyContent. Only a holder of the
 // tokenisation key can do it; NULL ("") stays "".
 func Reidentify(ctx context.Context, c *dlp.Client, project string, tokenKey []byte, surrogate string, tokens []string) ([]string, error) {
+	return reidentify(ctx, c, project, unwrappedEncryptionKey(tokenKey), surrogate, tokens)
+}
+
+// ReidentifyWrapped is Reidentify with a KMS-wrapped key: w.EncryptionKey
+// (SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY), which DLP unwraps.
+func ReidentifyWrapped(ctx context.Context, c *dlp.Client, project string, w *WrappedKey, surrogate string, tokens []string) ([]string, error) {
+	k := w.EncryptionCryptoKey()
+	if k == nil {
+		return nil, fmt.Errorf("mask: re-identification with a KMS-wrapped key needs the wrapped encryption key (%s)", EnvTokenWrappedEncryptionKey)
+	}
+	return reidentify(ctx, c, project, k, surrogate, tokens)
+}
+
+func reidentify(ctx context.Context, c *dlp.Client, project string, key *dlppb.CryptoKey, surrogate string, tokens []string) ([]string, error) {
 	if surrogate == "" {
 		surrogate = config.DefaultSurrogate
 	}
@@ -711,7 +727,7 @@ func Reidentify(ctx context.Context, c *dlp.Client, project string, tokenKey []b
 			table.Rows = append(table.Rows, &dlppb.Table_Row{Values: []*dlppb.Value{{Type: &dlppb.Value_StringValue{StringValue: tokens[end]}}}})
 			end++
 		}
-		ft := primitive(encryptPrimitive(tokenKey, surrogate))
+		ft := primitive(encryptPrimitive(key, surrogate))
 		ft.Fields = []*dlppb.FieldId{{Name: "token"}}
 		resp, err := c.ReidentifyContent(ctx, &dlppb.ReidentifyContentRequest{
 			Parent: fmt.Sprintf("projects/%s/locations/global", project),

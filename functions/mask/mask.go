@@ -18,6 +18,12 @@
 // Secret Manager and Terraform mounts the secret version as that file, so the
 // function never calls Secret Manager itself. The same key keeps tokens
 // stable across runs; encrypted tokens are reversed with Reidentify.
+//
+// Google's recommended form for tokenisation is a KMS-wrapped key instead
+// (see Keys): SLUICE_TOKEN_KMS_KEY names the Cloud KMS key,
+// SLUICE_TOKEN_WRAPPED_KEY holds the data key wrapped with it, and DLP
+// unwraps it; the function never holds the data key. The same data key
+// gives the same tokens either way.
 package mask
 
 import (
@@ -63,12 +69,12 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 	if err != nil {
 		return fmt.Errorf("mask: clients: %w", err)
 	}
-	key, err := TokenKey(c.Env)
+	key, wrapped, err := Keys(c.Env)
 	if err != nil {
 		return err
 	}
 	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names,
-		Project: c.Env.Project, TokenKey: key, Now: time.Now, Log: log}
+		Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
 	out, err := m.Run(ctx, done.RunID, done.RunDate)
 	if err != nil {
 		log.Error("mask failed", "run_id", done.RunID, "error", err.Error())

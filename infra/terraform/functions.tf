@@ -15,6 +15,23 @@ locals {
   token_mount_dir = "/etc/sluice-token"
   token_key_file  = "${local.token_mount_dir}/key"
 
+  # With var.token_key_kms_wrapped the mask function gets the key wrapped
+  # (ciphertext only; DLP unwraps it) and no secret is mounted.
+  mask_token_env = var.token_key_kms_wrapped ? {
+    SLUICE_TOKEN_KMS_KEY                = google_kms_crypto_key.token_dlp[0].id
+    SLUICE_TOKEN_WRAPPED_KEY            = google_kms_secret_ciphertext.token_key_dlp[0].ciphertext
+    SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY = google_kms_secret_ciphertext.token_encryption_key_dlp[0].ciphertext
+    } : {
+    SLUICE_TOKEN_KEY_FILE = local.token_key_file
+    SLUICE_TOKEN_SECRET   = google_secret_manager_secret_version.token_key.name
+  }
+  mask_secret_files = var.token_key_kms_wrapped ? [] : [{
+    mount_path = local.token_mount_dir
+    secret     = google_secret_manager_secret.token_key.secret_id
+    version    = google_secret_manager_secret_version.token_key.version
+    file       = "key"
+  }]
+
   bundle = {
     bucket = google_storage_bucket.pipeline["source"].name
     object = google_storage_bucket_object.bundle.name
@@ -91,16 +108,8 @@ module "mask_function" {
   ingress_settings = var.ingress_settings.mask
   labels           = local.labels
 
-  environment_variables = merge(local.function_env, {
-    SLUICE_TOKEN_KEY_FILE = local.token_key_file
-    SLUICE_TOKEN_SECRET   = google_secret_manager_secret_version.token_key.name
-  })
-  secret_files = [{
-    mount_path = local.token_mount_dir
-    secret     = google_secret_manager_secret.token_key.secret_id
-    version    = google_secret_manager_secret_version.token_key.version
-    file       = "key"
-  }]
+  environment_variables = merge(local.function_env, local.mask_token_env)
+  secret_files          = local.mask_secret_files
 
   depends_on = [google_project_service.apis]
 }

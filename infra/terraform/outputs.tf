@@ -65,6 +65,11 @@ output "token_kms_key" {
   value       = google_kms_crypto_key.token_wrap.id
 }
 
+output "token_dlp_kms_key" {
+  description = "With token_key_kms_wrapped: the KMS key that wraps the mask function's tokenisation key (SLUICE_TOKEN_KMS_KEY), which only the DLP service agent may decrypt with; else null."
+  value       = var.token_key_kms_wrapped ? google_kms_crypto_key.token_dlp[0].id : null
+}
+
 output "function_environment" {
   description = "Environment variables every function receives (mask also gets SLUICE_TOKEN_SECRET)."
   value       = local.function_env

@@ -188,3 +188,60 @@ resource "google_data_loss_prevention_deidentify_template" "mask" {
 
   depends_on = [google_project_service.apis, google_kms_crypto_key_iam_member.dlp_agent]
 }
+
+# KMS-wrapped tokenisation key for the mask function (var.token_key_kms_wrapped).
+# A key of its own: token_wrap above is also Secret Manager's CMEK key, so its
+# agent may decrypt with it; on token_dlp the decrypter role is bound
+# authoritatively to the DLP service agent alone
+# (service-PROJECT_NUMBER@dlp-api.iam.gserviceaccount.com). The function
+# gets only ciphertext; it cannot read the secret either (no mount, so no
+# secretAccessor).
+resource "google_kms_crypto_key" "token_dlp" {
+  count = var.token_key_kms_wrapped ? 1 : 0
+
+  name            = "${local.prefix}-token-dlp"
+  key_ring        = google_kms_key_ring.sluice.id
+  purpose         = "ENCRYPT_DECRYPT"
+  rotation_period = "7776000s" # 90 days; old versions stay to unwrap old ciphertext
+  labels          = local.labels
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+# The same data key as the secret: crypto-hash tokens do not change when the
+# variable is switched on.
+resource "google_kms_secret_ciphertext" "token_key_dlp" {
+  count = var.token_key_kms_wrapped ? 1 : 0
+
+  crypto_key = google_kms_crypto_key.token_dlp[0].id
+  plaintext  = random_password.token_key.result
+}
+
+# The AES-SIV key of token: {method: encrypt}. The unwrapped option derives
+# it from the tokenisation key with HMAC-SHA-256, which Terraform cannot
+# compute, so it is a key of its own (and encrypted tokens differ between
+# the two options).
+resource "random_password" "token_encryption_key" {
+  count = var.token_key_kms_wrapped ? 1 : 0
+
+  length  = 32
+  special = false
+}
+
+resource "google_kms_secret_ciphertext" "token_encryption_key_dlp" {
+  count = var.token_key_kms_wrapped ? 1 : 0
+
+  crypto_key = google_kms_crypto_key.token_dlp[0].id
+  plaintext  = random_password.token_encryption_key[0].result
+}
+
+# Authoritative for the role on this key: only the DLP service agent.
+resource "google_kms_crypto_key_iam_binding" "token_dlp_decrypter" {
+  count = var.token_key_kms_wrapped ? 1 : 0
+
+  crypto_key_id = google_kms_crypto_key.token_dlp[0].id
+  role          = "roles/cloudkms.cryptoKeyDecrypter"
+  members       = ["serviceAccount:${google_project_service_identity.agents["dlp.googleapis.com"].email}"]
+}

@@ -234,3 +234,9 @@ variable "archive_max_duration" {
     error_message = "archive_max_duration must be whole seconds like \"300s\", between 60s and 300s (the archive subscription's ack deadline)."
   }
 }
+
+variable "token_key_kms_wrapped" {
+  type        = bool
+  description = "Give the mask function the tokenisation key KMS-wrapped, as Google recommends for tokenisation: a dedicated Cloud KMS key (token_dlp) that only the DLP service agent may decrypt with, and the function's SLUICE_TOKEN_KMS_KEY and SLUICE_TOKEN_WRAPPED_KEY (plus SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY for token: {method: encrypt}); DLP unwraps the key and the function never holds it. False (the default) mounts the unwrapped key from Secret Manager as SLUICE_TOKEN_KEY_FILE. Crypto-hash tokens are the same either way (the same data key); encrypted tokens are not (a separate encryption key is wrapped)."
+  default     = false
+}

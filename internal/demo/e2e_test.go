@@ -7,8 +7,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +23,11 @@ import (
 	"github.com/sluice-data/sluice/emulators/fault"
 	"github.com/sluice-data/sluice/emulators/stack"
 	"github.com/sluice-data/sluice/functions/export"
+	"github.com/sluice-data/sluice/functions/mask"
 	"github.com/sluice-data/sluice/internal/demo"
 	"github.com/sluice-data/sluice/internal/sample"
 	"github.com/sluice-data/sluice/shared/bq"
+	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/logging"
 )
 
@@ -42,7 +48,9 @@ func TestMain(m *testing.M) {
 	}
 	logging.Output = &bytes.Buffer{} // keep function logs out of test output
 	var err error
-	st, err = stack.Start(context.Background(), stack.Options{MaxAttempts: 8, External: *external})
+	// The mask stage gets the tokenisation key KMS-wrapped, as the demo
+	// does by default (an external DLP may have no KMS).
+	st, err = stack.Start(context.Background(), stack.Options{MaxAttempts: 8, External: *external, TokenKMS: !*external})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start stack:", err)
 		os.Exit(1)
@@ -283,6 +291,61 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("the KMS-wrapped key gives the tokens of the same key unwrapped", func(t *testing.T) {
+		if st.TokenKMSKey == "" {
+			t.Skip("the stack's mask stage has the unwrapped key")
+		}
+		plain, err := os.ReadFile(filepath.Join(st.Opts.Workdir, "token.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := c.Names
+		names.Published, names.Ops = "published_unwrapped", "ops_unwrapped"
+		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: &recorder{}, Pipeline: st.Pipeline, Names: names,
+			Project: c.Env.Project, TokenKey: plain, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if _, err := m.Run(ctx, "unwrapped_1", sum.RunID); err != nil {
+			t.Fatal(err)
+		}
+		for _, tbl := range []string{"users", "events"} {
+			sql := "SELECT * FROM `%s.%s.%s` ORDER BY 1"
+			got, want := query(t, fmt.Sprintf(sql, c.Env.Project, c.Names.Published, tbl)), query(t, fmt.Sprintf(sql, c.Env.Project, names.Published, tbl))
+			if len(got) < 10 || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("published.%s: %d rows with the KMS-wrapped key, %d unwrapped; they differ (or too few)", tbl, len(got), len(want))
+			}
+		}
+	})
+
+	t.Run("a wrong wrapped key fails mask clearly and publishes nothing", func(t *testing.T) {
+		if st.TokenKMSKey == "" {
+			t.Skip("the stack's mask stage has the unwrapped key")
+		}
+		_, w, err := mask.Keys(c.Env)
+		if err != nil || w == nil {
+			t.Fatalf("the stack's key: %v, %v", w, err)
+		}
+		wrong := *w
+		wrong.Key = append([]byte{}, w.Key...)
+		wrong.Key[len(wrong.Key)-1] ^= 1 // one bit of the ciphertext flipped
+		names := c.Names
+		names.Published, names.Ops = "published_wrongkey", "ops_wrongkey"
+		rec := &recorder{}
+		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: rec, Pipeline: st.Pipeline, Names: names,
+			Project: c.Env.Project, Wrapped: &wrong, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		_, err = m.Run(ctx, "wrongkey_1", sum.RunID)
+		if err == nil || !strings.Contains(err.Error(), "DLP cannot unwrap the KMS-wrapped tokenisation key (SLUICE_TOKEN_WRAPPED_KEY") ||
+			!strings.Contains(err.Error(), st.TokenKMSKey) {
+			t.Fatalf("err = %v, want it to say DLP cannot unwrap the key and name the variable and KMS key", err)
+		}
+		t.Logf("error: %v", err)
+		if len(rec.got) != 0 {
+			t.Errorf("mask.completed published: %v", rec.got)
+		}
+		it := c.BigQuery.Dataset(names.Published).Tables(ctx)
+		if tb, err := it.Next(); err == nil {
+			t.Errorf("published_wrongkey has table %s", tb.TableID)
+		}
+	})
+
 }
 
 // TestNothingPublishedWhileDLPFails makes DLP fail, sends a new event with
@@ -358,4 +421,17 @@ func query(t *testing.T, sql string) [][]bigquery.Value {
 
 func tryQuery(sql string) ([][]bigquery.Value, error) {
 	return bq.ReadAll(context.Background(), st.Clients.BigQuery, sql)
+}
+
+// recorder is an events.Publisher that keeps what it is given.
+type recorder struct {
+	mu  sync.Mutex
+	got []events.Message
+}
+
+func (r *recorder) PublishEvent(_ context.Context, m events.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, m)
+	return nil
 }

@@ -36,6 +36,12 @@ type Env struct {
 	StorageHost  string // STORAGE_EMULATOR_HOST, read by the Storage client itself
 	TokenKeyFile string // SLUICE_TOKEN_KEY_FILE: local tokenisation key (dev only)
 	TokenSecret  string // SLUICE_TOKEN_SECRET: Secret Manager version holding the key (cloud)
+	// A KMS-wrapped tokenisation key instead of the unwrapped one: the
+	// Cloud KMS CryptoKey that wrapped it and the wrapped key (base64), plus
+	// optionally the wrapped key of token: {method: encrypt}.
+	TokenKMSKey               string // SLUICE_TOKEN_KMS_KEY
+	TokenWrappedKey           string // SLUICE_TOKEN_WRAPPED_KEY
+	TokenWrappedEncryptionKey string // SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY
 }
 
 // ErrNoProject means neither SLUICE_PROJECT nor GOOGLE_CLOUD_PROJECT is set.
@@ -52,6 +58,10 @@ func EnvFromOS() (Env, error) {
 		StorageHost:  os.Getenv("STORAGE_EMULATOR_HOST"),
 		TokenKeyFile: os.Getenv("SLUICE_TOKEN_KEY_FILE"),
 		TokenSecret:  os.Getenv("SLUICE_TOKEN_SECRET"),
+
+		TokenKMSKey:               os.Getenv("SLUICE_TOKEN_KMS_KEY"),
+		TokenWrappedKey:           os.Getenv("SLUICE_TOKEN_WRAPPED_KEY"),
+		TokenWrappedEncryptionKey: os.Getenv("SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY"),
 	}
 	if e.Project == "" {
 		e.Project = os.Getenv("GOOGLE_CLOUD_PROJECT")

@@ -52,6 +52,7 @@ run "least_privilege" {
       [for g in google_cloud_run_v2_service_iam_member.scheduler_invoker : g.role],
       [google_service_account_iam_member.pubsub_token_creator.role],
       [google_kms_crypto_key_iam_member.secretmanager_agent.role, google_kms_crypto_key_iam_member.dlp_agent.role],
+      [for g in google_kms_crypto_key_iam_binding.token_dlp_decrypter : g.role],
       [for g in google_kms_crypto_key_iam_member.cmek_gcs : g.role],
       [for g in google_kms_crypto_key_iam_member.cmek_bigquery : g.role],
     )))) == 0

@@ -4,7 +4,8 @@
 // pipeline makes: every function the Go bundle registers is deployed with that
 // entry point (and nothing else is), every source in pipeline.yaml gets a
 // topic, a trigger, a retry policy and a dead-letter topic, no IAM grant uses
-// a basic role or a public principal, no bucket can be public, every variable
+// a basic role or a public principal, only the DLP service agent may decrypt
+// with the mask function's KMS key (token_dlp), no bucket can be public, every variable
 // is typed and described, the function bundle holds every package the root
 // package imports, and cloudbuild.yaml applies only from main, never on a
 // pull request, with no shared default environment. The Terraform tests
@@ -326,6 +327,74 @@ func CheckIAM(t *Tree) []Finding {
 		}
 	}
 	return out
+}
+
+// TokenDLPKey is the KMS key that wraps the mask function's tokenisation key
+// when token_key_kms_wrapped is set: only the DLP service agent may decrypt
+// with it.
+const TokenDLPKey = "google_kms_crypto_key.token_dlp"
+
+// CheckTokenDecrypters fails any IAM grant on the key TokenDLPKey other than
+// one authoritative google_kms_crypto_key_iam_binding of
+// roles/cloudkms.cryptoKeyDecrypter whose members are only the DLP service
+// agent (google_project_service_identity.agents["dlp.googleapis.com"]), and
+// a TokenDLPKey without that binding. A plan cannot show this: an extra
+// _member grant elsewhere leaves the binding's planned members unchanged.
+func CheckTokenDecrypters(t *Tree) []Finding {
+	var out []Finding
+	for _, d := range t.dirs() {
+		m := t.Modules[d]
+		var key *Block
+		for _, b := range m.Resources("google_kms_crypto_key") {
+			if "google_kms_crypto_key."+b.Labels[1] == TokenDLPKey {
+				key = b
+			}
+		}
+		bindings := 0
+		for _, b := range m.Blocks {
+			if b.Type != "resource" || !iamResource.MatchString(b.Labels[0]) || !slices.Contains(bodyRefs(b.Body), TokenDLPKey) {
+				continue
+			}
+			if b.Labels[0] != "google_kms_crypto_key_iam_binding" {
+				out = append(out, Finding{"token-kms", b.Where(), "grants on " + TokenDLPKey + " must be one google_kms_crypto_key_iam_binding (authoritative), so that only the DLP service agent decrypts"})
+				continue
+			}
+			if r, ok := literalString(attr(b.Body, "role")); !ok || r != "roles/cloudkms.cryptoKeyDecrypter" {
+				out = append(out, Finding{"token-kms", b.Where(), fmt.Sprintf("role must be the literal roles/cloudkms.cryptoKeyDecrypter, got %q", r)})
+				continue
+			}
+			if !onlyDLPAgent(attr(b.Body, "members")) {
+				out = append(out, Finding{"token-kms", b.Where(), `members must be exactly ["serviceAccount:${google_project_service_identity.agents["dlp.googleapis.com"].email}"]`})
+				continue
+			}
+			bindings++
+		}
+		if key != nil && bindings != 1 {
+			out = append(out, Finding{"token-kms", key.Where(), fmt.Sprintf("has %d decrypter bindings for the DLP service agent, want 1", bindings)})
+		}
+	}
+	return out
+}
+
+// onlyDLPAgent reports whether e is a one-element list whose element
+// references only the DLP agent's email.
+func onlyDLPAgent(e hclsyntax.Expression) bool {
+	tup, ok := e.(*hclsyntax.TupleConsExpr)
+	if !ok || len(tup.Exprs) != 1 {
+		return false
+	}
+	vars := tup.Exprs[0].Variables()
+	if len(vars) != 1 {
+		return false
+	}
+	tr := vars[0]
+	if tr.RootName() != "google_project_service_identity" || len(tr) < 4 {
+		return false
+	}
+	name, ok1 := tr[1].(hcl.TraverseAttr)
+	idx, ok2 := tr[2].(hcl.TraverseIndex)
+	email, ok3 := tr[3].(hcl.TraverseAttr)
+	return ok1 && ok2 && ok3 && name.Name == "agents" && idx.Key.Type() == cty.String && idx.Key.AsString() == "dlp.googleapis.com" && email.Name == "email"
 }
 
 // ---- entry points ----------------------------------------------------------

@@ -84,6 +84,7 @@ func TestRealTreePasses(t *testing.T) {
 	t.Run("buckets", func(t *testing.T) { report(t, CheckBuckets(tree)) })
 	t.Run("variables", func(t *testing.T) { report(t, CheckVariables(tree)) })
 	t.Run("iam", func(t *testing.T) { report(t, CheckIAM(tree)) })
+	t.Run("token kms decrypters", func(t *testing.T) { report(t, CheckTokenDecrypters(tree)) })
 	t.Run("sources", func(t *testing.T) { report(t, CheckSources(tree, p, cfg)) })
 	t.Run("entry points declared", func(t *testing.T) {
 		eps, fs := TerraformEntryPoints(tree)
@@ -153,6 +154,39 @@ func TestBucketsCatch(t *testing.T) {
   public_access_prevention    = "enforced"
   uniform_bucket_level_access = true
 }`})))
+	})
+}
+
+func TestTokenDecryptersCatch(t *testing.T) {
+	const key = `resource "google_kms_crypto_key" "token_dlp" {
+  name     = "k"
+  key_ring = "r"
+}
+`
+	const good = `resource "google_kms_crypto_key_iam_binding" "d" {
+  crypto_key_id = google_kms_crypto_key.token_dlp[0].id
+  role          = "roles/cloudkms.cryptoKeyDecrypter"
+  members       = ["serviceAccount:${google_project_service_identity.agents["dlp.googleapis.com"].email}"]
+}
+`
+	tests := []struct{ name, tf, want string }{
+		{"no binding", key, "0 decrypter bindings"},
+		{"a member grant besides", key + good + `resource "google_kms_crypto_key_iam_member" "m" {
+  crypto_key_id = google_kms_crypto_key.token_dlp[0].id
+  role          = "roles/cloudkms.cryptoKeyDecrypter"
+  member        = "serviceAccount:fn@p.iam.gserviceaccount.com"
+}`, "must be one google_kms_crypto_key_iam_binding"},
+		{"encrypterDecrypter", key + strings.Replace(good, "cryptoKeyDecrypter", "cryptoKeyEncrypterDecrypter", 1), "literal roles/cloudkms.cryptoKeyDecrypter"},
+		{"another agent", key + strings.Replace(good, "dlp.googleapis.com", "secretmanager.googleapis.com", 1), "members must be exactly"},
+		{"two members", key + strings.Replace(good, `.email}"]`, `.email}", "user:a@example.com"]`, 1), "members must be exactly"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantFinding(t, CheckTokenDecrypters(parse(t, map[string]string{"security.tf": tt.tf})), tt.want)
+		})
+	}
+	t.Run("the DLP agent alone passes", func(t *testing.T) {
+		report(t, CheckTokenDecrypters(parse(t, map[string]string{"security.tf": key + good})))
 	})
 }
 

@@ -26,12 +26,12 @@ func New(env *trigger.Env, log *slog.Logger) *trigger.Handler {
 			if err != nil {
 				return nil, fmt.Errorf("mask Lambda: %w", err)
 			}
-			key, err := mask.TokenKey(c.Env)
+			key, wrapped, err := mask.Keys(c.Env)
 			if err != nil {
 				return nil, err
 			}
 			m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: pub, Pipeline: c.Pipeline, Names: c.Names,
-				Project: c.Env.Project, TokenKey: key, Now: time.Now, Log: log}
+				Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
 			out, err := m.Run(ctx, done.RunID, done.RunDate)
 			if err != nil {
 				log.Error("mask failed", "run_id", done.RunID, "error", err.Error())
