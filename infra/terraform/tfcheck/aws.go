@@ -10,7 +10,10 @@ package tfcheck
 // per-message failure reporting or without a dead-letter queue, on a
 // public bucket, on a schedule without retries and a dead-letter queue, and
 // (CheckReferences, over every module) on a reference to a variable, local,
-// resource, data source, module or module output that is not declared.
+// resource, data source, module or module output that is not declared. A
+// function's environment must set what its entry point reads, and the files
+// it names (credential configuration, tokenisation key) must be in one of
+// the function's layers.
 
 import (
 	"fmt"
@@ -200,6 +203,7 @@ func CheckAWS(t *Tree, dir string) []Finding {
 	}
 	var out []Finding
 	out = append(out, CheckAWSFunctions(m)...)
+	out = append(out, CheckAWSEnvironment(m)...)
 	out = append(out, CheckAWSPolicies(m)...)
 	out = append(out, CheckAWSQueues(m)...)
 	out = append(out, CheckAWSBuckets(m)...)
@@ -783,5 +787,133 @@ func checkModuleArgs(t *Tree, m *Module, call *Block) []Finding {
 			out = append(out, Finding{"reference", call.Where(), fmt.Sprintf("does not pass %q, which module %s requires", n, callee.Dir)})
 		}
 	}
+	return out
+}
+
+// LambdaEnvironment is what each entry point in cmd/lambda reads from its
+// environment (cmd/lambda/*/main.go, cmd/lambda/trigger, shared/gcp,
+// shared/aws): the Google project and environment, the credential
+// configuration, and per stage the SNS topic prefix, the S3 archive bucket
+// or the tokenisation key file.
+var LambdaEnvironment = map[string][]string{
+	"ingest":    {"SLUICE_PROJECT", "SLUICE_ENV", "GOOGLE_APPLICATION_CREDENTIALS", "SLUICE_S3_ARCHIVE_BUCKET"},
+	"transform": {"SLUICE_PROJECT", "SLUICE_ENV", "GOOGLE_APPLICATION_CREDENTIALS", "SLUICE_SNS_TOPIC_ARN_PREFIX"},
+	"mask":      {"SLUICE_PROJECT", "SLUICE_ENV", "GOOGLE_APPLICATION_CREDENTIALS", "SLUICE_SNS_TOPIC_ARN_PREFIX", "SLUICE_TOKEN_KEY_FILE"},
+	"export":    {"SLUICE_PROJECT", "SLUICE_ENV", "GOOGLE_APPLICATION_CREDENTIALS", "SLUICE_SNS_TOPIC_ARN_PREFIX"},
+}
+
+// objectKeysDeep returns every key of every object constructor in e and in
+// the locals it reads (a few levels deep).
+func objectKeysDeep(m *Module, e hclsyntax.Expression) map[string]hclsyntax.Expression {
+	keys := map[string]hclsyntax.Expression{}
+	exprs := []hclsyntax.Expression{e}
+	locals := moduleLocals(m)
+	for _, r := range refsDeep(m, e) {
+		if name, ok := strings.CutPrefix(r, "local."); ok && locals[name] != nil {
+			exprs = append(exprs, locals[name])
+		}
+	}
+	for _, x := range exprs {
+		hclsyntax.VisitAll(x, func(n hclsyntax.Node) hcl.Diagnostics {
+			if oc, ok := n.(*hclsyntax.ObjectConsExpr); ok {
+				for _, it := range oc.Items {
+					if k := objectKey(it.KeyExpr); k != "" {
+						keys[k] = it.ValueExpr
+					}
+				}
+			}
+			return nil
+		})
+	}
+	return keys
+}
+
+// CheckAWSEnvironment fails when a function's environment does not set what
+// its entry point reads (LambdaEnvironment). The environment must be a
+// local map keyed by function (local.x[each.key]) or the same object for
+// every function.
+func CheckAWSEnvironment(m *Module) []Finding {
+	var out []Finding
+	locals := moduleLocals(m)
+	ctx, _ := evalContext(m, cty.DynamicVal)
+	for _, f := range m.Resources("aws_lambda_function") {
+		// The files of the archives behind the layers the function names.
+		layerFiles := map[string]bool{}
+		for _, l := range refsTo(fullRefs(attrOr(f.Body, "layers")), "aws_lambda_layer_version.") {
+			lb := m.find(l)
+			if lb == nil {
+				continue
+			}
+			for _, a := range refsTo(fullRefs(attrOr(lb.Body, "filename")), "data.archive_file.") {
+				if ab := m.find(a); ab != nil {
+					for _, src := range nestedBlocks(ab.Body, "source") {
+						if fn, ok := evalString(attr(src, "filename"), ctx); ok {
+							layerFiles[fn] = true
+						}
+					}
+				}
+			}
+		}
+		envs := nestedBlocks(f.Body, "environment")
+		if len(envs) != 1 || attr(envs[0], "variables") == nil {
+			out = append(out, Finding{"aws_lambda", f.Where(), "has no environment.variables: the entry points need " + strings.Join(LambdaEnvironment["ingest"][:3], ", ")})
+			continue
+		}
+		e := attr(envs[0], "variables")
+		perFunction := map[string]hclsyntax.Expression{}
+		for _, r := range refsTo(fullRefs(e), "local.") {
+			oc, ok := locals[strings.TrimPrefix(r, "local.")].(*hclsyntax.ObjectConsExpr)
+			if !ok {
+				continue
+			}
+			for _, it := range oc.Items {
+				if _, fn := LambdaEnvironment[objectKey(it.KeyExpr)]; fn {
+					perFunction[objectKey(it.KeyExpr)] = it.ValueExpr
+				}
+			}
+		}
+		fns := make([]string, 0, len(LambdaEnvironment))
+		for fn := range LambdaEnvironment {
+			fns = append(fns, fn)
+		}
+		sort.Strings(fns)
+		for _, fn := range fns {
+			src := e
+			if len(perFunction) > 0 {
+				if src = perFunction[fn]; src == nil {
+					out = append(out, Finding{"aws_lambda", f.Where(), fmt.Sprintf("the environment map has no entry for %s", fn)})
+					continue
+				}
+			}
+			keys := objectKeysDeep(m, src)
+			for _, v := range LambdaEnvironment[fn] {
+				if keys[v] == nil {
+					out = append(out, Finding{"aws_lambda", f.Where(), fmt.Sprintf("the %s function's environment does not set %s, which cmd/lambda/%s reads", fn, v, fn)})
+					continue
+				}
+				if v != "GOOGLE_APPLICATION_CREDENTIALS" && !strings.HasSuffix(v, "_FILE") {
+					continue
+				}
+				// A file the function reads must be in one of its layers.
+				p, ok := evalString(keys[v], ctx)
+				rel, inOpt := strings.CutPrefix(p, "/opt/")
+				switch {
+				case !ok:
+					out = append(out, Finding{"aws_lambda", f.Where(), fmt.Sprintf("%s of %s must be a constant path", v, fn)})
+				case !inOpt || !layerFiles[rel]:
+					out = append(out, Finding{"aws_lambda", f.Where(), fmt.Sprintf("%s of %s is %q, which no layer of the function holds (a layer unpacks under /opt; layer files: %v)", v, fn, p, sortedKeys(layerFiles))})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }

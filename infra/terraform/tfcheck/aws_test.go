@@ -95,6 +95,11 @@ var awsMutations = []struct {
 	{"undeclared module output", "aws/lambda.tf", "content  = module.federation.credential_configs[each.key]", "content  = module.federation.credentials[each.key]", `has no output "credentials"`},
 	{"module argument it does not take", "aws/main.tf", "  aws_partition    = local.partition\n", "  aws_partition    = local.partition\n  region           = var.aws_region\n", `passes "region", which module modules/aws_federation does not declare`},
 	{"module argument missing", "aws/main.tf", "  aws_account_id   = local.account_id\n", "", `does not pass "aws_account_id"`},
+	{"mask without its key file", "aws/lambda.tf", ", SLUICE_TOKEN_KEY_FILE = local.token_key_file })", " })", "the mask function's environment does not set SLUICE_TOKEN_KEY_FILE"},
+	{"no credentials for anyone", "aws/lambda.tf", "    GOOGLE_APPLICATION_CREDENTIALS = local.credentials_file\n", "", "the ingest function's environment does not set GOOGLE_APPLICATION_CREDENTIALS"},
+	{"export without its topic prefix", "aws/lambda.tf", "    export    = merge(local.common_env, { SLUICE_SNS_TOPIC_ARN_PREFIX = local.sns_arn_prefix })\n", "    export    = local.common_env\n", "the export function's environment does not set SLUICE_SNS_TOPIC_ARN_PREFIX"},
+	{"credentials path not in the layer", "aws/main.tf", `credentials_file = "/opt/sluice/google-credentials.json"`, `credentials_file = "/var/task/google-credentials.json"`, `GOOGLE_APPLICATION_CREDENTIALS of ingest is "/var/task/google-credentials.json", which no layer of the function holds`},
+	{"key file renamed in its layer", "aws/lambda.tf", `filename = "sluice/token-key"`, `filename = "sluice/token.key"`, `SLUICE_TOKEN_KEY_FILE of mask is "/opt/sluice/token-key", which no layer of the function holds`},
 	{"each without for_each", "aws/lambda.tf", "resource \"aws_lambda_layer_version\" \"token_key\" {\n", "resource \"aws_lambda_layer_version\" \"token_key\" {\n  description_extra = each.key\n", "uses each.* without for_each"},
 }
 
