@@ -141,3 +141,46 @@ func TestAWSChecksNeedTheDeployment(t *testing.T) {
 		wantFinding(t, fs, want)
 	}
 }
+
+// LambdaEnvironment must name every entry point in cmd/lambda, and every
+// variable in it must be one the Go code reads (GOOGLE_APPLICATION_CREDENTIALS
+// is read by the Google client libraries).
+func TestLambdaEnvironmentMatchesTheCode(t *testing.T) {
+	mains, err := filepath.Glob(filepath.Join(repoRoot, "cmd", "lambda", "*", "main.go"))
+	if err != nil || len(mains) == 0 {
+		t.Fatalf("no cmd/lambda/*/main.go: %v", err)
+	}
+	var fns []string
+	for _, p := range mains {
+		fns = append(fns, filepath.Base(filepath.Dir(p)))
+	}
+	for _, fn := range fns {
+		if LambdaEnvironment[fn] == nil {
+			t.Errorf("cmd/lambda/%s has no entry in LambdaEnvironment", fn)
+		}
+	}
+	if len(LambdaEnvironment) != len(fns) {
+		t.Errorf("LambdaEnvironment has %d functions, cmd/lambda has %d (%v)", len(LambdaEnvironment), len(fns), fns)
+	}
+	var src strings.Builder
+	for _, dir := range []string{"cmd/lambda/*", "shared/aws", "shared/gcp", "functions/mask"} {
+		paths, _ := filepath.Glob(filepath.Join(repoRoot, filepath.FromSlash(dir), "*.go"))
+		for _, p := range paths {
+			if strings.HasSuffix(p, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	for fn, vars := range LambdaEnvironment {
+		for _, v := range vars {
+			if v != "GOOGLE_APPLICATION_CREDENTIALS" && !strings.Contains(src.String(), `"`+v+`"`) {
+				t.Errorf("LambdaEnvironment[%s] names %s, which no Go code of the Lambda functions reads", fn, v)
+			}
+		}
+	}
+}
