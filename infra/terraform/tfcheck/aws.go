@@ -24,6 +24,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/sluice-data/sluice/shared/config"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -915,5 +916,87 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// CheckAWSWiring evaluates the SQS event source mappings' for_each against
+// pipeline.yaml (cfg, the value yamldecode gives) and fails when a Pub/Sub
+// source has no queue read by ingest named like its deployed topic
+// (<environment>-<pubsub_topic>: the ingest function routes a message
+// without a "source" attribute by queue name), when file sources have no
+// queue read by ingest, or when mask does not consume transform_completed
+// and export mask_completed through a queue that an aws_sns_topic_subscription
+// subscribes. The for_each values carry function, name and (for
+// subscribers) topic: the key of local.stage_topics.
+func CheckAWSWiring(t *Tree, dir string, p *config.Pipeline, cfg cty.Value) []Finding {
+	m := t.Modules[dir]
+	if m == nil {
+		return []Finding{{"aws_wiring", dir, "no Terraform here"}}
+	}
+	ctx, readsYAML := evalContext(m, cfg)
+	var out []Finding
+	if !readsYAML {
+		out = append(out, Finding{"aws_wiring", dir, "no local reads pipeline.yaml with yamldecode"})
+	}
+	env, _ := evalString(&hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "environment"}}}, ctx)
+	type inst struct{ function, name, topic string }
+	var mapped []inst
+	for _, em := range m.Resources("aws_lambda_event_source_mapping") {
+		keys, single, err := instances(em, ctx)
+		if err != nil || single {
+			out = append(out, Finding{"aws_wiring", em.Where(), "for_each must evaluate from pipeline.yaml to one instance per queue"})
+			continue
+		}
+		for _, v := range keys {
+			if !v.Type().IsObjectType() {
+				continue
+			}
+			get := func(k string) string {
+				if v.Type().HasAttribute(k) && v.GetAttr(k).Type() == cty.String && v.GetAttr(k).IsKnown() {
+					return v.GetAttr(k).AsString()
+				}
+				return ""
+			}
+			mapped = append(mapped, inst{get("function"), get("name"), get("topic")})
+		}
+	}
+	subscribed := map[string]bool{}
+	for _, s := range m.Resources("aws_sns_topic_subscription") {
+		keys, _, err := instances(s, ctx)
+		if err != nil {
+			out = append(out, Finding{"aws_wiring", s.Where(), err.Error()})
+			continue
+		}
+		for _, v := range keys {
+			if v.Type().IsObjectType() && v.Type().HasAttribute("topic") && v.GetAttr("topic").Type() == cty.String {
+				subscribed[v.GetAttr("topic").AsString()] = true
+			}
+		}
+	}
+	has := func(pred func(inst) bool) bool { return slices.ContainsFunc(mapped, pred) }
+	files := false
+	for _, s := range p.Sources {
+		switch {
+		case s.Trigger.PubSubTopic != "":
+			want := env + "-" + s.Trigger.PubSubTopic
+			if !has(func(i inst) bool { return i.function == "ingest" && i.name == want }) {
+				out = append(out, Finding{"aws_wiring", "pipeline.yaml source " + s.Name, fmt.Sprintf("no SQS queue %q read by ingest (the queue name routes its records)", want)})
+			}
+		case s.Trigger.GCSPrefix != "":
+			files = true
+		}
+	}
+	if files && !has(func(i inst) bool {
+		return i.function == "ingest" && i.topic == "" && strings.Contains(i.name, "landing")
+	}) {
+		out = append(out, Finding{"aws_wiring", dir, "file sources: no landing queue read by ingest"})
+	}
+	for fn, topic := range map[string]string{"mask": "transform_completed", "export": "mask_completed"} {
+		if !has(func(i inst) bool { return i.function == fn && i.topic == topic }) {
+			out = append(out, Finding{"aws_wiring", dir, fmt.Sprintf("%s does not consume %s through a queue", fn, topic)})
+		} else if !subscribed[topic] {
+			out = append(out, Finding{"aws_wiring", dir, fmt.Sprintf("no aws_sns_topic_subscription delivers %s to %s's queue", topic, fn)})
+		}
+	}
 	return out
 }

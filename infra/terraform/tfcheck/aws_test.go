@@ -16,6 +16,10 @@ func TestRealAWSPasses(t *testing.T) {
 		t.Fatalf("%s has %d blocks; the AWS deployment did not load", awsDir, n)
 	}
 	t.Run("aws", func(t *testing.T) { report(t, CheckAWS(tree, awsDir)) })
+	t.Run("wiring", func(t *testing.T) {
+		p, cfg := loadPipeline(t)
+		report(t, CheckAWSWiring(tree, awsDir, p, cfg))
+	})
 	t.Run("references", func(t *testing.T) { report(t, CheckReferences(tree)) })
 	t.Run("counts", func(t *testing.T) {
 		m := tree.Modules[awsDir]
@@ -129,6 +133,42 @@ func TestAWSChecksCatchMutations(t *testing.T) {
 			wantFinding(t, check(files), mu.want)
 		})
 	}
+}
+
+// Wiring defects, checked against pipeline.yaml and against the copy with
+// two more sources the Terraform tests use.
+func TestAWSWiringCatches(t *testing.T) {
+	p, cfg := loadPipeline(t)
+	base := awsFiles(t)
+	with := func(file, old, new string) map[string]string {
+		t.Helper()
+		if n := strings.Count(base[file], old); n != 1 {
+			t.Fatalf("%s: %q occurs %d times, want 1", file, old, n)
+		}
+		files := map[string]string{}
+		for k, v := range base {
+			files[k] = v
+		}
+		files[file] = strings.Replace(base[file], old, new, 1)
+		return files
+	}
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"a Pub/Sub source gets no queue", with("aws/queues.tf", "for name, s in local.pubsub_sources : \"source-${name}\"", "for name, s in { for k, v in local.pubsub_sources : k => v if k != \"events\" } : \"source-${name}\""), `source events: no SQS queue "env-events" read by ingest`},
+		{"a source queue named after the source", with("aws/queues.tf", `name = "${local.prefix}-${s.trigger.pubsub_topic}", function = "ingest"`, `name = "${local.prefix}-${name}-records", function = "ingest"`), `no SQS queue "env-events"`},
+		{"mask on the wrong topic", with("aws/queues.tf", `function = "mask", batch_size = 1, window = 0, topic = "transform_completed"`, `function = "mask", batch_size = 1, window = 0, topic = "export_completed"`), "mask does not consume transform_completed"},
+		{"export not subscribed", with("aws/notifications.tf", `for_each = { for k, q in local.queues : k => q if q.topic != "" }`, `for_each = { for k, q in local.queues : k => q if q.topic == "transform_completed" }`), "no aws_sns_topic_subscription delivers mask_completed to export's queue"},
+		{"no landing queue", with("aws/queues.tf", `landing = { name = "${local.prefix}-sluice-landing", function = "ingest"`, `landing = { name = "${local.prefix}-sluice-files", function = "transform"`), "file sources: no landing queue read by ingest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantFinding(t, CheckAWSWiring(parse(t, tt.files), awsDir, p, cfg), tt.want)
+		})
+	}
+	t.Run("the unmutated copy passes", func(t *testing.T) { report(t, CheckAWSWiring(parse(t, base), awsDir, p, cfg)) })
 }
 
 func TestAWSChecksNeedTheDeployment(t *testing.T) {
