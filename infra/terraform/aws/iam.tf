@@ -62,12 +62,14 @@ data "aws_iam_policy_document" "lambda" {
     resources = [aws_sqs_queue.failed_invocations[each.key].arn]
   }
 
-  # ingest reads notified objects by version and copies them to the archive.
+  # ingest reads notified objects by version and copies them to the
+  # archive. CopyObject copies the object's tags too (the default tagging
+  # directive), which needs the tagging permissions on both sides.
   dynamic "statement" {
     for_each = each.key == "ingest" ? [1] : []
     content {
       sid       = "ReadLanding"
-      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"]
       resources = ["${aws_s3_bucket.pipeline["landing"].arn}/*"]
     }
   }
@@ -75,7 +77,7 @@ data "aws_iam_policy_document" "lambda" {
     for_each = each.key == "ingest" ? [1] : []
     content {
       sid       = "WriteArchive"
-      actions   = ["s3:PutObject"]
+      actions   = ["s3:PutObject", "s3:PutObjectTagging"]
       resources = ["${aws_s3_bucket.pipeline["archive"].arn}/*"]
     }
   }

@@ -26,7 +26,7 @@ locals {
   sns_arn_prefix = "arn:${local.partition}:sns:${var.aws_region}:${local.account_id}:"
 }
 
-# Private, versioned, encrypted: the function zips.
+# Private and encrypted: the function zips, one object per build.
 resource "aws_s3_bucket" "artifacts" {
   bucket = "${local.prefix}-sluice-lambda-artifacts"
 }
