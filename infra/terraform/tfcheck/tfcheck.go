@@ -12,6 +12,10 @@
 // (terraform test, mock providers) check the planned values; these checks
 // cover what a plan cannot show or what must hold without providers.
 //
+// infra/terraform/aws cannot be validated or tested offline at all (no AWS
+// provider in the mirror), so aws.go holds stricter checks for it (CheckAWS)
+// and a reference check for every module (CheckReferences).
+//
 // It is not a Terraform evaluator: it evaluates locals and for_each
 // expressions that depend only on pipeline.yaml and variable defaults, with a
 // subset of Terraform's functions, and reads everything else syntactically.
