@@ -37,3 +37,26 @@ func TestJSONWireTableData(t *testing.T) {
 func sortRows(rows [][]bigquery.Value) {
 	sort.Slice(rows, func(i, j int) bool { return rows[i][0].(int64) < rows[j][0].(int64) })
 }
+
+// TestJSONExtractTypesWire: through the Go client, the extraction functions answer STRING for a STRING
+// argument and JSON for a JSON one (GoogleSQL reference, JSON_QUERY and JSON_QUERY_ARRAY return types).
+func TestJSONExtractTypesWire(t *testing.T) {
+	e := newEnv(t, Options{})
+	it, err := e.client.Query(`SELECT JSON_QUERY('{"a":"x"}', '$.a') AS s, JSON_QUERY(JSON '{"a":"x"}', '$.a') AS j,
+		JSON_QUERY_ARRAY('[1,"a"]') AS sa, JSON_QUERY_ARRAY(JSON '[1,"a"]') AS ja, (JSON '[10,20]')[1] AS sub`).Read(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, it)
+	var types []string
+	for _, f := range it.Schema {
+		types = append(types, string(f.Type)+map[bool]string{true: " REPEATED"}[f.Repeated])
+	}
+	if d := cmp.Diff([]string{"STRING", "JSON", "STRING REPEATED", "JSON REPEATED", "JSON"}, types); d != "" {
+		t.Errorf("result types (-want +got):\n%s", d)
+	}
+	want := [][]bigquery.Value{{`"x"`, `"x"`, []bigquery.Value{`1`, `"a"`}, []bigquery.Value{`1`, `"a"`}, `20`}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("values (-want +got):\n%s", d)
+	}
+}

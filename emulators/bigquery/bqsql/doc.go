@@ -51,8 +51,12 @@
 // CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
-// JSON_QUERY/JSON_EXTRACT, JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY, JSON_VALUE_ARRAY/
-// JSON_EXTRACT_STRING_ARRAY, TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
+// JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),
+// JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY (ARRAY<STRING> or ARRAY<JSON> likewise), JSON_VALUE_ARRAY/
+// JSON_EXTRACT_STRING_ARRAY; a STRING that is not valid JSON gives NULL; the JSONPath (a string literal
+// or query parameter) follows GoogleSQL: $, .key, [n], ['a.b'] in the JSON_EXTRACT family and ."a.b" in
+// the others, BigQuery's errors otherwise. The JSON subscript json[n] (0-based) and json['key'] (NULL when
+// missing). TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
 // (null text), ARRAY_CONCAT (NULL if any argument is NULL), ARRAY_REVERSE, GENERATE_ARRAY,
 // GENERATE_DATE_ARRAY, GENERATE_TIMESTAMP_ARRAY. Date and time: CURRENT_DATE/TIMESTAMP/DATETIME (from
 // Options.Now when set), DATE(ts), DATE(ts, tz), DATE(y, m, d), DATETIME(...), TIME(...),

@@ -9,10 +9,14 @@ import (
 // ---------- parameters ----------
 
 func (pr *printer) param(x *paramExpr) string {
+	return pr.paramLit(x.at, pr.findParam(x))
+}
+
+func (pr *printer) findParam(x *paramExpr) Param {
 	if x.name != "" {
 		for _, p := range pr.opts.Params {
 			if strings.EqualFold(p.Name, x.name) {
-				return pr.paramLit(x.at, p)
+				return p
 			}
 		}
 		pr.fail(x.at, "Query parameter '%s' not found", x.name)
@@ -21,13 +25,13 @@ func (pr *printer) param(x *paramExpr) string {
 	for _, p := range pr.opts.Params {
 		if p.Name == "" {
 			if n == x.idx {
-				return pr.paramLit(x.at, p)
+				return p
 			}
 			n++
 		}
 	}
 	pr.fail(x.at, "Query parameter number %d not found", x.idx+1)
-	return ""
+	return Param{}
 }
 
 func (pr *printer) paramType(a at, p Param) string {
@@ -650,30 +654,10 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		pr.unsupported(f.at, "function "+name)
 
 	// ----- JSON
-	case "JSON_VALUE", "JSON_EXTRACT_SCALAR":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "(CASE WHEN json_type(" + a[0] + ", " + a[1] + ") IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(" + a[0] + ", " + a[1] + ") END)"
-	case "JSON_QUERY", "JSON_EXTRACT":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "json_extract(" + a[0] + ", " + a[1] + ")"
-	case "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "CAST(json_extract(" + a[0] + ", " + a[1] + ") AS JSON[])"
-	case "JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "CAST(json_extract(" + a[0] + ", " + a[1] + ") AS VARCHAR[])"
+	case "JSON_VALUE", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_EXTRACT", "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY",
+		"JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
+		s, _ := pr.jsonFunc(f, name)
+		return s
 	case "TO_JSON_STRING":
 		a := pr.args(f, 1, 2)
 		if len(a) == 2 {

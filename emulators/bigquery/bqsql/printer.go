@@ -799,7 +799,18 @@ func (pr *printer) index(x *indexExpr) string {
 	arr := pr.expr(x.x)
 	idx := pr.expr(x.idx)
 	if lit, ok := x.idx.(*litExpr); ok && lit.kind == "STRING" && x.mode == "" {
-		return arr + "[" + idx + "]"
+		// JSON field subscript: a key, never a DuckDB path ('$.a' is a key here)
+		if strings.Contains(lit.val, "\\") {
+			pr.unsupported(x.at, "JSON field name with a backslash")
+		}
+		return "json_extract(" + arr + ", " + qstr(`$."`+strings.ReplaceAll(lit.val, `"`, `\"`)+`"`) + ")"
+	}
+	// A plain [n] is also the JSON subscript, 0-based (DuckDB's JSON [n] is 0-based too, its lists 1-based),
+	// NULL when negative or out of range; typeof is folded when DuckDB binds, and both branches bind for
+	// lists and JSON.
+	jsonIdx := ""
+	if x.mode == "" {
+		jsonIdx = fmt.Sprintf(" WHEN typeof(%s) = 'JSON' THEN (CASE WHEN %s >= 0 THEN %s[%s] END)", arr, idx, arr, idx)
 	}
 	base, safe := 0, false
 	switch x.mode {
@@ -826,12 +837,16 @@ func (pr *printer) index(x *indexExpr) string {
 			if safe {
 				return "NULL"
 			}
-			pr.fail(x.at, "Array index %s is out of bounds", lit.val)
+			if x.mode != "" {
+				pr.fail(x.at, "Array index %s is out of bounds", lit.val)
+			}
+			// "WHEN false THEN arr[1]" gives the result the element type (lists) or JSON
+			return fmt.Sprintf("(CASE WHEN %s IS NULL OR typeof(%s) = 'JSON' THEN NULL WHEN false THEN %s[1] ELSE %s END)", arr, arr, arr, outOfRange)
 		}
-		return fmt.Sprintf("(CASE WHEN %s IS NULL THEN NULL WHEN %d < len(%s) THEN %s[%d] ELSE %s END)", arr, n, arr, arr, n+1, outOfRange)
+		return fmt.Sprintf("(CASE WHEN %s IS NULL THEN NULL%s WHEN %d < len(%s) THEN %s[%d] ELSE %s END)", arr, jsonIdx, n, arr, arr, n+1, outOfRange)
 	}
-	return fmt.Sprintf("(CASE WHEN %s IS NULL OR %s IS NULL THEN NULL WHEN %s >= 0 AND %s < len(%s) THEN %s[%s + 1] ELSE %s END)",
-		arr, idx, i, i, arr, arr, i, outOfRange)
+	return fmt.Sprintf("(CASE WHEN %s IS NULL OR %s IS NULL THEN NULL%s WHEN %s >= 0 AND %s < len(%s) THEN %s[%s + 1] ELSE %s END)",
+		arr, idx, jsonIdx, i, i, arr, arr, i, outOfRange)
 }
 
 func sortedKeys(m map[string]string) []string {

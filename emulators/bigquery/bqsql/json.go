@@ -1,0 +1,216 @@
+package bqsql
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// JSON extraction functions. Every one takes a JSON-formatted STRING or a JSON value, and the two differ
+// (GoogleSQL reference, JSON functions, "Differences between the JSON and JSON-formatted STRING types"):
+// JSON_QUERY/JSON_EXTRACT return STRING for a STRING and JSON for a JSON argument (a JSON null is SQL NULL
+// from a STRING but JSON 'null' from JSON), JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY ARRAY<STRING> or
+// ARRAY<JSON>. The translator has no types, so the SQL lets DuckDB pick: "CASE WHEN false THEN doc ..."
+// unifies VARCHAR with VARCHAR and JSON with VARCHAR to JSON, so the result has the argument's type, and
+// typeof(doc) (folded when DuckDB binds) picks the null rule. A STRING that is not valid JSON gives NULL.
+
+// jsonDoc renders the document argument of a JSON function.
+func (pr *printer) jsonDoc(f *funcExpr) string {
+	if len(f.args) == 0 {
+		pr.fail(f.at, "Number of arguments does not match for function %s", strings.Join(f.name, "."))
+	}
+	return pr.expr(f.args[0])
+}
+
+// jsonPathArg translates argument i (a JSONPath string literal or query parameter; "$" when absent) into
+// a DuckDB JSON path literal. legacy selects the escaping of the JSON_EXTRACT family, ['a.b']; the
+// standard functions (JSON_QUERY, JSON_VALUE, ...) write ."a.b".
+func (pr *printer) jsonPathArg(f *funcExpr, i int, legacy bool) string {
+	if i >= len(f.args) {
+		return "'$'"
+	}
+	var path string
+	a := f.at
+	switch x := f.args[i].(type) {
+	case *litExpr:
+		if x.kind != "STRING" {
+			pr.fail(x.at, "JSONPath must be a string literal or query parameter")
+		}
+		path, a = x.val, x.at
+	case *paramExpr:
+		p := pr.findParam(x)
+		if !strings.EqualFold(p.Type, "STRING") || p.Value == nil {
+			pr.fail(x.at, "JSONPath must be a string literal or query parameter")
+		}
+		path, a = *p.Value, x.at
+	default:
+		l, c := f.args[i].pos()
+		pr.fail(at{l, c}, "JSONPath must be a string literal or query parameter")
+	}
+	toks, err := parseJSONPath(path, legacy)
+	if err != "" {
+		pr.fail(a, "%s", err)
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for _, t := range toks {
+		if t.index {
+			b.WriteString("[" + t.key + "]")
+			continue
+		}
+		if strings.ContainsAny(t.key, "\\") {
+			pr.unsupported(a, "JSONPath key with a backslash")
+		}
+		b.WriteString(`."` + strings.ReplaceAll(t.key, `"`, `\"`) + `"`)
+	}
+	return qstr(b.String())
+}
+
+type jsonPathTok struct {
+	key   string // the key, or the decimal index when index is set
+	index bool
+}
+
+func isJSONKeyRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' || r == '-' || r == ':' || unicode.IsSpace(r)
+}
+
+// parseJSONPath parses a GoogleSQL JSONPath: "$" then .key (letters, digits, _ - : and spaces), [n]
+// and, legacy, [name] and ['quoted key'] (\' escapes a quote), standard ."quoted key" (\" escapes a
+// quote); legacy paths may end in ".". The error text is BigQuery's.
+func parseJSONPath(p string, legacy bool) ([]jsonPathTok, string) {
+	if !strings.HasPrefix(p, "$") {
+		return nil, "JSONPath must start with '$'"
+	}
+	s := p[1:]
+	var toks []jsonPathTok
+	for s != "" {
+		if s[0] == '.' {
+			n := 0
+			for _, r := range s[1:] {
+				if !isJSONKeyRune(r) {
+					break
+				}
+				n += len(string(r))
+			}
+			if n > 0 {
+				toks = append(toks, jsonPathTok{key: s[1 : 1+n]})
+				s = s[1+n:]
+				continue
+			}
+			if !legacy && strings.HasPrefix(s, `."`) {
+				if k, rest, ok := quotedKey(s[2:], '"'); ok {
+					toks = append(toks, jsonPathTok{key: k})
+					s = rest
+					continue
+				}
+			}
+			if legacy && s == "." {
+				break
+			}
+		}
+		if s[0] == '[' {
+			in := strings.TrimLeft(s[1:], " \t\n\r\f\v")
+			n := 0
+			for _, r := range in {
+				if !(unicode.IsNumber(r) || r == '_' || r == '-' || legacy && unicode.IsLetter(r)) {
+					break
+				}
+				n += len(string(r))
+			}
+			if n > 0 {
+				rest := strings.TrimLeft(in[n:], " \t\n\r\f\v")
+				if strings.HasPrefix(rest, "]") {
+					tok := in[:n]
+					s = rest[1:]
+					if _, err := strconv.ParseUint(tok, 10, 31); err == nil {
+						toks = append(toks, jsonPathTok{key: tok, index: true})
+					} else if legacy && strings.IndexFunc(tok, unicode.IsLetter) >= 0 {
+						toks = append(toks, jsonPathTok{key: tok})
+					} else {
+						return nil, "Unsupported feature: JSONPath array index " + tok
+					}
+					continue
+				}
+			}
+			if legacy && strings.HasPrefix(in, "'") {
+				if k, rest, ok := quotedKey(in[1:], '\''); ok {
+					rest = strings.TrimLeft(rest, " \t\n\r\f\v")
+					if strings.HasPrefix(rest, "]") {
+						toks = append(toks, jsonPathTok{key: k})
+						s = rest[1:]
+						continue
+					}
+				}
+			}
+		}
+		for i := 0; i < len(s); i++ {
+			switch {
+			case s[i] == '*' || s[i] == '@':
+				return nil, "Unsupported operator in JSONPath: " + s[i:i+1]
+			case strings.HasPrefix(s[i:], ".."):
+				return nil, "Unsupported operator in JSONPath: .."
+			}
+		}
+		return nil, "Invalid token in JSONPath at: " + s
+	}
+	return toks, ""
+}
+
+// quotedKey reads a key up to the closing quote q; a backslash before q escapes it (other backslashes stay).
+func quotedKey(s string, q byte) (key, rest string, ok bool) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == q:
+			b.WriteByte(q)
+			i++
+		case s[i] == '\\' && i+1 < len(s):
+			b.WriteByte(s[i])
+			b.WriteByte(s[i+1])
+			i++
+		case s[i] == q:
+			return b.String(), s[i+1:], true
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return "", "", false
+}
+
+// jsonFunc renders the JSON extraction functions; ok is false for other names.
+func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
+	legacy := strings.HasPrefix(name, "JSON_EXTRACT")
+	maxArgs := func(min int) {
+		if len(f.args) < min || len(f.args) > 2 {
+			pr.fail(f.at, "Number of arguments does not match for function %s", name)
+		}
+	}
+	switch name {
+	case "JSON_QUERY", "JSON_EXTRACT":
+		maxArgs(2)
+		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
+		// from a STRING a JSON null is SQL NULL; from JSON it stays JSON 'null'
+		txt := "CAST(json_extract(" + d + ", " + p + ") AS VARCHAR)"
+		return "(CASE WHEN false THEN " + d + " WHEN json_valid(" + d + ") THEN (CASE WHEN typeof(" + d + ") = 'JSON' THEN " + txt +
+			" ELSE nullif(" + txt + ", 'null') END) END)", true
+	case "JSON_VALUE", "JSON_EXTRACT_SCALAR":
+		maxArgs(1)
+		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
+		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") NOT IN ('OBJECT', 'ARRAY') THEN json_extract_string(" + d + ", " + p + ") END)", true
+	case "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY":
+		maxArgs(1)
+		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
+		// elements one by one: CAST(... AS JSON[]) would turn a JSON null element into SQL NULL
+		elem := "CASE WHEN false THEN " + d + " ELSE CAST(json_extract(" + d + ", " + p + ")[_ji] AS VARCHAR) END"
+		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") = 'ARRAY' THEN list_transform(range(CAST(json_array_length(" +
+			d + ", " + p + ") AS BIGINT)), _ji -> " + elem + ") END)", true
+	case "JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
+		maxArgs(1)
+		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
+		arr := "CAST(json_extract(" + d + ", " + p + ") AS JSON[])"
+		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") = 'ARRAY' AND len(list_filter(" + arr +
+			", _je -> json_type(_je) IN ('OBJECT', 'ARRAY'))) = 0 THEN list_transform(" + arr + ", _je -> json_extract_string(_je, '$')) END)", true
+	}
+	return "", false
+}
