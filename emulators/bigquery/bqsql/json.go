@@ -1,6 +1,7 @@
 package bqsql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -178,39 +179,77 @@ func quotedKey(s string, q byte) (key, rest string, ok bool) {
 	return "", "", false
 }
 
+// Number text. From a STRING BigQuery returns numbers as written (JSON_VALUE('{"a":12.50}', '$.a') is
+// '12.50'); DuckDB re-prints them (12.5, 1e2 as 100.0). So a STRING document has every number turned into
+// a marked JSON string first ("\u0001N12.50"; the regexp skips over string literals, whose match adds an
+// empty marker that is then removed), and the marks are taken off the results.
+const (
+	jsonNumOrString = `'("(?:[^"\\]|\\.)*")|(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)'`
+	jsonMarkNumber  = `'\1"\\u0001N\2"'`
+)
+
+// jsonUnmarkText takes the number marks off JSON text.
+func jsonUnmarkText(s string) string {
+	return `regexp_replace(` + s + `, '"\\u0001N([^"]*)"', '\1', 'g')`
+}
+
+// jsonUnmarkValue takes the number mark off a value of json_extract_string.
+func jsonUnmarkValue(s string) string { return `regexp_replace(` + s + `, '^\x01N', '')` }
+
 // jsonFunc renders the JSON extraction functions; ok is false for other names.
 func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 	legacy := strings.HasPrefix(name, "JSON_EXTRACT")
-	maxArgs := func(min int) {
+	nargs := func(min int) {
 		if len(f.args) < min || len(f.args) > 2 {
 			pr.fail(f.at, "Number of arguments does not match for function %s", name)
 		}
 	}
+	// bind evaluates the document once (v, as written; m, the text with numbers marked) for body.
+	bind := func(body func(v, m, p string, id int) string) string {
+		d := pr.jsonDoc(f)
+		if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "NULL" {
+			d = "CAST(NULL AS VARCHAR)"
+		}
+		p := pr.jsonPathArg(f, 1, legacy)
+		id := pr.nextID()
+		v, m := fmt.Sprintf("_jd%d", id), fmt.Sprintf("_jm%d", id)
+		marked := "(CASE WHEN typeof(" + v + ") = 'JSON' THEN CAST(" + v + " AS VARCHAR) ELSE replace(regexp_replace(" + v + ", " +
+			jsonNumOrString + ", " + jsonMarkNumber + `, 'g'), '"\u0001N"', '') END)`
+		return "list_transform([" + d + "], " + v + " -> list_transform([" + marked + "], " + m + " -> " + body(v, m, p, id) + ")[1])[1]"
+	}
 	switch name {
 	case "JSON_QUERY", "JSON_EXTRACT":
-		maxArgs(2)
-		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
-		// from a STRING a JSON null is SQL NULL; from JSON it stays JSON 'null'
-		txt := "CAST(json_extract(" + d + ", " + p + ") AS VARCHAR)"
-		return "(CASE WHEN false THEN " + d + " WHEN json_valid(" + d + ") THEN (CASE WHEN typeof(" + d + ") = 'JSON' THEN " + txt +
-			" ELSE nullif(" + txt + ", 'null') END) END)", true
+		nargs(2)
+		return bind(func(v, m, p string, _ int) string {
+			// from a STRING a JSON null is SQL NULL; from JSON it stays JSON 'null'
+			txt := jsonUnmarkText("CAST(json_extract(" + m + ", " + p + ") AS VARCHAR)")
+			return "(CASE WHEN false THEN " + v + " WHEN json_valid(" + v + ") THEN (CASE WHEN typeof(" + v + ") = 'JSON' THEN " + txt +
+				" ELSE nullif(" + txt + ", 'null') END) END)"
+		}), true
 	case "JSON_VALUE", "JSON_EXTRACT_SCALAR":
-		maxArgs(1)
-		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
-		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") NOT IN ('OBJECT', 'ARRAY') THEN json_extract_string(" + d + ", " + p + ") END)", true
+		nargs(1)
+		return bind(func(v, m, p string, _ int) string {
+			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") NOT IN ('OBJECT', 'ARRAY') THEN " +
+				jsonUnmarkValue("json_extract_string("+m+", "+p+")") + " END)"
+		}), true
 	case "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY":
-		maxArgs(1)
-		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
-		// elements one by one: CAST(... AS JSON[]) would turn a JSON null element into SQL NULL
-		elem := "CASE WHEN false THEN " + d + " ELSE CAST(json_extract(" + d + ", " + p + ")[_ji] AS VARCHAR) END"
-		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") = 'ARRAY' THEN list_transform(range(CAST(json_array_length(" +
-			d + ", " + p + ") AS BIGINT)), _ji -> " + elem + ") END)", true
+		nargs(1)
+		return bind(func(v, m, p string, id int) string {
+			// elements one by one: CAST(... AS JSON[]) would turn a JSON null element into SQL NULL
+			i := fmt.Sprintf("_ji%d", id)
+			elem := "CASE WHEN false THEN " + v + " ELSE " + jsonUnmarkText("CAST(json_extract("+m+", "+p+")["+i+"] AS VARCHAR)") + " END"
+			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") = 'ARRAY' THEN list_transform(range(CAST(json_array_length(" +
+				m + ", " + p + ") AS BIGINT)), " + i + " -> " + elem + ") END)"
+		}), true
 	case "JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
-		maxArgs(1)
-		d, p := pr.jsonDoc(f), pr.jsonPathArg(f, 1, legacy)
-		arr := "CAST(json_extract(" + d + ", " + p + ") AS JSON[])"
-		return "(CASE WHEN json_valid(" + d + ") AND json_type(" + d + ", " + p + ") = 'ARRAY' AND len(list_filter(" + arr +
-			", _je -> json_type(_je) IN ('OBJECT', 'ARRAY'))) = 0 THEN list_transform(" + arr + ", _je -> json_extract_string(_je, '$')) END)", true
+		nargs(1)
+		return bind(func(v, m, p string, id int) string {
+			e := fmt.Sprintf("_je%d", id)
+			arr := "CAST(json_extract(" + m + ", " + p + ") AS JSON[])"
+			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") = 'ARRAY' AND len(list_filter(" + arr +
+				", " + e + " -> json_type(" + e + ") IN ('OBJECT', 'ARRAY'))) = 0 THEN list_transform(" + arr + ", " + e + " -> " +
+				jsonUnmarkValue("json_extract_string("+e+", '$')") + ") END)"
+		}), true
 	}
 	return "", false
 }

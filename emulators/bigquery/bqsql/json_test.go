@@ -215,6 +215,23 @@ func TestJSONArrayDocs(t *testing.T) {
 	})
 }
 
+// TestJSONNumberText: from a JSON-formatted STRING, BigQuery extracts numbers as written (issue 20: the
+// independent suite's JSON_VALUE('{"a":12.50}', '$.a') is '12.50'; the reference: STRING inputs are not
+// re-validated, keys keep their order and duplicates). DuckDB re-prints them (12.5, 1e2 as 100.0).
+func TestJSONNumberText(t *testing.T) {
+	runJSONCases(t, []jsonCase{
+		{"value_keeps_digits", `SELECT JSON_VALUE('{"a":12.50}', '$.a'), JSON_EXTRACT_SCALAR('{"a":1e2}', '$.a'), JSON_VALUE('-0')`,
+			[]string{"STRING", "STRING", "STRING"}, [][]any{{"12.50", "1e2", "-0"}}},
+		{"query_keeps_digits", `SELECT JSON_QUERY('{"a":{"b":1.50,"c":[1e2, 7]}}', '$.a'), JSON_EXTRACT('[12345678901234567890123]', '$[0]')`,
+			[]string{"STRING", "STRING"}, [][]any{{`{"b":1.50,"c":[1e2,7]}`, "12345678901234567890123"}}},
+		{"arrays_keep_digits", `SELECT JSON_QUERY_ARRAY('[1.50, {"x": 2.0}]'), JSON_VALUE_ARRAY('[1.50, "a"]')`,
+			[]string{"ARRAY<STRING>", "ARRAY<STRING>"}, [][]any{{a("1.50", `{"x":2.0}`), a("1.50", "a")}}},
+		// strings with digits and separators in them are left alone
+		{"strings_untouched", `SELECT JSON_VALUE('{"s":"x: 1, y","n":2}', '$.s'), JSON_QUERY('{"s":"a\\"b: 3,","k 1":[1]}', '$')`,
+			[]string{"STRING", "STRING"}, [][]any{{"x: 1, y", `{"s":"a\"b: 3,","k 1":[1]}`}}},
+	})
+}
+
 // TestJSONSubscriptDocs: the JSON subscript operator of the GoogleSQL reference (operators page): 0-based,
 // NULL when negative, out of range or not an array; a field name gives NULL when missing.
 func TestJSONSubscriptDocs(t *testing.T) {
