@@ -663,7 +663,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if len(a) == 2 {
 			pr.unsupported(f.at, "TO_JSON_STRING pretty printing")
 		}
-		return "CAST(to_json(" + a[0] + ") AS VARCHAR)"
+		return pr.toJSONString(f, a[0])
 	case "TO_JSON":
 		a := pr.args(f, 1, 1)
 		return "to_json(" + a[0] + ")"

@@ -253,3 +253,35 @@ func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// toJSONString renders TO_JSON_STRING with BigQuery's encodings (GoogleSQL reference, "JSON encodings"):
+// NULL is null; INT64 outside [-2^53, 2^53] and NUMERIC with a fraction or outside it are quoted strings;
+// FLOAT64 prints like CAST(x AS STRING) (1.0 is 1), +/-inf and NaN as "Infinity", "-Infinity", "NaN";
+// TIMESTAMP "2017-03-06T12:34:56.789012Z", DATETIME with a T; BYTES base64. typeof(v) is folded when
+// DuckDB binds, and every branch binds for any type (they work on CAST(v AS VARCHAR)). Inside a STRUCT or
+// ARRAY, FLOAT64 loses its ".0"; TIMESTAMP, DATETIME, NUMERIC or BYTES there are refused.
+func (pr *printer) toJSONString(f *funcExpr, x string) string {
+	if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "NULL" {
+		return "'null'"
+	}
+	v := fmt.Sprintf("_tj%d", pr.nextID())
+	s := "CAST(" + v + " AS VARCHAR)"
+	q := func(e string) string { return `'"' || ` + e + ` || '"'` }
+	const maxExact = "9007199254740992"
+	dec := "(CASE WHEN contains(" + s + ", '.') THEN rtrim(rtrim(" + s + ", '0'), '.') ELSE " + s + " END)"
+	body := "(CASE WHEN " + v + " IS NULL THEN 'null'" +
+		" WHEN typeof(" + v + ") = 'TIMESTAMP WITH TIME ZONE' THEN " + q("replace(regexp_replace("+s+", '\\+00$', 'Z'), ' ', 'T')") +
+		" WHEN typeof(" + v + ") = 'TIMESTAMP' THEN " + q("replace("+s+", ' ', 'T')") +
+		" WHEN typeof(" + v + ") IN ('DOUBLE', 'FLOAT') THEN (CASE " + s + " WHEN 'inf' THEN '\"Infinity\"' WHEN '-inf' THEN '\"-Infinity\"'" +
+		" WHEN 'nan' THEN '\"NaN\"' ELSE regexp_replace(" + s + ", '\\.0$', '') END)" +
+		" WHEN typeof(" + v + ") LIKE 'DECIMAL%' THEN (CASE WHEN NOT contains(" + dec + ", '.') AND abs(TRY_CAST(" + dec + " AS HUGEINT)) <= " + maxExact +
+		" THEN " + dec + " ELSE " + q(dec) + " END)" +
+		" WHEN typeof(" + v + ") IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER') THEN (CASE WHEN abs(TRY_CAST(" + s +
+		" AS HUGEINT)) <= " + maxExact + " THEN " + s + " ELSE " + q(s) + " END)" +
+		" WHEN typeof(" + v + ") = 'BLOB' THEN " + q("to_base64(CAST("+s+" AS BLOB))") +
+		" WHEN (typeof(" + v + ") LIKE 'STRUCT%' OR typeof(" + v + ") LIKE '%[]') AND regexp_matches(typeof(" + v + "), 'TIMESTAMP|DECIMAL|BLOB') THEN " +
+		pr.raise("'Unsupported feature: TO_JSON_STRING of a STRUCT or ARRAY holding TIMESTAMP, DATETIME, NUMERIC or BYTES values'") +
+		" WHEN typeof(" + v + ") LIKE '%DOUBLE%' THEN regexp_replace(CAST(to_json(" + v + `) AS VARCHAR), '("(?:[^"\\]|\\.)*")|(-?[0-9]+)\.0([,}\]])', '\1\2\3', 'g')` +
+		" ELSE CAST(to_json(" + v + ") AS VARCHAR) END)"
+	return "list_transform([" + x + "], " + v + " -> " + body + ")[1]"
+}

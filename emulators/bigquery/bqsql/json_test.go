@@ -287,3 +287,44 @@ func TestJSONPathErrors(t *testing.T) {
 		t.Fatalf("path parameter: %v %v", rows, err)
 	}
 }
+
+// TestToJSONStringDocs: TO_JSON_STRING examples and the "JSON encodings" table of the GoogleSQL reference.
+func TestToJSONStringDocs(t *testing.T) {
+	s := []string{"STRING"}
+	runJSONCases(t, []jsonCase{
+		{"rows", `With CoordinatesTable AS (
+			(SELECT 1 AS id, [10,20] AS coordinates) UNION ALL
+			(SELECT 2 AS id, [30,40] AS coordinates) UNION ALL
+			(SELECT 3 AS id, [50,60] AS coordinates))
+			SELECT TO_JSON_STRING(t) AS json_data FROM CoordinatesTable AS t ORDER BY id`,
+			s, [][]any{{`{"id":1,"coordinates":[10,20]}`}, {`{"id":2,"coordinates":[30,40]}`}, {`{"id":3,"coordinates":[50,60]}`}}},
+		{"rows_nested", `WITH Input AS (
+			SELECT [1, 2] AS x, 'foo' AS y, STRUCT(true AS a, DATE '2017-04-05' AS b) AS s UNION ALL
+			SELECT NULL AS x, '' AS y, STRUCT(false AS a, DATE '0001-01-01' AS b) AS s UNION ALL
+			SELECT [3] AS x, 'bar' AS y, STRUCT(NULL AS a, DATE '2016-12-05' AS b) AS s)
+			SELECT TO_JSON_STRING(t) AS json_row FROM Input AS t ORDER BY y`,
+			s, [][]any{{`{"x":null,"y":"","s":{"a":false,"b":"0001-01-01"}}`}, {`{"x":[3],"y":"bar","s":{"a":null,"b":"2016-12-05"}}`},
+				{`{"x":[1,2],"y":"foo","s":{"a":true,"b":"2017-04-05"}}`}}},
+		{"encodings_scalars", `SELECT TO_JSON_STRING(NULL), TO_JSON_STRING(TRUE), TO_JSON_STRING(FALSE), TO_JSON_STRING(-1), TO_JSON_STRING(0),
+			TO_JSON_STRING(12345678901), TO_JSON_STRING(9007199254740992), TO_JSON_STRING(9007199254740993)`,
+			[]string{"STRING", "STRING", "STRING", "STRING", "STRING", "STRING", "STRING", "STRING"},
+			[][]any{{"null", "true", "false", "-1", "0", "12345678901", "9007199254740992", `"9007199254740993"`}}},
+		{"encodings_numeric", `SELECT TO_JSON_STRING(NUMERIC '-1'), TO_JSON_STRING(NUMERIC '0'), TO_JSON_STRING(NUMERIC '9007199254740993'), TO_JSON_STRING(NUMERIC '123.56')`,
+			[]string{"STRING", "STRING", "STRING", "STRING"}, [][]any{{"-1", "0", `"9007199254740993"`, `"123.56"`}}},
+		{"encodings_float", `SELECT TO_JSON_STRING(1.0), TO_JSON_STRING(CAST('+inf' AS FLOAT64)), TO_JSON_STRING(CAST('-inf' AS FLOAT64)), TO_JSON_STRING(CAST('NaN' AS FLOAT64))`,
+			[]string{"STRING", "STRING", "STRING", "STRING"}, [][]any{{"1", `"Infinity"`, `"-Infinity"`, `"NaN"`}}},
+		{"encodings_strings", `SELECT TO_JSON_STRING("abc"), TO_JSON_STRING("\"abc\""), TO_JSON_STRING(b"Google")`,
+			[]string{"STRING", "STRING", "STRING"}, [][]any{{`"abc"`, `"\"abc\""`, `"R29vZ2xl"`}}},
+		{"encodings_dates", `SELECT TO_JSON_STRING(DATE '2017-03-06'), TO_JSON_STRING(TIMESTAMP '2017-03-06 12:34:56.789012'),
+			TO_JSON_STRING(DATETIME '2017-03-06 12:34:56.789012'), TO_JSON_STRING(TIME '12:34:56.789012')`,
+			[]string{"STRING", "STRING", "STRING", "STRING"}, [][]any{{`"2017-03-06"`, `"2017-03-06T12:34:56.789012Z"`, `"2017-03-06T12:34:56.789012"`, `"12:34:56.789012"`}}},
+		{"encodings_arrays", `SELECT TO_JSON_STRING(["red", "blue", "green"]), TO_JSON_STRING([1, 2, 3])`,
+			[]string{"STRING", "STRING"}, [][]any{{`["red","blue","green"]`, `[1,2,3]`}}},
+		// FLOAT64 inside a STRUCT or ARRAY prints like CAST(x AS STRING) too (strings are left alone)
+		{"float_in_struct", `SELECT TO_JSON_STRING(STRUCT(1.0 AS x, [2.0, 2.5] AS y, '1.0,' AS z))`, s, [][]any{{`{"x":1,"y":[2,2.5],"z":"1.0,"}`}}},
+	})
+	db := newDB(t)
+	if _, _, err := runJSON(t, db, `SELECT TO_JSON_STRING(STRUCT(TIMESTAMP '2017-03-06 12:34:56' AS t))`, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature: TO_JSON_STRING") {
+		t.Fatalf("TIMESTAMP inside a STRUCT: got %v, want a refusal", err)
+	}
+}
