@@ -35,7 +35,7 @@ Usage:
         re-submit rejects after the config or schema was fixed; each lands once
   sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh]
         rebuild a model over a date range on a running dev stack
-  sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace] [--dir D]
+  sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace [--no-backfill]] [--dir D]
         re-land a Pub/Sub source's archived messages through the current config; with
         --replace rebuild its raw partitions of the range from the archive
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]

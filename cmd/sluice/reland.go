@@ -36,7 +36,12 @@ type relandOptions struct {
 	From, To time.Time // UTC days, inclusive
 	DryRun   bool
 	Replace  bool
-	Progress func(done, total int)
+	// NoBackfill: with Replace, list the models downstream but do not
+	// backfill them (the summary prints the commands instead).
+	NoBackfill bool
+	Progress   func(done, total int)
+	// Log receives the backfill's progress lines and warnings (nil: discarded).
+	Log io.Writer
 }
 
 // relandSummary is what a re-land did.
@@ -46,6 +51,7 @@ type relandSummary struct {
 	Rejected          map[string]int
 	Partitions        []string // --replace: partitions rebuilt (YYYYMMDD)
 	Backfill          []string // --replace: models downstream of the source, in run order
+	Backfilled        []string // of those, the ones backfilled over the range (all unless --no-backfill or an error)
 }
 
 // relandCmd re-lands a source's archived Pub/Sub messages for a date range
@@ -56,14 +62,18 @@ func relandCmd(args []string) error {
 	from := fs.String("from", "", "first archive day, YYYY-MM-DD (required)")
 	to := fs.String("to", "", "last archive day, YYYY-MM-DD, inclusive (default: --from)")
 	dry := fs.Bool("dry-run", false, "count the archived messages per day; land nothing")
-	replace := fs.Bool("replace", false, "rebuild the raw partitions of the range from the archive (one WRITE_TRUNCATE job per day) instead of adding the missing rows")
+	replace := fs.Bool("replace", false, "rebuild the raw partitions of the range from the archive (one WRITE_TRUNCATE job per day) instead of adding the missing rows, then backfill the models downstream over the range")
+	noBackfill := fs.Bool("no-backfill", false, "with --replace: rebuild the raw partitions only and print the backfill commands instead of running them")
 	dir := fs.String("dir", "", "pipeline directory with the changed config (default: the embedded pipeline)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o := relandOptions{Source: *source, DryRun: *dry, Replace: *replace}
+	o := relandOptions{Source: *source, DryRun: *dry, Replace: *replace, NoBackfill: *noBackfill, Log: os.Stderr}
 	if o.Source == "" || *from == "" {
-		return errors.New("reland: want --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace]")
+		return errors.New("reland: want --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace [--no-backfill]]")
+	}
+	if o.NoBackfill && !o.Replace {
+		return errors.New("reland: --no-backfill goes with --replace (without --replace nothing is rebuilt, so nothing is backfilled)")
 	}
 	var err error
 	if o.From, err = time.Parse(time.DateOnly, *from); err != nil {
@@ -123,7 +133,10 @@ func printRelandSummary(w io.Writer, o relandOptions, s relandSummary) {
 	}
 	if o.Replace {
 		fmt.Fprintf(w, "partitions rebuilt: %s\n", strings.Join(s.Partitions, " "))
-		for _, m := range s.Backfill {
+		if len(s.Backfilled) > 0 {
+			fmt.Fprintf(w, "backfilled %s..%s: %s\n", o.From.Format(time.DateOnly), o.To.Format(time.DateOnly), strings.Join(s.Backfilled, " "))
+		}
+		for _, m := range s.Backfill[len(s.Backfilled):] {
 			fmt.Fprintf(w, "backfill: sluice backfill --model %s --from %s --to %s\n", m, o.From.Format(time.DateOnly), o.To.Format(time.DateOnly))
 		}
 	}
@@ -254,8 +267,37 @@ func reland(ctx context.Context, c *gcp.Clients, p *config.Pipeline, o relandOpt
 	if err := replacePartitions(ctx, c, src, names.Raw, o, &sum); err != nil {
 		return sum, err
 	}
-	sum.Backfill, err = downstream(p, c, src.Name)
-	return sum, err
+	if sum.Backfill, err = downstream(p, c, src.Name); err != nil || o.NoBackfill {
+		return sum, err
+	}
+	return sum, backfillDownstream(ctx, c, p, o, &sum)
+}
+
+// backfillDownstream backfills each model of sum.Backfill over the range,
+// in run order, so a model reads its upstream models already rebuilt. On an
+// error it stops; the summary then prints the commands for the rest.
+func backfillDownstream(ctx context.Context, c *gcp.Clients, p *config.Pipeline, o relandOptions, sum *relandSummary) error {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	r := &transform.Runner{BigQuery: c.BigQuery, PubSub: c.PubSub, Pipeline: p, Names: c.Names, Now: time.Now,
+		Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	start := time.Now()
+	for _, m := range sum.Backfill {
+		bo := transform.BackfillOptions{Model: m, From: o.From, To: o.To,
+			Progress: func(d time.Time, done, total int) {
+				fmt.Fprintf(log, "\r%s", backfillBar(m, d, done, total, time.Since(start)))
+				if done == total {
+					fmt.Fprintln(log)
+				}
+			}}
+		if err := r.Backfill(ctx, bo); err != nil {
+			return fmt.Errorf("reland: partitions rebuilt, but backfilling model %s failed: %w (fix it, then run the backfill lines below)", m, err)
+		}
+		sum.Backfilled = append(sum.Backfilled, m)
+	}
+	return nil
 }
 
 // freshStaging creates the staging dataset if needed and drops the

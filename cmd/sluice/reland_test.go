@@ -23,7 +23,7 @@ import (
 )
 
 // withCoupon is the example pipeline with one more typed column on events:
-// "coupon", which until now landed in _extra.
+// "coupon", which until now landed in _extra; the events model selects it.
 func withCoupon(t *testing.T) *config.Pipeline {
 	t.Helper()
 	m := fstest.MapFS{}
@@ -41,6 +41,13 @@ func withCoupon(t *testing.T) *config.Pipeline {
 				t.Fatalf("pipeline.yaml has no %q line to add the column after", anchor)
 			}
 			b = []byte(strings.Replace(string(b), anchor, anchor+"      - {name: coupon, type: STRING}\n", 1))
+		}
+		if p == "models/events.sql" {
+			const anchor = "  message,\n"
+			if !strings.Contains(string(b), anchor) {
+				t.Fatalf("models/events.sql has no %q line to add the column after", anchor)
+			}
+			b = []byte(strings.Replace(string(b), anchor, anchor+"  coupon,\n", 1))
 		}
 		m[p] = &fstest.MapFile{Data: b}
 		return nil
@@ -193,10 +200,33 @@ func TestRelandReplaceFillsNewColumn(t *testing.T) {
 	if got, want := fmt.Sprint(rows[0]), fmt.Sprintf("[%d %d %d 1]", n+1, n+1, n); got != want {
 		t.Fatalf("after --replace: rows, distinct ids, rows with the coupon typed, the unarchived row = %s, want %s", got, want)
 	}
+	// The models downstream were backfilled over the range: the curated
+	// events table carries the coupon for the old rows.
+	if strings.Join(sum.Backfilled, ",") != strings.Join(sum.Backfill, ",") {
+		t.Fatalf("backfilled %v, want every model downstream %v", sum.Backfilled, sum.Backfill)
+	}
+	curated := "`" + names.Curated + ".events`"
+	rows = query("SELECT COUNT(*), COUNTIF(coupon = CONCAT('C', SUBSTR(event_id, 2))) FROM " + curated)
+	if got, want := fmt.Sprint(rows[0]), fmt.Sprintf("[%d %d]", n+1, n); got != want {
+		t.Fatalf("curated events after the backfill: rows, rows with the coupon = %s, want %s", got, want)
+	}
 	var out strings.Builder
 	printRelandSummary(&out, o, sum)
-	if !strings.Contains(out.String(), "sluice backfill --model events") {
-		t.Fatalf("summary names no backfill:\n%s", out.String())
+	if !strings.Contains(out.String(), "backfilled "+day.Format(time.DateOnly)) || strings.Contains(out.String(), "sluice backfill --model") {
+		t.Fatalf("summary should say what was backfilled and print no command left to run:\n%s", out.String())
+	}
+	// --no-backfill rebuilds the partitions and prints the commands instead.
+	o.NoBackfill = true
+	if sum, err = reland(ctx, c, p2, o); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Backfilled) != 0 {
+		t.Fatalf("--no-backfill backfilled %v", sum.Backfilled)
+	}
+	out.Reset()
+	printRelandSummary(&out, o, sum)
+	if !strings.Contains(out.String(), "sluice backfill --model events --from "+day.Format(time.DateOnly)) {
+		t.Fatalf("--no-backfill summary names no backfill command:\n%s", out.String())
 	}
 }
 

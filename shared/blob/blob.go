@@ -101,7 +101,9 @@ type GCSBucket struct {
 
 func (b GCSBucket) URI(name string) string { return fmt.Sprintf("gs://%s/%s", b.Name, name) }
 
-func (b GCSBucket) obj(name string) *storage.ObjectHandle { return b.Client.Bucket(b.Name).Object(name) }
+func (b GCSBucket) obj(name string) *storage.ObjectHandle {
+	return b.Client.Bucket(b.Name).Object(name)
+}
 
 type gcsWriter struct{ *storage.Writer }
 
