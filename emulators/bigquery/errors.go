@@ -20,6 +20,10 @@ var (
 	reUnknownColumn = regexp.MustCompile(`^(?:Referenced column "?([^"]+?)"? not found in FROM clause|Column "([^"]+)" referenced that exists in the SELECT clause - but this column cannot be referenced before it is defined)`)
 	reUnknownFunc   = regexp.MustCompile(`^(?:Scalar |Aggregate |Table )?Function with name "?([^"\s!]+?)"? does not exist`)
 	reDuckConvert   = regexp.MustCompile(`^Could not convert string '(.*)' to (\w+)`)
+	// a JSON_QUERY-like call on a document that is neither STRING nor JSON: bqsql names the document
+	// _jd<id>_<argument count>_<FUNCTION> and mixes it with VARCHAR in a CASE
+	reJSONMix = regexp.MustCompile(`^Cannot mix values of type (.+?) and (.+?) in CASE expression`)
+	reJSONDoc = regexp.MustCompile(`THEN _jd\d+_(\d)_([A-Z_]+)`)
 )
 
 var duckTypeNames = map[string]string{
@@ -77,9 +81,30 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Bad " + t + " value: " + m[1], Extra: debug}
 		}
 	}
+	if m := reJSONMix.FindStringSubmatch(body); m != nil {
+		if f := reJSONDoc.FindStringSubmatch(orig); f != nil {
+			t := m[1]
+			if t == "VARCHAR" || t == "JSON" {
+				t = m[2]
+			}
+			n := int(f[1][0] - '0')
+			args := duckTypeName(t) + strings.Repeat(", STRING", max(n-1, 0))
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for function " + f[2] + " for argument types: " + args, Extra: debug}
+		}
+	}
 	body = strings.TrimSuffix(strings.TrimSpace(body), "!")
 	if body == "" {
 		body = "Query error"
 	}
 	return &apiError{Code: 400, Reason: "invalidQuery", Message: body, Extra: debug}
+}
+
+// duckTypeName is GoogleSQL's name for a type DuckDB reports (BIGINT INT64, DOUBLE FLOAT64,
+// STRUCT(a BIGINT)[] ARRAY<STRUCT<a INT64>>), for error messages.
+func duckTypeName(duck string) string {
+	n, err := parseDuckType(duck)
+	if err != nil {
+		return duck
+	}
+	return sqlTypeName(bqField("", n))
 }

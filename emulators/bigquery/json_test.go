@@ -2,6 +2,7 @@ package bigquery
 
 import (
 	"sort"
+	"strings"
 	"testing"
 
 	"cloud.google.com/go/bigquery"
@@ -58,5 +59,22 @@ func TestJSONExtractTypesWire(t *testing.T) {
 	want := [][]bigquery.Value{{`"x"`, `"x"`, []bigquery.Value{`1`, `"a"`}, []bigquery.Value{`1`, `"a"`}, `20`}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("values (-want +got):\n%s", d)
+	}
+}
+
+// TestJSONSignatureError: a document that is neither STRING nor JSON gets BigQuery's signature error.
+func TestJSONSignatureError(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, q := range []struct{ sql, msg string }{
+		{`SELECT JSON_QUERY(x, '$') FROM UNNEST([1.5]) AS x`, "No matching signature for function JSON_QUERY for argument types: FLOAT64, STRING"},
+		{`SELECT JSON_EXTRACT_ARRAY(x) FROM UNNEST([1]) AS x`, "No matching signature for function JSON_EXTRACT_ARRAY for argument types: INT64"},
+		{`SELECT JSON_QUERY_ARRAY(x, '$.a') FROM UNNEST([STRUCT(1 AS a)]) AS x`, "No matching signature for function JSON_QUERY_ARRAY for argument types: STRUCT<a INT64>, STRING"},
+		{`SELECT JSON_VALUE(x) FROM UNNEST([true]) AS x`, "No matching signature for function JSON_VALUE for argument types: BOOL"},
+		{`SELECT JSON_VALUE(x, '$.a') FROM UNNEST([DATE '2020-01-01']) AS x`, "No matching signature for function JSON_VALUE for argument types: DATE, STRING"},
+	} {
+		_, err := e.client.Query(q.sql).Read(e.ctx)
+		if err == nil || !strings.Contains(err.Error(), q.msg) {
+			t.Errorf("%s: got %v, want %q", q.sql, err, q.msg)
+		}
 	}
 }

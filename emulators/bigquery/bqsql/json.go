@@ -207,13 +207,33 @@ func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 	// bind evaluates the document once (v, as written; m, the text with numbers marked) for body.
 	bind := func(body func(v, m, p string, id int) string) string {
 		d := pr.jsonDoc(f)
-		if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "NULL" {
-			d = "CAST(NULL AS VARCHAR)"
+		// BigQuery's signature error names each argument's type (the path is a STRING literal)
+		sig := "No matching signature for function " + name + " for argument types: "
+		rest := strings.Repeat(", STRING", len(f.args)-1)
+		if lit, ok := f.args[0].(*litExpr); ok {
+			switch lit.kind {
+			case "NULL":
+				d = "CAST(NULL AS VARCHAR)"
+			case "STRING", "JSON":
+			default:
+				t := map[string]string{"INT": "INT64", "FLOAT": "FLOAT64"}[lit.kind]
+				if t == "" {
+					t = lit.kind
+				}
+				pr.fail(lit.at, "%s%s%s", sig, t, rest)
+			}
 		}
 		p := pr.jsonPathArg(f, 1, legacy)
 		id := pr.nextID()
-		v, m := fmt.Sprintf("_jd%d", id), fmt.Sprintf("_jm%d", id)
-		marked := "(CASE WHEN typeof(" + v + ") = 'JSON' THEN CAST(" + v + " AS VARCHAR) ELSE replace(regexp_replace(" + v + ", " +
+		// The document's lambda variable carries the argument count and the function name
+		// (_jd<id>_<n>_<NAME>): where the body's result type follows the document's (JSON_QUERY, the
+		// array extractors), another type is a DuckDB bind error about mixing it in a CASE, and the
+		// emulator words that error as BigQuery's signature error from the name. Elsewhere another type
+		// raises the same error when a row is read (the text stays VARCHAR so that everything binds).
+		v, m := fmt.Sprintf("_jd%d_%d_%s", id, len(f.args), name), fmt.Sprintf("_jm%d", id)
+		txt := "CAST(" + v + " AS VARCHAR)"
+		marked := "(CASE WHEN typeof(" + v + ") NOT IN ('VARCHAR', 'JSON') THEN " + pr.raise("'"+sig+"' || "+bqTypeOf(v)+" || '"+rest+"'") +
+			" WHEN typeof(" + v + ") = 'JSON' THEN " + txt + " ELSE replace(regexp_replace(" + txt + ", " +
 			jsonNumOrString + ", " + jsonMarkNumber + `, 'g'), '"\u0001N"', '') END)`
 		return "list_transform([" + d + "], " + v + " -> list_transform([" + marked + "], " + m + " -> " + body(v, m, p, id) + ")[1])[1]"
 	}
@@ -223,13 +243,13 @@ func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 		return bind(func(v, m, p string, _ int) string {
 			// from a STRING a JSON null is SQL NULL; from JSON it stays JSON 'null'
 			txt := jsonUnmarkText("CAST(json_extract(" + m + ", " + p + ") AS VARCHAR)")
-			return "(CASE WHEN false THEN " + v + " WHEN json_valid(" + v + ") THEN (CASE WHEN typeof(" + v + ") = 'JSON' THEN " + txt +
+			return "(CASE WHEN false THEN " + v + " WHEN json_valid(CAST(" + v + " AS VARCHAR)) THEN (CASE WHEN typeof(" + v + ") = 'JSON' THEN " + txt +
 				" ELSE nullif(" + txt + ", 'null') END) END)"
 		}), true
 	case "JSON_VALUE", "JSON_EXTRACT_SCALAR":
 		nargs(1)
 		return bind(func(v, m, p string, _ int) string {
-			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") NOT IN ('OBJECT', 'ARRAY') THEN " +
+			return "(CASE WHEN json_valid(CAST(" + v + " AS VARCHAR)) AND json_type(" + m + ", " + p + ") NOT IN ('OBJECT', 'ARRAY') THEN " +
 				jsonUnmarkValue("json_extract_string("+m+", "+p+")") + " END)"
 		}), true
 	case "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY":
@@ -238,7 +258,7 @@ func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 			// elements one by one: CAST(... AS JSON[]) would turn a JSON null element into SQL NULL
 			i := fmt.Sprintf("_ji%d", id)
 			elem := "CASE WHEN false THEN " + v + " ELSE " + jsonUnmarkText("CAST(json_extract("+m+", "+p+")["+i+"] AS VARCHAR)") + " END"
-			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") = 'ARRAY' THEN list_transform(range(CAST(json_array_length(" +
+			return "(CASE WHEN json_valid(CAST(" + v + " AS VARCHAR)) AND json_type(" + m + ", " + p + ") = 'ARRAY' THEN list_transform(range(CAST(json_array_length(" +
 				m + ", " + p + ") AS BIGINT)), " + i + " -> " + elem + ") END)"
 		}), true
 	case "JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
@@ -246,7 +266,7 @@ func (pr *printer) jsonFunc(f *funcExpr, name string) (string, bool) {
 		return bind(func(v, m, p string, id int) string {
 			e := fmt.Sprintf("_je%d", id)
 			arr := "CAST(json_extract(" + m + ", " + p + ") AS JSON[])"
-			return "(CASE WHEN json_valid(" + v + ") AND json_type(" + m + ", " + p + ") = 'ARRAY' AND len(list_filter(" + arr +
+			return "(CASE WHEN json_valid(CAST(" + v + " AS VARCHAR)) AND json_type(" + m + ", " + p + ") = 'ARRAY' AND len(list_filter(" + arr +
 				", " + e + " -> json_type(" + e + ") IN ('OBJECT', 'ARRAY'))) = 0 THEN list_transform(" + arr + ", " + e + " -> " +
 				jsonUnmarkValue("json_extract_string("+e+", '$')") + ") END)"
 		}), true
@@ -284,4 +304,12 @@ func (pr *printer) toJSONString(f *funcExpr, x string) string {
 		" WHEN typeof(" + v + ") LIKE '%DOUBLE%' THEN regexp_replace(CAST(to_json(" + v + `) AS VARCHAR), '("(?:[^"\\]|\\.)*")|(-?[0-9]+)\.0([,}\]])', '\1\2\3', 'g')` +
 		" ELSE CAST(to_json(" + v + ") AS VARCHAR) END)"
 	return "list_transform([" + x + "], " + v + " -> " + body + ")[1]"
+}
+
+// bqTypeOf renders BigQuery's name of the type of a DuckDB value, for error messages.
+func bqTypeOf(v string) string {
+	return "(CASE typeof(" + v + ") WHEN 'BIGINT' THEN 'INT64' WHEN 'INTEGER' THEN 'INT64' WHEN 'DOUBLE' THEN 'FLOAT64' WHEN 'BOOLEAN' THEN 'BOOL'" +
+		" WHEN 'BLOB' THEN 'BYTES' WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP' WHEN 'TIMESTAMP' THEN 'DATETIME'" +
+		" ELSE (CASE WHEN typeof(" + v + ") LIKE 'DECIMAL%' THEN 'NUMERIC' WHEN typeof(" + v + ") LIKE 'STRUCT%' THEN 'STRUCT' WHEN typeof(" + v +
+		") LIKE '%[]' THEN 'ARRAY' ELSE typeof(" + v + ") END) END)"
 }

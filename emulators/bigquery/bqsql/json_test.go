@@ -328,3 +328,21 @@ func TestToJSONStringDocs(t *testing.T) {
 		t.Fatalf("TIMESTAMP inside a STRUCT: got %v, want a refusal", err)
 	}
 }
+
+// TestJSONArgumentTypes: only STRING and JSON documents have a signature (GoogleSQL reference: each
+// extraction function takes json_string_expr or json_expr).
+func TestJSONArgumentTypes(t *testing.T) {
+	if _, err := Translate(`SELECT JSON_VALUE(1, '$')`, Options{}); err == nil || !strings.Contains(err.Error(), "No matching signature for function JSON_VALUE for argument types: INT64, STRING") {
+		t.Fatalf("literal INT64 document: got %v", err)
+	}
+	db := newDB(t)
+	_, _, err := runJSON(t, db, `SELECT JSON_VALUE(x, '$') FROM UNNEST([1.5]) AS x`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "No matching signature for function JSON_VALUE for argument types: FLOAT64, STRING") {
+		t.Fatalf("FLOAT64 column document: got %v", err)
+	}
+	// JSON_QUERY fails when DuckDB binds; the emulator words that error (TestJSONSignatureError there)
+	_, _, err = runJSON(t, db, `SELECT JSON_QUERY(x, '$') FROM UNNEST([1.5]) AS x`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "_JSON_QUERY") {
+		t.Fatalf("FLOAT64 column document to JSON_QUERY: got %v", err)
+	}
+}
