@@ -78,3 +78,57 @@ func TestJSONSignatureError(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONColumnIngest: a JSON column filled through insertAll (the Go client's Inserter, which sends a
+// JSON value as a string holding its JSON text) and through an NDJSON load job (the value as written in
+// the line: object, array, number) reads back through the client as JSON text, by tabledata.list and by query.
+func TestJSONColumnIngest(t *testing.T) {
+	e := newEnv(t, Options{})
+	ds := e.dataset(t, "raw")
+	schema := bigquery.Schema{{Name: "id", Type: bigquery.IntegerFieldType}, {Name: "j", Type: bigquery.JSONFieldType}}
+	if err := ds.Table("ins").Create(e.ctx, &bigquery.TableMetadata{Schema: schema}); err != nil {
+		t.Fatal(err)
+	}
+	rows := []*bigquery.ValuesSaver{
+		{Schema: schema, Row: []bigquery.Value{1, `{"a": [1, 2.5], "b": "x"}`}},
+		{Schema: schema, Row: []bigquery.Value{2, `"abc"`}},
+		{Schema: schema, Row: []bigquery.Value{3, `null`}},
+		{Schema: schema, Row: []bigquery.Value{4, nil}},
+		{Schema: schema, Row: []bigquery.Value{5, `[true, false]`}},
+	}
+	if err := ds.Table("ins").Inserter().Put(e.ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	src := bigquery.NewReaderSource(strings.NewReader(`{"id": 1, "j": {"a": [1, 2.5], "b": "x"}}
+{"id": 2, "j": {}}
+{"id": 3, "j": 7}
+{"id": 4}
+{"id": 5, "j": [true, false]}
+`))
+	src.SourceFormat = bigquery.JSON
+	src.Schema = schema
+	if err := runJob(t, e, ds.Table("load").LoaderFrom(src)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table string
+		want  [][]bigquery.Value
+	}{
+		{"ins", [][]bigquery.Value{{int64(1), `{"a":[1,2.5],"b":"x"}`}, {int64(2), `"abc"`}, {int64(3), `null`}, {int64(4), nil}, {int64(5), `[true,false]`}}},
+		{"load", [][]bigquery.Value{{int64(1), `{"a":[1,2.5],"b":"x"}`}, {int64(2), `{}`}, {int64(3), `7`}, {int64(4), nil}, {int64(5), `[true,false]`}}},
+	} {
+		got := readAll(t, ds.Table(c.table).Read(e.ctx))
+		sortRows(got)
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("tabledata.list of %s (-want +got):\n%s", c.table, d)
+		}
+		got = query(t, e, "SELECT id, j FROM raw."+c.table+" ORDER BY id")
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("query of %s (-want +got):\n%s", c.table, d)
+		}
+	}
+	got := query(t, e, `SELECT JSON_VALUE(j, '$.b'), JSON_QUERY(j, '$.a[1]') FROM raw.load WHERE id = 1`)
+	if d := cmp.Diff([][]bigquery.Value{{"x", `2.5`}}, got); d != "" {
+		t.Errorf("extraction from a loaded JSON column (-want +got):\n%s", d)
+	}
+}
