@@ -435,9 +435,8 @@ var passThrough = map[string]string{
 	"FLOOR": "floor", "CEIL": "ceil", "CEILING": "ceil", "SIN": "sin", "COS": "cos", "TAN": "tan", "ASIN": "asin",
 	"ACOS": "acos", "ATAN": "atan", "ATAN2": "atan2", "RAND": "random", "IS_NAN": "isnan", "IS_INF": "isinf",
 	// strings
-	"LOWER": "lower", "UPPER": "upper", "LENGTH": "length", "CHAR_LENGTH": "length", "CHARACTER_LENGTH": "length",
-	"BYTE_LENGTH": "strlen", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
-	"REPLACE": "replace", "REPEAT": "repeat", "REVERSE": "reverse", "LEFT": "left", "RIGHT": "right",
+	"LOWER": "lower", "UPPER": "upper", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
+	"REPLACE": "replace", "REPEAT": "repeat",
 	"ASCII": "ascii", "CHR": "chr", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
 	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex", "UNICODE": "unicode",
 	// arrays
@@ -467,7 +466,7 @@ func (pr *printer) call(f *funcExpr) string {
 		return qid(strings.ToLower(name)) + "(" + strings.Join(pr.args(f, 0, -1), ", ") + ")"
 	}
 	if len(f.name) > 1 {
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if f.over != nil && !windowOnly[name] && !aggregates[name] {
 		pr.unsupported(f.at, "OVER clause on "+name)
@@ -563,7 +562,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 2, 2)
 		return "(CAST(" + a[0] + " AS DOUBLE) / CAST(" + a[1] + " AS DOUBLE))"
 	case "RANGE_BUCKET":
-		pr.unsupported(f.at, "function RANGE_BUCKET")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 
 	// ----- strings
 	case "CONCAT":
@@ -578,18 +577,50 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			return "CASE WHEN " + a[2] + " < 0 THEN " + pr.raise("'Third argument in SUBSTR() cannot be negative'") + " ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
 		}
 		return "substr(" + a[0] + ", " + a[1] + ")"
+	case "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "BYTE_LENGTH", "OCTET_LENGTH":
+		a := pr.args(f, 1, 1)
+		str := "length"
+		if name == "BYTE_LENGTH" || name == "OCTET_LENGTH" {
+			str = "strlen"
+		}
+		return pr.stringOrBytes(f, name, a[0], false, func(s string) string { return str + "(" + s + ")" },
+			func(h string) string { return "CAST(length(" + h + ") / 2 AS BIGINT)" })
+	case "REVERSE":
+		a := pr.args(f, 1, 1)
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return "reverse(" + s + ")" },
+			func(h string) string {
+				return "unhex(array_to_string(list_reverse(regexp_extract_all(" + h + ", '..')), ''))"
+			})
+	case "LEFT", "RIGHT":
+		a := pr.args(f, 2, 2)
+		fn := strings.ToLower(name)
+		n := "CASE WHEN " + a[1] + " < 0 THEN " + pr.raise("'"+name+"() length cannot be negative'") + " ELSE " + a[1] + " END"
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", " + n + ")" },
+			func(h string) string { return "unhex(" + fn + "(" + h + ", 2 * (" + n + ")))" })
 	case "LPAD", "RPAD":
 		a := pr.args(f, 2, 3)
+		fn := strings.ToLower(name)
 		if len(a) == 2 {
-			a = append(a, "' '")
+			// the default pattern is a blank, for BYTES too
+			return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), ' ')" },
+				func(h string) string { return "unhex(" + fn + "(" + h + ", CAST(2 * " + a[1] + " AS INTEGER), '20'))" })
 		}
-		return strings.ToLower(name) + "(" + a[0] + ", CAST(" + a[1] + " AS INTEGER), " + a[2] + ")"
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string {
+			return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), CAST(" + a[2] + " AS VARCHAR))"
+		},
+			func(h string) string {
+				return "unhex(" + fn + "(" + h + ", CAST(2 * " + a[1] + " AS INTEGER), hex(" + a[2] + ")))"
+			})
 	case "SPLIT":
 		a := pr.args(f, 1, 2)
 		if len(a) == 1 {
 			a = append(a, "','")
 		}
-		return "(CASE WHEN " + a[0] + " = '' THEN [''] ELSE str_split(" + a[0] + ", " + a[1] + ") END)"
+		if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "BYTES" {
+			// a hex split could match across byte boundaries
+			pr.fail(f.at, "Unsupported feature: SPLIT of BYTES")
+		}
+		return "(CASE WHEN typeof(" + a[0] + ") = 'BLOB' THEN " + pr.raise("'Unsupported feature: SPLIT of BYTES'") + " WHEN " + a[0] + " = '' THEN [''] ELSE str_split(CAST(" + a[0] + " AS VARCHAR), CAST(" + a[1] + " AS VARCHAR)) END)"
 	case "FORMAT":
 		if len(f.args) == 0 {
 			pr.fail(f.at, "FORMAT requires a format string")
@@ -607,7 +638,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		}
 		return "printf(" + strings.Join(pr.args(f, 1, -1), ", ") + ")"
 	case "INITCAP":
-		pr.unsupported(f.at, "function INITCAP")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "INSTR":
 		a := pr.args(f, 2, 2)
 		return "strpos(" + a[0] + ", " + a[1] + ")"
@@ -625,7 +656,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 1, 1)
 		return "unhex(" + strings.ToLower(name) + "(" + a[0] + "))"
 	case "SHA512":
-		pr.unsupported(f.at, "function SHA512")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "REGEXP_CONTAINS":
 		a := pr.args(f, 2, 2)
 		return "regexp_matches(" + a[0] + ", " + a[1] + ")"
@@ -651,7 +682,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		pr.args(f, 0, 0)
 		return "CAST(uuid() AS VARCHAR)"
 	case "NORMALIZE", "NORMALIZE_AND_CASEFOLD":
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 
 	// ----- JSON
 	case "JSON_VALUE", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_EXTRACT", "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY",
@@ -787,10 +818,10 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
 		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "TO_CODE_POINTS", "CODE_POINTS_TO_STRING", "CODE_POINTS_TO_BYTES",
 		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if strings.HasPrefix(name, "ST_") {
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if s, ok := pr.dateCall(f, name); ok {
 		return s
@@ -806,7 +837,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		}
 		return fn + "(" + strings.Join(pr.args(f, 0, -1), ", ") + ")"
 	}
-	pr.fail(f.at, "Function not found or unsupported: %s", name)
+	pr.fail(f.at, "Function not found: %s", name)
 	return ""
 }
 
@@ -836,4 +867,34 @@ func captureGroups(re string) int {
 		}
 	}
 	return n
+}
+
+// stringOrBytes renders a function of STRING and BYTES: str on the text, or blob on the bytes' hex digits
+// (two per byte). Which one runs follows x's type, and DuckDB folds the typeof() tests when it plans, so
+// a STRING column pays nothing; with same, the result has x's type. Another type is BigQuery's
+// signature error, raised when a row is read.
+func (pr *printer) stringOrBytes(f *funcExpr, name, x string, same bool, str, blob func(string) string) string {
+	if lit, ok := f.args[0].(*litExpr); ok {
+		switch lit.kind {
+		case "STRING", "NULL":
+			return str(x)
+		case "BYTES":
+			return blob("hex(" + x + ")")
+		}
+	}
+	if len(x) > 200 {
+		// x appears several times below: a long one (a nested call) is bound once through a lambda, so that
+		// nesting does not multiply the SQL
+		v := fmt.Sprintf("_sb%d", pr.nextID())
+		return "list_transform([" + x + "], " + v + " -> " + pr.stringOrBytes(f, name, v, same, str, blob) + ")[1]"
+	}
+	// every branch must bind whatever x's type: the bytes are reached through VARCHAR (BLOB to VARCHAR
+	// escapes and back is exact), and a BYTES result goes back to x's type the same way
+	s, b := str("CAST("+x+" AS VARCHAR)"), blob("hex(CAST(CAST("+x+" AS VARCHAR) AS BLOB))")
+	if same {
+		s, b = "cast_to_type("+s+", "+x+")", "cast_to_type(CAST("+b+" AS VARCHAR), "+x+")"
+	}
+	bad := pr.raise("'No matching signature for function " + name + " for argument types: ' || " + bqTypeOf(x) +
+		strings.Repeat(" || ', INT64'", len(f.args)-1))
+	return "(CASE WHEN typeof(" + x + ") NOT IN ('VARCHAR', 'BLOB', '\"NULL\"') THEN " + bad + " WHEN typeof(" + x + ") = 'BLOB' THEN " + b + " ELSE " + s + " END)"
 }
