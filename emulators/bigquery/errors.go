@@ -25,7 +25,7 @@ var (
 	reJSONMix = regexp.MustCompile(`^Cannot mix values of type (.+?) and (.+?) in CASE expression`)
 	reJSONDoc = regexp.MustCompile(`THEN _jd\d+_(\d)_([A-Z_]+)`)
 	// a DuckDB function that has no overload for the argument types bqsql gave it
-	reNoOverload = regexp.MustCompile(`^No function matches the given name and argument types '([A-Za-z_0-9]+)\((.*)\)'`)
+	reNoOverload = regexp.MustCompile(`^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^\s(']+)\((.*)\)['"]`)
 )
 
 var duckTypeNames = map[string]string{
@@ -103,7 +103,11 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 		for _, a := range splitTypes(m[2]) {
 			args = append(args, duckTypeName(strings.TrimSuffix(a, "_LITERAL")))
 		}
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for function " + name + " for argument types: " + strings.Join(args, ", "), Extra: debug}
+		what := "function " + name
+		if !regexp.MustCompile(`^[A-Z_0-9]+$`).MatchString(name) {
+			what = "operator " + m[1]
+		}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for " + what + " for argument types: " + strings.Join(args, ", "), Extra: debug}
 	}
 	body = strings.TrimSuffix(strings.TrimSpace(body), "!")
 	if body == "" {

@@ -144,6 +144,8 @@ func TestRefusalsHaveNoDuckDBWording(t *testing.T) {
 		{`SELECT NORMALIZE('a')`, "Function not found: NORMALIZE (unsupported by the local emulator)"},
 		{`SELECT STARTS_WITH(x, 'a') FROM UNNEST([1]) AS x`, "No matching signature for function STARTS_WITH for argument types: INT64, STRING"},
 		{`SELECT LENGTH(x) FROM UNNEST([1.5]) AS x`, "No matching signature for function LENGTH for argument types: FLOAT64"},
+		{`SELECT d + x FROM UNNEST([DATE '2020-01-01']) AS d, UNNEST([1]) AS x`, "No matching signature for operator + for argument types: DATE, INT64"},
+		{`SELECT DATE '2021-05-20' - DATE '2020-04-19'`, "Unsupported feature: DATE - DATE"},
 	} {
 		err := run(c.sql)
 		var ge *googleapi.Error

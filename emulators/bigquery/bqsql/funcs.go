@@ -567,6 +567,14 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	// ----- strings
 	case "CONCAT":
 		a := pr.args(f, 1, -1)
+		if len(a) == 1 {
+			// one argument alone would keep its type (CONCAT(1) is '1'); || '' gives STRING and propagates NULL
+			if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "BYTES" {
+				return a[0]
+			}
+			return "(CASE WHEN typeof(" + a[0] + ") = 'BLOB' THEN " + pr.raise("'Unsupported feature: CONCAT of one BYTES value'") +
+				" ELSE (" + a[0] + " || '') END)"
+		}
 		return "(" + strings.Join(a, " || ") + ")"
 	case "TRIM", "LTRIM", "RTRIM":
 		a := pr.args(f, 1, 2)

@@ -540,6 +540,24 @@ func (pr *printer) expr(x expr) string {
 		case "/":
 			// BigQuery: division by zero is an error
 			return "(" + l + " / " + pr.nonZero(r) + ")"
+		case "+", "-":
+			// DuckDB adds days to a DATE as INTEGER, not BIGINT (DATE '2020-01-03' - 1): a small integer literal
+			// next to something that is not a number literal goes as INTEGER (BIGINT + INTEGER is still BIGINT)
+			if isSmallIntLit(x.r) && !isNumLit(x.l) {
+				r = "CAST(" + x.r.(*litExpr).val + " AS INTEGER)"
+			} else if isSmallIntLit(x.l) && !isNumLit(x.r) && x.op == "+" {
+				l = "CAST(" + x.l.(*litExpr).val + " AS INTEGER)"
+			}
+			if x.op == "+" {
+				break
+			}
+			// DATE - DATE is an INTERVAL in BigQuery and a number of days in DuckDB: refused (typeof() is folded
+			// when DuckDB plans, so other types pay nothing). Literal numbers cannot be dates.
+			if isNumLit(x.l) || isNumLit(x.r) || len(l)+len(r) > 400 {
+				break
+			}
+			return "(CASE WHEN typeof(" + l + ") = 'DATE' AND typeof(" + r + ") = 'DATE' THEN " +
+				pr.raise("'Unsupported feature: DATE - DATE (an INTERVAL in BigQuery); use DATE_DIFF'") + " ELSE (" + l + " - " + r + ") END)"
 		}
 		return "(" + l + " " + x.op + " " + r + ")"
 	case *funcExpr:
@@ -856,4 +874,19 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+func isNumLit(x expr) bool {
+	lit, ok := x.(*litExpr)
+	return ok && (lit.kind == "INT" || lit.kind == "FLOAT")
+}
+
+// isSmallIntLit reports an integer literal that fits DuckDB's INTEGER.
+func isSmallIntLit(x expr) bool {
+	lit, ok := x.(*litExpr)
+	if !ok || lit.kind != "INT" {
+		return false
+	}
+	n, err := strconv.ParseInt(lit.val, 10, 32)
+	return err == nil && n == int64(int32(n))
 }

@@ -1,0 +1,54 @@
+package bqsql
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTypesAndDatesDocs: golden cases for issue 20's type and date findings, from the GoogleSQL
+// reference (CONCAT, date arithmetic operators, PARSE_DATE's "Any unspecified field is initialized
+// from 1970-01-01").
+func TestTypesAndDatesDocs(t *testing.T) {
+	db := newDB(t)
+	for _, c := range []struct {
+		sql, want string // want: the one row as JSON
+	}{
+		// CONCAT returns STRING (or BYTES) and is NULL when an argument is NULL; one argument too
+		{`SELECT CONCAT('T.P.', ' ', 'Bar'), CONCAT('Summer', ' ', 1923), CONCAT(1), CONCAT('a'), CONCAT(NULL), CONCAT('a', NULL)`,
+			`["T.P. Bar", "Summer 1923", "1", "a", null, null]`},
+		{`SELECT CONCAT(b'a'), CONCAT(b'a', b'bc')`, `["YQ==", "YWJj"]`},
+		// DATE + / - INT64
+		{`SELECT DATE '2020-09-22' + 1, DATE '2020-09-22' - 7, 1 + DATE '2020-09-22'`, `["2020-09-23", "2020-09-15", "2020-09-23"]`},
+		{`SELECT d + 1, d - 7 FROM UNNEST([DATE '2020-09-22']) AS d`, `["2020-09-23", "2020-09-15"]`},
+		// unspecified fields start at 1970-01-01
+		{`SELECT PARSE_DATE('%m/%d/%y', '12/25/08'), PARSE_DATE('%d%m%Y', '25122008'), PARSE_DATE('%m', '03'), PARSE_DATE('%d', '05'), PARSE_DATE('%b %d', 'Dec 25')`,
+			`["2008-12-25", "2008-12-25", "1970-03-01", "1970-01-05", "1970-12-25"]`},
+		{`SELECT PARSE_DATETIME('%H', '05'), PARSE_TIMESTAMP('%M', '05'), PARSE_TIME('%H', '05'), PARSE_DATE('%Y', '2008'), SAFE.PARSE_DATE('%m', 'x')`,
+			`["1970-01-01T05:00:00", "1970-01-01 00:05:00+00", "05:00:00", "2008-01-01", null]`},
+	} {
+		rows, err := runBQ(t, db, c.sql, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.sql, err)
+			continue
+		}
+		want := parseExpected(t, c.want)
+		if len(rows) != 1 || !sameJSON(rowsAsAny(rows)[0], want) {
+			t.Errorf("%s:\n got %s\nwant %s", c.sql, toJSON(rows), toJSON(want))
+		}
+	}
+	// CONCAT(1) is STRING
+	stmts, _ := Translate(`SELECT CONCAT(1) AS c`, Options{})
+	var typ string
+	if err := db.QueryRow(`SELECT typeof(c) FROM (` + stmts[0].SQL + `)`).Scan(&typ); err != nil || typ != "VARCHAR" {
+		t.Errorf("CONCAT(1): DuckDB type %s (%v), want VARCHAR (STRING)", typ, err)
+	}
+	if _, err := runBQ(t, db, `SELECT CONCAT(x) FROM UNNEST([b'a']) AS x`, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature: CONCAT of one BYTES value") {
+		t.Errorf("CONCAT of a BYTES column: got %v, want a refusal", err)
+	}
+	// DATE - DATE is an INTERVAL in BigQuery: refused, not a silent INT64
+	for _, q := range []string{`SELECT DATE '2021-05-20' - DATE '2020-04-19'`, `SELECT d - e FROM UNNEST([DATE '2021-05-20']) AS d, UNNEST([DATE '2020-04-19']) AS e`} {
+		if _, err := runBQ(t, db, q, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature: DATE - DATE") {
+			t.Errorf("%s: got %v, want the DATE - DATE refusal", q, err)
+		}
+	}
+}
