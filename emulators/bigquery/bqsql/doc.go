@@ -45,15 +45,20 @@
 // OVER (PARTITION BY, ORDER BY, ROWS/RANGE frames, named windows). Conditionals IF, IFNULL, COALESCE,
 // NULLIF, GREATEST/LEAST (NULL if any argument is NULL), SAFE_DIVIDE, SAFE_ADD/SUBTRACT/MULTIPLY/NEGATE,
 // DIV, MOD, IEEE_DIVIDE. Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
-// trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||), LOWER, UPPER, LENGTH,
-// BYTE_LENGTH, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, LEFT, RIGHT, LPAD/RPAD, REPLACE, REPEAT, REVERSE,
-// STARTS_WITH, ENDS_WITH, STRPOS, INSTR (2 args), SPLIT (an empty string gives [""]), FORMAT (printf), ASCII,
+// trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||; CONCAT(x) of one value is
+// STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, REPLACE,
+// REPEAT, and for STRING or BYTES (counting bytes) LENGTH, BYTE_LENGTH, LEFT, RIGHT, LPAD/RPAD, REVERSE
+// (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
+// signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (2 args), SPLIT (STRING only; an empty string
+// gives [""]; BYTES refused), FORMAT (printf), ASCII,
 // CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
 // JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),
 // JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY (ARRAY<STRING> or ARRAY<JSON> likewise), JSON_VALUE_ARRAY/
-// JSON_EXTRACT_STRING_ARRAY; a STRING that is not valid JSON gives NULL; the JSONPath (a string literal
+// JSON_EXTRACT_STRING_ARRAY; a STRING that is not valid JSON gives NULL; a document of another type is
+// BigQuery's "No matching signature for function X for argument types: T, STRING" (for a column,
+// worded by the emulator from DuckDB's bind error or raised when a row is read); the JSONPath (a string literal
 // or query parameter) follows GoogleSQL: $, .key, [n], ['a.b'] in the JSON_EXTRACT family and ."a.b" in
 // the others, BigQuery's errors otherwise. The JSON subscript json[n] (0-based) and json['key'] (NULL when
 // missing). TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
@@ -64,7 +69,8 @@
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
 // _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
 // (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
-// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an optional fraction),
+// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
+// optional fraction; unspecified fields start at 1970-01-01, as BigQuery's do), DATE + / - an integer,
 // TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
 // LAST_DAY.
 //
@@ -83,8 +89,12 @@
 // # Refused
 //
 // Anything else is an *Error naming the construct and its position ("Unsupported feature: …",
-// "Unsupported statement: …", "Function not found or unsupported: …"), never a silently different
-// answer. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
+// "Unsupported statement: …", "Function not found: X" for an unknown function and "Function not found:
+// X (unsupported by the local emulator)" for a BigQuery function this package lacks), never a silently
+// different answer. Some refusals are found only when DuckDB binds or runs the statement (the types of
+// columns are not known here): DATE - DATE (an INTERVAL in BigQuery; "Unsupported feature: DATE - DATE"),
+// SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
+// another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
 // NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_QUANTILES/TOP_*, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
 // INITCAP, TRANSLATE, NORMALIZE, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
