@@ -44,7 +44,7 @@
 // LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC, any aggregate with
 // OVER (PARTITION BY, ORDER BY, ROWS/RANGE frames, named windows). Conditionals IF, IFNULL, COALESCE,
 // NULLIF, GREATEST/LEAST (NULL if any argument is NULL), SAFE_DIVIDE, SAFE_ADD/SUBTRACT/MULTIPLY/NEGATE,
-// DIV, MOD, IEEE_DIVIDE. Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
+// DIV, MOD, IEEE_DIVIDE, ERROR(message). Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
 // trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||; CONCAT(x) of one value is
 // STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, REPLACE,
 // REPEAT, and for STRING or BYTES (counting bytes) LENGTH, BYTE_LENGTH, LEFT, RIGHT, LPAD/RPAD, REVERSE
@@ -69,7 +69,7 @@
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
 // _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
 // (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
-// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
+// %E3S, %E6S, %F, %T, %X, %x, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
 // optional fraction; unspecified fields start at 1970-01-01, as BigQuery's do), DATE + / - an integer,
 // TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
 // LAST_DAY.

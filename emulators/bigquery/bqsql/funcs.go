@@ -306,8 +306,10 @@ func (pr *printer) fmtString(a at, x expr) string {
 			}
 		case 'F':
 			b.WriteString("%Y-%m-%d")
-		case 'T':
+		case 'T', 'X':
 			b.WriteString("%H:%M:%S")
+		case 'x':
+			b.WriteString("%m/%d/%y")
 		case 'D':
 			b.WriteString("%m/%d/%y")
 		case 'R':
@@ -822,7 +824,10 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
-	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "ERROR", "HLL_COUNT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
+	case "ERROR":
+		a := pr.args(f, 1, 1)
+		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
+	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
 		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "TO_CODE_POINTS", "CODE_POINTS_TO_STRING", "CODE_POINTS_TO_BYTES",
 		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":

@@ -25,6 +25,10 @@ func TestTypesAndDatesDocs(t *testing.T) {
 			`["2008-12-25", "2008-12-25", "1970-03-01", "1970-01-05", "1970-12-25"]`},
 		{`SELECT PARSE_DATETIME('%H', '05'), PARSE_TIMESTAMP('%M', '05'), PARSE_TIME('%H', '05'), PARSE_DATE('%Y', '2008'), SAFE.PARSE_DATE('%m', 'x')`,
 			`["1970-01-01T05:00:00", "1970-01-01 00:05:00+00", "05:00:00", "2008-01-01", null]`},
+		// %x (MM/DD/YY) and %X (HH:MM:SS) format elements
+		{`SELECT FORMAT_DATE('%x', DATE '2008-12-25'), FORMAT_TIME('%X', TIME '15:30:00'), PARSE_DATE('%x', '12/25/08')`, `["12/25/08", "15:30:00", "2008-12-25"]`},
+		// ERROR only when reached
+		{`SELECT IF(1 > 0, 'ok', ERROR('never'))`, `["ok"]`},
 	} {
 		rows, err := runBQ(t, db, c.sql, Options{})
 		if err != nil {
@@ -44,6 +48,13 @@ func TestTypesAndDatesDocs(t *testing.T) {
 	}
 	if _, err := runBQ(t, db, `SELECT CONCAT(x) FROM UNNEST([b'a']) AS x`, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature: CONCAT of one BYTES value") {
 		t.Errorf("CONCAT of a BYTES column: got %v, want a refusal", err)
+	}
+	// ERROR: the reference's example
+	_, err := runBQ(t, db, `SELECT CASE WHEN value = 'foo' THEN 'Value is foo.' WHEN value = 'bar' THEN 'Value is bar.'
+		ELSE ERROR(CONCAT('Found unexpected value: ', value)) END AS new_value
+		FROM (SELECT 'foo' AS value UNION ALL SELECT 'bar' AS value UNION ALL SELECT 'baz' AS value)`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "Found unexpected value: baz") {
+		t.Errorf("ERROR: got %v", err)
 	}
 	// DATE - DATE is an INTERVAL in BigQuery: refused, not a silent INT64
 	for _, q := range []string{`SELECT DATE '2021-05-20' - DATE '2020-04-19'`, `SELECT d - e FROM UNNEST([DATE '2021-05-20']) AS d, UNNEST([DATE '2020-04-19']) AS e`} {
