@@ -83,3 +83,25 @@ func TestBytesFunctionsNested(t *testing.T) {
 		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
 	}
 }
+
+// TestCodePointsDocs: TO_CODE_POINTS and CODE_POINTS_TO_STRING, the reference's examples.
+func TestCodePointsDocs(t *testing.T) {
+	db := newDB(t)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT ARRAY_AGG(STRUCT(word, TO_CODE_POINTS(word) AS code_points) ORDER BY o) FROM UNNEST(['foo', 'bar', '']) AS word WITH OFFSET o`,
+			`[[{"word": "foo", "code_points": [102, 111, 111]}, {"word": "bar", "code_points": [98, 97, 114]}, {"word": "", "code_points": []}]]`},
+		{`SELECT TO_CODE_POINTS(b'\xc4\x80'), TO_CODE_POINTS('Ā'), TO_CODE_POINTS(CAST(NULL AS STRING))`, `[[196, 128], [256], null]`},
+		{`SELECT TO_CODE_POINTS(x) FROM UNNEST([b'\x66\x6f\xff', b'']) AS x WITH OFFSET o ORDER BY o`, `[[102, 111, 255]]`},
+		{`SELECT CODE_POINTS_TO_STRING([65, 255, 513, 1024]), CODE_POINTS_TO_STRING([65, 255, NULL, 1024]), CODE_POINTS_TO_STRING([]), CODE_POINTS_TO_STRING(NULL)`,
+			`["AÿȁЀ", null, "", null]`},
+	} {
+		rows, err := runBQ(t, db, c.sql, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.sql, err)
+			continue
+		}
+		if want := parseExpected(t, c.want); !sameJSON(rowsAsAny(rows)[0], want) {
+			t.Errorf("%s:\n got %s\nwant %s", c.sql, toJSON(rows), toJSON(want))
+		}
+	}
+}

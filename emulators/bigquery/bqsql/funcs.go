@@ -824,12 +824,26 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
+	case "TO_CODE_POINTS":
+		a := pr.args(f, 1, 1)
+		c := fmt.Sprintf("_cp%d", pr.nextID())
+		return pr.stringOrBytes(f, name, a[0], false, func(s string) string {
+			return "(CASE WHEN " + s + " = '' THEN CAST([] AS BIGINT[]) ELSE list_transform(string_split(" + s + ", ''), " + c + " -> CAST(unicode(" + c + ") AS BIGINT)) END)"
+		}, func(h string) string {
+			return "list_transform(regexp_extract_all(" + h + ", '..'), " + c + " -> CAST('0x' || " + c + " AS BIGINT))"
+		})
+	case "CODE_POINTS_TO_STRING":
+		a := pr.args(f, 1, 1)
+		c := fmt.Sprintf("_cp%d", pr.nextID())
+		// NULL if the array or an element is NULL
+		return "(CASE WHEN list_count(" + a[0] + ") = len(" + a[0] + ") THEN array_to_string(list_transform(" + a[0] + ", " + c +
+			" -> chr(CAST(" + c + " AS INTEGER))), '') END)"
 	case "ERROR":
 		a := pr.args(f, 1, 1)
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
 	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
-		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "TO_CODE_POINTS", "CODE_POINTS_TO_STRING", "CODE_POINTS_TO_BYTES",
+		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "CODE_POINTS_TO_BYTES",
 		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
