@@ -49,7 +49,7 @@
 // STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, REPLACE,
 // REPEAT, and for STRING or BYTES (counting bytes) LENGTH, BYTE_LENGTH, LEFT, RIGHT, LPAD/RPAD, REVERSE
 // (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
-// signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (2 args), SPLIT (STRING only; an empty string
+// signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
 // gives [""]; BYTES refused), TO_CODE_POINTS (STRING or BYTES), CODE_POINTS_TO_STRING, FORMAT (printf), ASCII,
 // CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →

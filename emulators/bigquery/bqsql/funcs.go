@@ -650,8 +650,25 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "INITCAP":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "INSTR":
-		a := pr.args(f, 2, 2)
-		return "strpos(" + a[0] + ", " + a[1] + ")"
+		a := pr.args(f, 2, 4)
+		if len(a) == 2 {
+			return "strpos(" + a[0] + ", " + a[1] + ")"
+		}
+		pos, occ := a[2], "1"
+		if len(a) == 4 {
+			occ = a[3]
+		}
+		// every (overlapping) match's 1-based start; a negative position searches backwards from
+		// len + position + 1; the occurrence-th match, else 0
+		id := pr.nextID()
+		sv, tv, i := fmt.Sprintf("_is%d", id), fmt.Sprintf("_it%d", id), fmt.Sprintf("_ii%d", id)
+		starts := "list_filter(range(1, length(" + sv + ") + 1), " + i + " -> substr(" + sv + ", " + i + ", length(" + tv + ")) = " + tv + ")"
+		body := "coalesce((CASE WHEN " + pos + " > 0 THEN list_filter(" + starts + ", " + i + " -> " + i + " >= " + pos + ")" +
+			" ELSE list_reverse(list_filter(" + starts + ", " + i + " -> " + i + " <= length(" + sv + ") + " + pos + " + 1)) END)[" + occ + "], 0)"
+		check := "CASE WHEN " + pos + " = 0 THEN " + pr.raise("'The position argument of INSTR must not be 0'") +
+			" WHEN " + occ + " <= 0 THEN " + pr.raise("'The occurrence argument of INSTR must be positive'") + " END"
+		return "(CASE WHEN " + a[0] + " IS NULL OR " + a[1] + " IS NULL OR " + pos + " IS NULL OR " + occ + " IS NULL THEN NULL ELSE coalesce(" + check + ", " +
+			"list_transform([" + a[0] + "], " + sv + " -> list_transform([" + a[1] + "], " + tv + " -> " + body + ")[1])[1]) END)"
 	case "TO_HEX":
 		if len(f.args) != 1 {
 			pr.fail(f.at, "Number of arguments does not match for function TO_HEX")

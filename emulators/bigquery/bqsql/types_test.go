@@ -63,3 +63,28 @@ func TestTypesAndDatesDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestInstrDocs: INSTR with position and occurrence, the reference's example table.
+func TestInstrDocs(t *testing.T) {
+	db := newDB(t)
+	rows, err := runBQ(t, db, `SELECT ARRAY_AGG(INSTR(r.source_value, r.search_value, r.position, r.occurrence) ORDER BY o) FROM UNNEST([
+		STRUCT('banana' AS source_value, 'an' AS search_value, 1 AS position, 1 AS occurrence),
+		('banana', 'an', 1, 2), ('banana', 'an', 1, 3), ('banana', 'an', 3, 1), ('banana', 'an', -1, 1),
+		('banana', 'an', -3, 1), ('banana', 'ann', 1, 1), ('helloooo', 'oo', 1, 1), ('helloooo', 'oo', 1, 2)]) AS r WITH OFFSET o`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `[[2, 4, 0, 4, 4, 4, 0, 5, 6]]`); !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	rows, err = runBQ(t, db, `SELECT INSTR('banana', 'an', 3), INSTR('banana', NULL, 1, 1), INSTR('banana', 'an'), INSTR('banana', 'an', -1, 2)`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `[4, null, 2, 2]`); !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	if _, err := runBQ(t, db, `SELECT INSTR('banana', 'an', 0, 1)`, Options{}); err == nil {
+		t.Error("position 0: want an error")
+	}
+}
