@@ -687,6 +687,19 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "REGEXP_CONTAINS":
 		a := pr.args(f, 2, 2)
 		return "regexp_matches(" + a[0] + ", " + a[1] + ")"
+	case "REGEXP_INSTR":
+		if len(f.args) > 2 {
+			pr.unsupported(f.at, "REGEXP_INSTR with position, occurrence or occurrence_position")
+		}
+		a := pr.args(f, 2, 2)
+		lit, ok := f.args[1].(*litExpr)
+		if !ok || lit.kind != "STRING" {
+			pr.unsupported(f.at, name+" with a non-literal pattern")
+		}
+		// the leftmost match starts after the shortest prefix that a match follows (RE2 semantics)
+		prefix := qstr("^((?s:.*?))(?:" + lit.val + ")")
+		return "(CASE WHEN regexp_matches(" + a[0] + ", " + a[1] + ") THEN length(regexp_extract(" + a[0] + ", " + prefix + ", 1)) + 1 " +
+			"WHEN " + a[0] + " IS NOT NULL THEN 0 END)"
 	case "REGEXP_EXTRACT", "REGEXP_SUBSTR", "REGEXP_EXTRACT_ALL":
 		a := pr.args(f, 2, 2)
 		lit, ok := f.args[1].(*litExpr)

@@ -88,3 +88,27 @@ func TestInstrDocs(t *testing.T) {
 		t.Error("position 0: want an error")
 	}
 }
+
+// TestRegexpInstrDocs: REGEXP_INSTR(source, regexp), the reference's examples; the start of the
+// leftmost match, 0 without one.
+func TestRegexpInstrDocs(t *testing.T) {
+	db := newDB(t)
+	rows, err := runBQ(t, db, `SELECT ARRAY_AGG(REGEXP_INSTR(x, '@[^-]*') ORDER BY o) FROM UNNEST(['ab@cd-ef', 'ab@d-ef', 'abc@cd-ef', 'abc-ef']) AS x WITH OFFSET o`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `[[3, 3, 4, 0]]`); !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	// the same text earlier than the match does not count; newlines before it do
+	rows, err = runBQ(t, db, "SELECT REGEXP_INSTR('bab', 'b$'), REGEXP_INSTR('a\\nb', 'b'), REGEXP_INSTR(NULL, 'b')", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `[3, 3, null]`); !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	if _, err := runBQ(t, db, `SELECT REGEXP_INSTR('a', 'a', 1, 1)`, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature") {
+		t.Errorf("4 arguments: got %v, want a refusal", err)
+	}
+}
