@@ -51,7 +51,7 @@
 // (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
 // signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
 // gives [""]; BYTES refused), TO_CODE_POINTS (STRING or BYTES), CODE_POINTS_TO_STRING, FORMAT (printf), ASCII,
-// CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
+// CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
 // JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),

@@ -701,7 +701,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return "(CASE WHEN regexp_matches(" + a[0] + ", " + a[1] + ") THEN length(regexp_extract(" + a[0] + ", " + prefix + ", 1)) + 1 " +
 			"WHEN " + a[0] + " IS NOT NULL THEN 0 END)"
 	case "REGEXP_EXTRACT", "REGEXP_SUBSTR", "REGEXP_EXTRACT_ALL":
-		a := pr.args(f, 2, 2)
+		max := 2
+		if name != "REGEXP_EXTRACT_ALL" {
+			max = 4
+		}
+		a := pr.args(f, 2, max)
 		lit, ok := f.args[1].(*litExpr)
 		if !ok || lit.kind != "STRING" {
 			pr.unsupported(f.at, name+" with a non-literal pattern")
@@ -713,6 +717,16 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		gs := strconv.Itoa(g)
 		if name == "REGEXP_EXTRACT_ALL" {
 			return "regexp_extract_all(" + a[0] + ", " + a[1] + ", " + gs + ")"
+		}
+		if len(a) > 2 {
+			// the occurrence-th non-overlapping match in the value from position on
+			occ := "1"
+			if len(a) == 4 {
+				occ = a[3]
+			}
+			check := "CASE WHEN " + a[2] + " <= 0 THEN " + pr.raise("'The position argument of "+name+" must be positive'") +
+				" WHEN " + occ + " <= 0 THEN " + pr.raise("'The occurrence argument of "+name+" must be positive'") + " END"
+			return "coalesce(" + check + ", regexp_extract_all(substr(" + a[0] + ", " + a[2] + "), " + a[1] + ", " + gs + ")[" + occ + "])"
 		}
 		return "(CASE WHEN regexp_matches(" + a[0] + ", " + a[1] + ") THEN regexp_extract(" + a[0] + ", " + a[1] + ", " + gs + ") END)"
 	case "REGEXP_REPLACE":

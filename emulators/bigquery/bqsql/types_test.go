@@ -112,3 +112,27 @@ func TestRegexpInstrDocs(t *testing.T) {
 		t.Errorf("4 arguments: got %v, want a refusal", err)
 	}
 }
+
+// TestRegexpExtractPositionDocs: REGEXP_EXTRACT with position and occurrence, the reference's example.
+func TestRegexpExtractPositionDocs(t *testing.T) {
+	db := newDB(t)
+	rows, err := runBQ(t, db, `SELECT ARRAY_AGG(STRUCT(REGEXP_EXTRACT('Hello Helloo and Hellooo', 'H?ello+', r.p, r.o) AS v) ORDER BY off) FROM UNNEST([
+		STRUCT(1 AS p, 1 AS o), (1, 2), (1, 3), (1, 4), (2, 1), (3, 1), (3, 2), (3, 3), (20, 1)]) AS r WITH OFFSET off`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parseExpected(t, `[[{"v": "Hello"}, {"v": "Helloo"}, {"v": "Hellooo"}, {"v": null}, {"v": "ello"}, {"v": "Helloo"}, {"v": "Hellooo"}, {"v": null}, {"v": null}]]`)
+	if !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	rows, err = runBQ(t, db, `SELECT REGEXP_SUBSTR('Hello Helloo', 'H?ello+', 2), REGEXP_EXTRACT('a1b22', '([0-9]+)', 1, 2), REGEXP_EXTRACT(NULL, 'a', 1, 1)`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `["ello", "22", null]`); !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	if _, err := runBQ(t, db, `SELECT REGEXP_EXTRACT('a', 'a', 0)`, Options{}); err == nil {
+		t.Error("position 0: want an error")
+	}
+}
