@@ -141,7 +141,7 @@ func TestRefusalsHaveNoDuckDBWording(t *testing.T) {
 	t.Logf("%d scripts, %d errors scanned", len(scripts), refusals)
 	for _, c := range []struct{ sql, msg string }{
 		{`SELECT NO_SUCH_FUNCTION(1)`, "Function not found: NO_SUCH_FUNCTION"},
-		{`SELECT NORMALIZE('a')`, "Function not found: NORMALIZE (unsupported by the local emulator)"},
+		{`SELECT NORMALIZE_AND_CASEFOLD('a')`, "Function not found: NORMALIZE_AND_CASEFOLD (unsupported by the local emulator)"},
 		{`SELECT STARTS_WITH(x, 'a') FROM UNNEST([1]) AS x`, "No matching signature for function STARTS_WITH for argument types: INT64, STRING"},
 		{`SELECT LENGTH(x) FROM UNNEST([1.5]) AS x`, "No matching signature for function LENGTH for argument types: FLOAT64"},
 		{`SELECT d + x FROM UNNEST([DATE '2020-01-01']) AS d, UNNEST([1]) AS x`, "No matching signature for operator + for argument types: DATE, INT64"},

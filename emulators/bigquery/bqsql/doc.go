@@ -51,7 +51,7 @@
 // (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
 // signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
 // gives [""]; BYTES refused), TO_CODE_POINTS (STRING or BYTES), CODE_POINTS_TO_STRING, FORMAT (printf), ASCII,
-// CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
+// CHR (CHR(0) is the empty string), UNICODE (0 for the empty string), NORMALIZE (NFC), CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
 // JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),
@@ -96,7 +96,7 @@
 // SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
 // another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
 // NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_QUANTILES/TOP_*, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
-// INITCAP, TRANSLATE, NORMALIZE, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
+// INITCAP, TRANSLATE, NORMALIZE other than NFC, NORMALIZE_AND_CASEFOLD, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
 // EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %E*S / %Ez
 // / %Z and other unknown format elements, REGEXP_EXTRACT with a non-literal pattern, JavaScript and

@@ -439,8 +439,8 @@ var passThrough = map[string]string{
 	// strings
 	"LOWER": "lower", "UPPER": "upper", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
 	"REPLACE": "replace", "REPEAT": "repeat",
-	"ASCII": "ascii", "CHR": "chr", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
-	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex", "UNICODE": "unicode",
+	"ASCII": "ascii", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
+	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex",
 	// arrays
 	"ARRAY_REVERSE": "list_reverse",
 	// windows
@@ -735,8 +735,27 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "GENERATE_UUID":
 		pr.args(f, 0, 0)
 		return "CAST(uuid() AS VARCHAR)"
-	case "NORMALIZE", "NORMALIZE_AND_CASEFOLD":
+	case "NORMALIZE":
+		// DuckDB has NFC only
+		if len(f.args) == 2 {
+			if m, ok := f.args[1].(*identExpr); !ok || len(m.parts) != 1 || !strings.EqualFold(m.parts[0], "NFC") {
+				pr.unsupported(f.at, "NORMALIZE modes other than NFC")
+			}
+		}
+		if len(f.args) < 1 || len(f.args) > 2 {
+			pr.fail(f.at, "Number of arguments does not match for function NORMALIZE")
+		}
+		return "nfc_normalize(" + pr.expr(f.args[0]) + ")"
+	case "NORMALIZE_AND_CASEFOLD":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
+	case "UNICODE":
+		// the code point of the first character; 0 for '' (DuckDB: -1)
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " = '' THEN 0 ELSE unicode(" + a[0] + ") END)"
+	case "CHR":
+		// CHR(0) is '' (DuckDB: the NUL character)
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " = 0 THEN '' ELSE chr(CAST(" + a[0] + " AS INTEGER)) END)"
 
 	// ----- JSON
 	case "JSON_VALUE", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_EXTRACT", "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY",

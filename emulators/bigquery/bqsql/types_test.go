@@ -136,3 +136,20 @@ func TestRegexpExtractPositionDocs(t *testing.T) {
 		t.Error("position 0: want an error")
 	}
 }
+
+// TestNormalizeUnicodeChr: NORMALIZE (NFC, the default), UNICODE and CHR at their edges.
+func TestNormalizeUnicodeChr(t *testing.T) {
+	db := newDB(t)
+	rows, err := runBQ(t, db, `SELECT NORMALIZE('\u00ea') = NORMALIZE('\u0065\u0302'), NORMALIZE('\u0065\u0302', NFC) = '\u00ea', '\u00ea' = '\u0065\u0302',
+		UNICODE('âbcd'), UNICODE('â'), UNICODE(''), UNICODE(NULL), CHR(65), CHR(255), CHR(513), CHR(1024), CHR(97), CHR(0xF9B5), CHR(0), CHR(NULL)`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parseExpected(t, `[true, true, false, 226, 226, 0, null, "A", "ÿ", "ȁ", "Ѐ", "a", "\uf9b5", "", null]`)
+	if !sameJSON(rowsAsAny(rows)[0], want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+	if _, err := runBQ(t, db, `SELECT NORMALIZE('a', NFKC)`, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature") {
+		t.Errorf("NFKC: got %v, want a refusal", err)
+	}
+}
