@@ -460,7 +460,7 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 var aggregates = map[string]bool{"SUM": true, "AVG": true, "MIN": true, "MAX": true, "COUNT": true, "ANY_VALUE": true, "LOGICAL_OR": true,
 	"LOGICAL_AND": true, "BIT_AND": true, "BIT_OR": true, "BIT_XOR": true, "STDDEV": true, "STDDEV_SAMP": true, "STDDEV_POP": true,
 	"VARIANCE": true, "VAR_SAMP": true, "VAR_POP": true, "CORR": true, "COVAR_POP": true, "COVAR_SAMP": true, "MAX_BY": true,
-	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true}
+	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
 
 func (pr *printer) call(f *funcExpr) string {
 	name := strings.Join(f.name, ".")
@@ -887,6 +887,31 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
+	case "APPROX_QUANTILES":
+		// exact: the number+1 boundaries as discrete quantiles, NULLs ignored (BigQuery's default)
+		if len(f.args) != 2 {
+			pr.fail(f.at, "Number of arguments does not match for function APPROX_QUANTILES")
+		}
+		lit, ok := f.args[1].(*litExpr)
+		n, err := strconv.Atoi(litVal(lit, ok))
+		if !ok || lit.kind != "INT" || err != nil || n <= 0 || n > 100000 {
+			pr.unsupported(f.at, "APPROX_QUANTILES without a positive integer literal number")
+		}
+		if f.nulls == "RESPECT" {
+			pr.unsupported(f.at, "APPROX_QUANTILES RESPECT NULLS")
+		}
+		if f.over != nil || len(f.orderBy) > 0 || f.limit != nil || f.having != nil {
+			pr.unsupported(f.at, "APPROX_QUANTILES with OVER, ORDER BY, LIMIT or HAVING")
+		}
+		qs := make([]string, n+1)
+		for i := range qs {
+			qs[i] = strconv.FormatFloat(float64(i)/float64(n), 'g', -1, 64)
+		}
+		x := pr.expr(f.args[0])
+		if f.distinct {
+			return "quantile_disc(DISTINCT " + x + ", [" + strings.Join(qs, ", ") + "])"
+		}
+		return "quantile_disc(" + x + ", [" + strings.Join(qs, ", ") + "])"
 	case "TO_CODE_POINTS":
 		a := pr.args(f, 1, 1)
 		c := fmt.Sprintf("_cp%d", pr.nextID())
@@ -904,7 +929,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "ERROR":
 		a := pr.args(f, 1, 1)
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
-	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
+	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
 		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "CODE_POINTS_TO_BYTES",
 		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
@@ -987,4 +1012,11 @@ func (pr *printer) stringOrBytes(f *funcExpr, name, x string, same bool, str, bl
 	bad := pr.raise("'No matching signature for function " + name + " for argument types: ' || " + bqTypeOf(x) +
 		strings.Repeat(" || ', INT64'", len(f.args)-1))
 	return "(CASE WHEN typeof(" + x + ") NOT IN ('VARCHAR', 'BLOB', '\"NULL\"') THEN " + bad + " WHEN typeof(" + x + ") = 'BLOB' THEN " + b + " ELSE " + s + " END)"
+}
+
+func litVal(l *litExpr, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return l.val
 }
