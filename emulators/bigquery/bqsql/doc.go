@@ -18,7 +18,7 @@
 // # Supported
 //
 // Queries: WITH (non-recursive), SELECT [DISTINCT] [AS STRUCT | AS VALUE], * EXCEPT(...) / REPLACE(...)
-// (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING, comma joins,
+// (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING (SELECT * puts the USING columns first, as BigQuery does), comma joins,
 // subqueries, UNNEST(arr) [AS x] [WITH OFFSET [AS o]] (0-based offsets; the element alias binds before
 // same-named table columns, as in BigQuery), correlated paths FROM t, t.arr AS x, WHERE, GROUP BY
 // (positions, ROLLUP, ALL), HAVING, QUALIFY, WINDOW, ORDER BY (BigQuery NULL ordering: first in ASC, last in

@@ -290,7 +290,7 @@ func (pr *printer) selectStmt(s *selectStmt) string {
 				b.WriteString(", ")
 			}
 			if st, ok := it.x.(*starExpr); ok {
-				b.WriteString(pr.star(st))
+				b.WriteString(pr.usingFirst(st, s.from))
 				continue
 			}
 			if s == pr.insertSelect {
@@ -889,4 +889,56 @@ func isSmallIntLit(x expr) bool {
 	}
 	n, err := strconv.ParseInt(lit.val, 10, 32)
 	return err == nil && n == int64(int32(n))
+}
+
+// usingFirst renders a bare * over joins with USING: BigQuery puts the USING columns first (the
+// outermost join's first), then the other columns in order; DuckDB leaves them where the left table
+// has them.
+func (pr *printer) usingFirst(st *starExpr, from []fromItem) string {
+	var cols []string
+	seen := map[string]bool{}
+	var walk func(it fromItem)
+	walk = func(it fromItem) {
+		switch x := it.(type) {
+		case *joinRef:
+			for _, c := range x.using {
+				if k := strings.ToLower(c); !seen[k] {
+					seen[k] = true
+					cols = append(cols, c)
+				}
+			}
+			walk(x.l)
+			walk(x.r)
+		case *parenFrom:
+			walk(x.x)
+		}
+	}
+	for _, it := range from {
+		walk(it)
+	}
+	if st.qual != nil || len(cols) == 0 {
+		return pr.star(st)
+	}
+	for _, r := range st.replace {
+		if seen[strings.ToLower(r.alias)] {
+			return pr.star(st)
+		}
+	}
+	var first []string
+	rest := *st
+	rest.except = append([]string(nil), st.except...)
+	for _, c := range cols {
+		excepted := false
+		for _, e := range st.except {
+			excepted = excepted || strings.EqualFold(e, c)
+		}
+		if !excepted {
+			first = append(first, qid(c))
+			rest.except = append(rest.except, c)
+		}
+	}
+	if len(first) == 0 {
+		return pr.star(st)
+	}
+	return strings.Join(first, ", ") + ", " + pr.star(&rest)
 }

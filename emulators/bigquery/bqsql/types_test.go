@@ -179,3 +179,54 @@ func TestApproxQuantilesDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectStarUsingOrder: SELECT * over a USING join puts the USING column first (the reference's
+// Roster/TeamMascot example: SchoolID, LastName, Mascot).
+func TestSelectStarUsingOrder(t *testing.T) {
+	db := newDB(t)
+	for _, c := range []struct {
+		sql  string
+		cols []string
+	}{
+		{`SELECT * FROM ds.Roster INNER JOIN ds.TeamMascot USING (SchoolID)`, []string{"SchoolID", "LastName", "Mascot"}},
+		{`SELECT * FROM ds.Roster FULL JOIN ds.TeamMascot USING (SchoolID)`, []string{"SchoolID", "LastName", "Mascot"}},
+		{`SELECT * EXCEPT (Mascot) FROM ds.Roster JOIN ds.TeamMascot USING (SchoolID)`, []string{"SchoolID", "LastName"}},
+		{`SELECT Roster.* FROM ds.Roster JOIN ds.TeamMascot USING (SchoolID)`, []string{"LastName", "SchoolID"}},
+		{`SELECT * FROM ds.Roster JOIN ds.TeamMascot ON Roster.SchoolID = TeamMascot.SchoolID`, []string{"LastName", "SchoolID", "SchoolID", "Mascot"}},
+	} {
+		stmts, err := Translate(`CREATE TABLE ds.Roster (LastName STRING, SchoolID INT64); CREATE TABLE ds.TeamMascot (SchoolID INT64, Mascot STRING);
+			INSERT ds.Roster VALUES ('Adams', 50), ('Buchanan', 52); INSERT ds.TeamMascot VALUES (50, 'Jaguars'), (53, 'Mustangs');`+c.sql, Options{DefaultDataset: "ds"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stmts[:len(stmts)-1] {
+			if _, err := db.Exec(st.SQL); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := db.Query(stmts[len(stmts)-1].SQL)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		cols, _ := rows.Columns()
+		rows.Close()
+		if strings.Join(cols, ",") != strings.Join(c.cols, ",") {
+			t.Errorf("%s: columns %v, want %v", c.sql, cols, c.cols)
+		}
+		db.Exec(`DROP TABLE ds.Roster`)
+		db.Exec(`DROP TABLE ds.TeamMascot`)
+	}
+}
+
+// TestSelectStarUsingFullJoinValues: the leading USING column of a FULL JOIN is the coalesced key.
+func TestSelectStarUsingFullJoinValues(t *testing.T) {
+	rows, err := runBQ(t, newDB(t), `CREATE TABLE ds.Roster (LastName STRING, SchoolID INT64); CREATE TABLE ds.TeamMascot (SchoolID INT64, Mascot STRING);
+		INSERT ds.Roster VALUES ('Adams', 50), ('Buchanan', 52); INSERT ds.TeamMascot VALUES (50, 'Jaguars'), (53, 'Mustangs');
+		SELECT * FROM ds.Roster FULL JOIN ds.TeamMascot USING (SchoolID) ORDER BY SchoolID`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := parseExpected(t, `[[50, "Adams", "Jaguars"], [52, "Buchanan", null], [53, null, "Mustangs"]]`); !sameJSON(rowsAsAny(rows), want) {
+		t.Errorf("got %s, want %s", toJSON(rows), toJSON(want))
+	}
+}
