@@ -55,9 +55,20 @@
 //     region-qualified and project-level views are not served.
 //   - Query errors are BigQuery's: a missing table or dataset answers 404
 //     notFound ("Not found: Table p:ds.t was not found in location US"),
-//     other DuckDB errors answer invalidQuery with DuckDB's first line
-//     (without its SQL) or a BigQuery phrasing where one is known; the
+//     other DuckDB errors answer invalidQuery with a BigQuery phrasing where
+//     one is known ("Function not found: X", "No matching signature for
+//     function X for argument types: INT64, STRING", "Unrecognized name: x",
+//     "Bad int64 value: a"), else DuckDB's first line without its SQL; the
 //     DuckDB text is a second errors[] entry with location "duckdb".
+//     TestRefusalsHaveNoDuckDBWording runs the translator corpus and probes
+//     through the Go client and fails on DuckDB vocabulary in a message.
+//   - JSON columns: a value goes over the wire as its JSON text; insertAll
+//     takes a string holding JSON text, an NDJSON load any JSON value
+//     (object, array, number); both are stored as written (compacted, with
+//     < > & escaped as \u003c etc. by the DuckDB appender's json.Marshal;
+//     BigQuery would also normalise numbers, 12.50 to 12.5, which is not
+//     done). An NDJSON string value in a JSON column is read as JSON text
+//     (unverified against BigQuery).
 //   - Request and query limits (Limits, in limits.go) are BigQuery's, with
 //     the answers real BigQuery gives as far as public reports show them;
 //     each field names its source and what is unverified. The 12 MB

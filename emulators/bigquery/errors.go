@@ -20,6 +20,12 @@ var (
 	reUnknownColumn = regexp.MustCompile(`^(?:Referenced column "?([^"]+?)"? not found in FROM clause|Column "([^"]+)" referenced that exists in the SELECT clause - but this column cannot be referenced before it is defined)`)
 	reUnknownFunc   = regexp.MustCompile(`^(?:Scalar |Aggregate |Table )?Function with name "?([^"\s!]+?)"? does not exist`)
 	reDuckConvert   = regexp.MustCompile(`^Could not convert string '(.*)' to (\w+)`)
+	// a JSON_QUERY-like call on a document that is neither STRING nor JSON: bqsql names the document
+	// _jd<id>_<argument count>_<FUNCTION> and mixes it with VARCHAR in a CASE
+	reJSONMix = regexp.MustCompile(`^Cannot mix values of type (.+?) and (.+?) in CASE expression`)
+	reJSONDoc = regexp.MustCompile(`THEN _jd\d+_(\d)_([A-Z_]+)`)
+	// a DuckDB function that has no overload for the argument types bqsql gave it
+	reNoOverload = regexp.MustCompile(`^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^\s(']+)\((.*)\)['"]`)
 )
 
 var duckTypeNames = map[string]string{
@@ -77,9 +83,79 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Bad " + t + " value: " + m[1], Extra: debug}
 		}
 	}
+	if m := reJSONMix.FindStringSubmatch(body); m != nil {
+		if f := reJSONDoc.FindStringSubmatch(orig); f != nil {
+			t := m[1]
+			if t == "VARCHAR" || t == "JSON" {
+				t = m[2]
+			}
+			n := int(f[1][0] - '0')
+			args := duckTypeName(t) + strings.Repeat(", STRING", max(n-1, 0))
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for function " + f[2] + " for argument types: " + args, Extra: debug}
+		}
+	}
+	if m := reNoOverload.FindStringSubmatch(body); m != nil {
+		name := strings.ToUpper(m[1])
+		if n, ok := duckFuncNames[m[1]]; ok {
+			name = n
+		}
+		var args []string
+		for _, a := range splitTypes(m[2]) {
+			args = append(args, duckTypeName(strings.TrimSuffix(a, "_LITERAL")))
+		}
+		what := "function " + name
+		if !regexp.MustCompile(`^[A-Z_0-9]+$`).MatchString(name) {
+			what = "operator " + m[1]
+		}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for " + what + " for argument types: " + strings.Join(args, ", "), Extra: debug}
+	}
 	body = strings.TrimSuffix(strings.TrimSpace(body), "!")
 	if body == "" {
 		body = "Query error"
 	}
 	return &apiError{Code: 400, Reason: "invalidQuery", Message: body, Extra: debug}
+}
+
+// duckTypeName is GoogleSQL's name for a type DuckDB reports (BIGINT INT64, DOUBLE FLOAT64,
+// STRUCT(a BIGINT)[] ARRAY<STRUCT<a INT64>>), for error messages.
+func duckTypeName(duck string) string {
+	n, err := parseDuckType(duck)
+	if err != nil {
+		return duck
+	}
+	return sqlTypeName(bqField("", n))
+}
+
+// duckFuncNames are the GoogleSQL names of DuckDB functions bqsql renders under another name.
+var duckFuncNames = map[string]string{
+	"str_split": "SPLIT", "string_split": "SPLIT", "generate_series": "GENERATE_ARRAY", "range": "GENERATE_ARRAY",
+	"strlen": "BYTE_LENGTH", "strpos": "STRPOS", "list_reverse": "ARRAY_REVERSE", "len": "ARRAY_LENGTH",
+	"array_length": "ARRAY_LENGTH", "list_concat": "ARRAY_CONCAT", "regexp_full_match": "REGEXP_CONTAINS",
+	"regexp_matches": "REGEXP_CONTAINS", "count_if": "COUNTIF", "arg_max": "MAX_BY", "arg_min": "MIN_BY",
+	"bool_or": "LOGICAL_OR", "bool_and": "LOGICAL_AND", "random": "RAND", "stddev_samp": "STDDEV",
+	"var_samp": "VARIANCE", "unhex": "FROM_HEX", "contains": "CONTAINS_SUBSTR", "strftime": "FORMAT_TIMESTAMP",
+	"strptime": "PARSE_TIMESTAMP", "date_diff": "DATE_DIFF", "date_trunc": "DATE_TRUNC",
+}
+
+// splitTypes splits DuckDB's argument type list at top-level commas ("STRUCT(a INTEGER, b VARCHAR), BLOB").
+func splitTypes(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	if t := strings.TrimSpace(s[start:]); t != "" {
+		out = append(out, t)
+	}
+	return out
 }

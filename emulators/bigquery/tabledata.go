@@ -505,6 +505,11 @@ func (s *Server) readRows(ctx context.Context, q queryer, ds, table string, fiel
 	cols := make([]string, len(fields))
 	for i, f := range fields {
 		cols[i] = quoteIdent(f.Name)
+		if hasJSON(f) {
+			// the driver hands JSON values over parsed (a JSON string "abc" arrives as abc, 12.50 as 12.5,
+			// object keys re-ordered): read the JSON text as DuckDB holds it instead.
+			cols[i] = "CAST(" + cols[i] + " AS " + jsonAsText(f) + ")"
+		}
 	}
 	rs, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM %s LIMIT %d OFFSET %d`, strings.Join(cols, ", "), qualified(ds, table), max, start))
 	if err != nil {

@@ -171,6 +171,41 @@ func duckType(f *bq.TableFieldSchema) string {
 	return t
 }
 
+// hasJSON reports whether a field is or contains a JSON value.
+func hasJSON(f *bq.TableFieldSchema) bool {
+	if f.Type == "JSON" {
+		return true
+	}
+	for _, c := range f.Fields {
+		if hasJSON(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonAsText is duckType with every JSON replaced by VARCHAR, so that a cast reads JSON values as their text.
+func jsonAsText(f *bq.TableFieldSchema) string {
+	if f.Type == "JSON" {
+		if f.Mode == "REPEATED" {
+			return "VARCHAR[]"
+		}
+		return "VARCHAR"
+	}
+	if f.Type != "RECORD" {
+		return duckType(f)
+	}
+	parts := make([]string, len(f.Fields))
+	for i, c := range f.Fields {
+		parts[i] = quoteIdent(c.Name) + " " + jsonAsText(c)
+	}
+	t := "STRUCT(" + strings.Join(parts, ", ") + ")"
+	if f.Mode == "REPEATED" {
+		t += "[]"
+	}
+	return t
+}
+
 // createTableSQL renders CREATE TABLE for a BigQuery schema. REQUIRED is
 // not enforced by DuckDB (checked on insert instead), so that schema
 // relaxation stays a metadata change.

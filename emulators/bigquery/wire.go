@@ -344,7 +344,8 @@ func decodeValue(f *bq.TableFieldSchema, v any, ignoreUnknown bool, loc string) 
 		}
 		return out, nil
 	}
-	if _, isList := v.([]any); isList {
+	// a JSON column holds any JSON value, arrays included
+	if _, isList := v.([]any); isList && f.Type != "JSON" {
 		return nil, &fieldError{loc, fmt.Sprintf("Array specified for non-repeated field: %s.", loc)}
 	}
 	return decodeScalar(f, v, ignoreUnknown, loc)
@@ -499,15 +500,18 @@ func decodeScalar(f *bq.TableFieldSchema, v any, ignoreUnknown bool, loc string)
 			}
 		}
 	case "JSON":
+		// json.RawMessage: the DuckDB appender json.Marshals the value of a JSON column, which would
+		// store a string as a JSON string ("{\"a\":1}"); the raw text is stored as written (compacted,
+		// with < > & escaped as \u003c etc.)
 		if s, ok := v.(string); ok {
 			if !json.Valid([]byte(s)) {
 				return nil, &fieldError{loc, fmt.Sprintf("Invalid JSON value %s (field %s).", strconv.Quote(s), loc)}
 			}
-			return s, nil
+			return json.RawMessage(s), nil
 		}
 		b, err := json.Marshal(v)
 		if err == nil {
-			return string(b), nil
+			return json.RawMessage(b), nil
 		}
 	case "INTERVAL":
 		if s, ok := v.(string); ok {

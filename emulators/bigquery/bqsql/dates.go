@@ -193,7 +193,14 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		if len(f.args) < 2 || len(f.args) > 3 || (len(f.args) == 3 && name != "PARSE_TIMESTAMP") {
 			pr.fail(f.at, "Number of arguments does not match for function %s", name)
 		}
-		p := "strptime(" + pr.expr(f.args[1]) + ", " + pr.parseFmt(f.at, f.args[0]) + ")"
+		val, fmtArg := pr.expr(f.args[1]), f.args[0]
+		// unspecified fields start at 1970-01-01 (DuckDB's strptime starts at 1900): a format without a
+		// year element gets one, and the value "1970 " in front
+		if lit, ok := fmtArg.(*litExpr); ok && lit.kind == "STRING" && name != "PARSE_TIME" && !fmtHasYear(lit.val) {
+			fmtArg = &litExpr{at: lit.at, kind: "STRING", val: "%Y " + lit.val}
+			val = "('1970 ' || " + val + ")"
+		}
+		p := "strptime(" + val + ", " + pr.parseFmt(f.at, fmtArg) + ")"
 		switch name {
 		case "PARSE_DATE":
 			return "CAST(" + p + " AS DATE)", true
@@ -295,4 +302,28 @@ func (pr *printer) parseFmt(a at, x expr) string {
 	with := pr.fmtString(a, &litExpr{at: lit.at, kind: "STRING", val: strings.ReplaceAll(lit.val, "%E*S", "%E6S")})
 	without := pr.fmtString(a, &litExpr{at: lit.at, kind: "STRING", val: strings.ReplaceAll(lit.val, "%E*S", "%S")})
 	return "[" + with + ", " + without + "]"
+}
+
+// fmtHasYear reports whether a format string sets the year (or the whole instant: %s).
+func fmtHasYear(f string) bool {
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		j := i + 1
+		if f[j] == 'E' || f[j] == 'O' {
+			if j+1 < len(f) && f[j+1] == '*' {
+				j++
+			}
+			j++
+			for j < len(f) && f[j] >= '0' && f[j] <= '9' {
+				j++
+			}
+		}
+		if j < len(f) && strings.IndexByte("YyCGgFDxcsv", f[j]) >= 0 {
+			return true
+		}
+		i = j
+	}
+	return false
 }

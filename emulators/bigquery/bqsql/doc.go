@@ -18,7 +18,7 @@
 // # Supported
 //
 // Queries: WITH (non-recursive), SELECT [DISTINCT] [AS STRUCT | AS VALUE], * EXCEPT(...) / REPLACE(...)
-// (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING, comma joins,
+// (→ EXCLUDE/REPLACE), t.*, FROM with INNER/LEFT/RIGHT/FULL/CROSS joins, ON/USING (SELECT * puts the USING columns first, as BigQuery does), comma joins,
 // subqueries, UNNEST(arr) [AS x] [WITH OFFSET [AS o]] (0-based offsets; the element alias binds before
 // same-named table columns, as in BigQuery), correlated paths FROM t, t.arr AS x, WHERE, GROUP BY
 // (positions, ROLLUP, ALL), HAVING, QUALIFY, WINDOW, ORDER BY (BigQuery NULL ordering: first in ASC, last in
@@ -38,21 +38,30 @@
 //
 // Functions: aggregates COUNT (DISTINCT, *), COUNTIF, SUM, AVG, MIN, MAX, ANY_VALUE (HAVING MAX/MIN),
 // LOGICAL_OR/AND, BIT_AND/OR/XOR, STDDEV/VARIANCE family, CORR/COVAR, MAX_BY/MIN_BY,
-// APPROX_COUNT_DISTINCT (exact), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
+// APPROX_COUNT_DISTINCT (exact), APPROX_QUANTILES (exact discrete quantiles; a literal number; RESPECT NULLS refused), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
 // (DISTINCT, IGNORE NULLS, ORDER BY, LIMIT → list_slice; a NULL element raises BigQuery's error),
 // ARRAY_CONCAT_AGG; analytic ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG,
 // LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC, any aggregate with
 // OVER (PARTITION BY, ORDER BY, ROWS/RANGE frames, named windows). Conditionals IF, IFNULL, COALESCE,
 // NULLIF, GREATEST/LEAST (NULL if any argument is NULL), SAFE_DIVIDE, SAFE_ADD/SUBTRACT/MULTIPLY/NEGATE,
-// DIV, MOD, IEEE_DIVIDE. Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
-// trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||), LOWER, UPPER, LENGTH,
-// BYTE_LENGTH, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, LEFT, RIGHT, LPAD/RPAD, REPLACE, REPEAT, REVERSE,
-// STARTS_WITH, ENDS_WITH, STRPOS, INSTR (2 args), SPLIT (an empty string gives [""]), FORMAT (printf), ASCII,
-// CHR, CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_EXTRACT (NULL when no match), REGEXP_EXTRACT_ALL,
+// DIV, MOD, IEEE_DIVIDE, ERROR(message). Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
+// trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||; CONCAT(x) of one value is
+// STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, REPLACE,
+// REPEAT, and for STRING or BYTES (counting bytes) LENGTH, BYTE_LENGTH, LEFT, RIGHT, LPAD/RPAD, REVERSE
+// (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
+// signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
+// gives [""]; BYTES refused), TO_CODE_POINTS (STRING or BYTES), CODE_POINTS_TO_STRING, FORMAT (printf), ASCII,
+// CHR (CHR(0) is the empty string), UNICODE (0 for the empty string), NORMALIZE (NFC), CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
-// JSON_QUERY/JSON_EXTRACT, JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY, JSON_VALUE_ARRAY/
-// JSON_EXTRACT_STRING_ARRAY, TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
+// JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),
+// JSON_QUERY_ARRAY/JSON_EXTRACT_ARRAY (ARRAY<STRING> or ARRAY<JSON> likewise), JSON_VALUE_ARRAY/
+// JSON_EXTRACT_STRING_ARRAY; a STRING that is not valid JSON gives NULL; a document of another type is
+// BigQuery's "No matching signature for function X for argument types: T, STRING" (for a column,
+// worded by the emulator from DuckDB's bind error or raised when a row is read); the JSONPath (a string literal
+// or query parameter) follows GoogleSQL: $, .key, [n], ['a.b'] in the JSON_EXTRACT family and ."a.b" in
+// the others, BigQuery's errors otherwise. The JSON subscript json[n] (0-based) and json['key'] (NULL when
+// missing). TO_JSON_STRING, TO_JSON, PARSE_JSON. Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
 // (null text), ARRAY_CONCAT (NULL if any argument is NULL), ARRAY_REVERSE, GENERATE_ARRAY,
 // GENERATE_DATE_ARRAY, GENERATE_TIMESTAMP_ARRAY. Date and time: CURRENT_DATE/TIMESTAMP/DATETIME (from
 // Options.Now when set), DATE(ts), DATE(ts, tz), DATE(y, m, d), DATETIME(...), TIME(...),
@@ -60,7 +69,8 @@
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
 // _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
 // (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
-// %E3S, %E6S, %F, %T, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an optional fraction),
+// %E3S, %E6S, %F, %T, %X, %x, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
+// optional fraction; unspecified fields start at 1970-01-01, as BigQuery's do), DATE + / - an integer,
 // TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
 // LAST_DAY.
 //
@@ -79,10 +89,14 @@
 // # Refused
 //
 // Anything else is an *Error naming the construct and its position ("Unsupported feature: …",
-// "Unsupported statement: …", "Function not found or unsupported: …"), never a silently different
-// answer. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
-// NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_QUANTILES/TOP_*, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
-// INITCAP, TRANSLATE, NORMALIZE, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
+// "Unsupported statement: …", "Function not found: X" for an unknown function and "Function not found:
+// X (unsupported by the local emulator)" for a BigQuery function this package lacks), never a silently
+// different answer. Some refusals are found only when DuckDB binds or runs the statement (the types of
+// columns are not known here): DATE - DATE (an INTERVAL in BigQuery; "Unsupported feature: DATE - DATE"),
+// SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
+// another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
+// NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_TOP_COUNT/APPROX_TOP_SUM, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
+// INITCAP, TRANSLATE, NORMALIZE other than NFC, NORMALIZE_AND_CASEFOLD, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
 // EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %E*S / %Ez
 // / %Z and other unknown format elements, REGEXP_EXTRACT with a non-literal pattern, JavaScript and

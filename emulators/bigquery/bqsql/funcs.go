@@ -9,10 +9,14 @@ import (
 // ---------- parameters ----------
 
 func (pr *printer) param(x *paramExpr) string {
+	return pr.paramLit(x.at, pr.findParam(x))
+}
+
+func (pr *printer) findParam(x *paramExpr) Param {
 	if x.name != "" {
 		for _, p := range pr.opts.Params {
 			if strings.EqualFold(p.Name, x.name) {
-				return pr.paramLit(x.at, p)
+				return p
 			}
 		}
 		pr.fail(x.at, "Query parameter '%s' not found", x.name)
@@ -21,13 +25,13 @@ func (pr *printer) param(x *paramExpr) string {
 	for _, p := range pr.opts.Params {
 		if p.Name == "" {
 			if n == x.idx {
-				return pr.paramLit(x.at, p)
+				return p
 			}
 			n++
 		}
 	}
 	pr.fail(x.at, "Query parameter number %d not found", x.idx+1)
-	return ""
+	return Param{}
 }
 
 func (pr *printer) paramType(a at, p Param) string {
@@ -302,8 +306,10 @@ func (pr *printer) fmtString(a at, x expr) string {
 			}
 		case 'F':
 			b.WriteString("%Y-%m-%d")
-		case 'T':
+		case 'T', 'X':
 			b.WriteString("%H:%M:%S")
+		case 'x':
+			b.WriteString("%m/%d/%y")
 		case 'D':
 			b.WriteString("%m/%d/%y")
 		case 'R':
@@ -431,11 +437,10 @@ var passThrough = map[string]string{
 	"FLOOR": "floor", "CEIL": "ceil", "CEILING": "ceil", "SIN": "sin", "COS": "cos", "TAN": "tan", "ASIN": "asin",
 	"ACOS": "acos", "ATAN": "atan", "ATAN2": "atan2", "RAND": "random", "IS_NAN": "isnan", "IS_INF": "isinf",
 	// strings
-	"LOWER": "lower", "UPPER": "upper", "LENGTH": "length", "CHAR_LENGTH": "length", "CHARACTER_LENGTH": "length",
-	"BYTE_LENGTH": "strlen", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
-	"REPLACE": "replace", "REPEAT": "repeat", "REVERSE": "reverse", "LEFT": "left", "RIGHT": "right",
-	"ASCII": "ascii", "CHR": "chr", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
-	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex", "UNICODE": "unicode",
+	"LOWER": "lower", "UPPER": "upper", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
+	"REPLACE": "replace", "REPEAT": "repeat",
+	"ASCII": "ascii", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
+	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex",
 	// arrays
 	"ARRAY_REVERSE": "list_reverse",
 	// windows
@@ -455,7 +460,7 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 var aggregates = map[string]bool{"SUM": true, "AVG": true, "MIN": true, "MAX": true, "COUNT": true, "ANY_VALUE": true, "LOGICAL_OR": true,
 	"LOGICAL_AND": true, "BIT_AND": true, "BIT_OR": true, "BIT_XOR": true, "STDDEV": true, "STDDEV_SAMP": true, "STDDEV_POP": true,
 	"VARIANCE": true, "VAR_SAMP": true, "VAR_POP": true, "CORR": true, "COVAR_POP": true, "COVAR_SAMP": true, "MAX_BY": true,
-	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true}
+	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
 
 func (pr *printer) call(f *funcExpr) string {
 	name := strings.Join(f.name, ".")
@@ -463,7 +468,7 @@ func (pr *printer) call(f *funcExpr) string {
 		return qid(strings.ToLower(name)) + "(" + strings.Join(pr.args(f, 0, -1), ", ") + ")"
 	}
 	if len(f.name) > 1 {
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if f.over != nil && !windowOnly[name] && !aggregates[name] {
 		pr.unsupported(f.at, "OVER clause on "+name)
@@ -559,11 +564,19 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 2, 2)
 		return "(CAST(" + a[0] + " AS DOUBLE) / CAST(" + a[1] + " AS DOUBLE))"
 	case "RANGE_BUCKET":
-		pr.unsupported(f.at, "function RANGE_BUCKET")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 
 	// ----- strings
 	case "CONCAT":
 		a := pr.args(f, 1, -1)
+		if len(a) == 1 {
+			// one argument alone would keep its type (CONCAT(1) is '1'); || '' gives STRING and propagates NULL
+			if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "BYTES" {
+				return a[0]
+			}
+			return "(CASE WHEN typeof(" + a[0] + ") = 'BLOB' THEN " + pr.raise("'Unsupported feature: CONCAT of one BYTES value'") +
+				" ELSE (" + a[0] + " || '') END)"
+		}
 		return "(" + strings.Join(a, " || ") + ")"
 	case "TRIM", "LTRIM", "RTRIM":
 		a := pr.args(f, 1, 2)
@@ -574,18 +587,50 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			return "CASE WHEN " + a[2] + " < 0 THEN " + pr.raise("'Third argument in SUBSTR() cannot be negative'") + " ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
 		}
 		return "substr(" + a[0] + ", " + a[1] + ")"
+	case "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "BYTE_LENGTH", "OCTET_LENGTH":
+		a := pr.args(f, 1, 1)
+		str := "length"
+		if name == "BYTE_LENGTH" || name == "OCTET_LENGTH" {
+			str = "strlen"
+		}
+		return pr.stringOrBytes(f, name, a[0], false, func(s string) string { return str + "(" + s + ")" },
+			func(h string) string { return "CAST(length(" + h + ") / 2 AS BIGINT)" })
+	case "REVERSE":
+		a := pr.args(f, 1, 1)
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return "reverse(" + s + ")" },
+			func(h string) string {
+				return "unhex(array_to_string(list_reverse(regexp_extract_all(" + h + ", '..')), ''))"
+			})
+	case "LEFT", "RIGHT":
+		a := pr.args(f, 2, 2)
+		fn := strings.ToLower(name)
+		n := "CASE WHEN " + a[1] + " < 0 THEN " + pr.raise("'"+name+"() length cannot be negative'") + " ELSE " + a[1] + " END"
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", " + n + ")" },
+			func(h string) string { return "unhex(" + fn + "(" + h + ", 2 * (" + n + ")))" })
 	case "LPAD", "RPAD":
 		a := pr.args(f, 2, 3)
+		fn := strings.ToLower(name)
 		if len(a) == 2 {
-			a = append(a, "' '")
+			// the default pattern is a blank, for BYTES too
+			return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), ' ')" },
+				func(h string) string { return "unhex(" + fn + "(" + h + ", CAST(2 * " + a[1] + " AS INTEGER), '20'))" })
 		}
-		return strings.ToLower(name) + "(" + a[0] + ", CAST(" + a[1] + " AS INTEGER), " + a[2] + ")"
+		return pr.stringOrBytes(f, name, a[0], true, func(s string) string {
+			return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), CAST(" + a[2] + " AS VARCHAR))"
+		},
+			func(h string) string {
+				return "unhex(" + fn + "(" + h + ", CAST(2 * " + a[1] + " AS INTEGER), hex(" + a[2] + ")))"
+			})
 	case "SPLIT":
 		a := pr.args(f, 1, 2)
 		if len(a) == 1 {
 			a = append(a, "','")
 		}
-		return "(CASE WHEN " + a[0] + " = '' THEN [''] ELSE str_split(" + a[0] + ", " + a[1] + ") END)"
+		if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "BYTES" {
+			// a hex split could match across byte boundaries
+			pr.fail(f.at, "Unsupported feature: SPLIT of BYTES")
+		}
+		return "(CASE WHEN typeof(" + a[0] + ") = 'BLOB' THEN " + pr.raise("'Unsupported feature: SPLIT of BYTES'") + " WHEN " + a[0] + " = '' THEN [''] ELSE str_split(CAST(" + a[0] + " AS VARCHAR), CAST(" + a[1] + " AS VARCHAR)) END)"
 	case "FORMAT":
 		if len(f.args) == 0 {
 			pr.fail(f.at, "FORMAT requires a format string")
@@ -603,10 +648,27 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		}
 		return "printf(" + strings.Join(pr.args(f, 1, -1), ", ") + ")"
 	case "INITCAP":
-		pr.unsupported(f.at, "function INITCAP")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "INSTR":
-		a := pr.args(f, 2, 2)
-		return "strpos(" + a[0] + ", " + a[1] + ")"
+		a := pr.args(f, 2, 4)
+		if len(a) == 2 {
+			return "strpos(" + a[0] + ", " + a[1] + ")"
+		}
+		pos, occ := a[2], "1"
+		if len(a) == 4 {
+			occ = a[3]
+		}
+		// every (overlapping) match's 1-based start; a negative position searches backwards from
+		// len + position + 1; the occurrence-th match, else 0
+		id := pr.nextID()
+		sv, tv, i := fmt.Sprintf("_is%d", id), fmt.Sprintf("_it%d", id), fmt.Sprintf("_ii%d", id)
+		starts := "list_filter(range(1, length(" + sv + ") + 1), " + i + " -> substr(" + sv + ", " + i + ", length(" + tv + ")) = " + tv + ")"
+		body := "coalesce((CASE WHEN " + pos + " > 0 THEN list_filter(" + starts + ", " + i + " -> " + i + " >= " + pos + ")" +
+			" ELSE list_reverse(list_filter(" + starts + ", " + i + " -> " + i + " <= length(" + sv + ") + " + pos + " + 1)) END)[" + occ + "], 0)"
+		check := "CASE WHEN " + pos + " = 0 THEN " + pr.raise("'The position argument of INSTR must not be 0'") +
+			" WHEN " + occ + " <= 0 THEN " + pr.raise("'The occurrence argument of INSTR must be positive'") + " END"
+		return "(CASE WHEN " + a[0] + " IS NULL OR " + a[1] + " IS NULL OR " + pos + " IS NULL OR " + occ + " IS NULL THEN NULL ELSE coalesce(" + check + ", " +
+			"list_transform([" + a[0] + "], " + sv + " -> list_transform([" + a[1] + "], " + tv + " -> " + body + ")[1])[1]) END)"
 	case "TO_HEX":
 		if len(f.args) != 1 {
 			pr.fail(f.at, "Number of arguments does not match for function TO_HEX")
@@ -621,12 +683,29 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 1, 1)
 		return "unhex(" + strings.ToLower(name) + "(" + a[0] + "))"
 	case "SHA512":
-		pr.unsupported(f.at, "function SHA512")
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "REGEXP_CONTAINS":
 		a := pr.args(f, 2, 2)
 		return "regexp_matches(" + a[0] + ", " + a[1] + ")"
-	case "REGEXP_EXTRACT", "REGEXP_SUBSTR", "REGEXP_EXTRACT_ALL":
+	case "REGEXP_INSTR":
+		if len(f.args) > 2 {
+			pr.unsupported(f.at, "REGEXP_INSTR with position, occurrence or occurrence_position")
+		}
 		a := pr.args(f, 2, 2)
+		lit, ok := f.args[1].(*litExpr)
+		if !ok || lit.kind != "STRING" {
+			pr.unsupported(f.at, name+" with a non-literal pattern")
+		}
+		// the leftmost match starts after the shortest prefix that a match follows (RE2 semantics)
+		prefix := qstr("^((?s:.*?))(?:" + lit.val + ")")
+		return "(CASE WHEN regexp_matches(" + a[0] + ", " + a[1] + ") THEN length(regexp_extract(" + a[0] + ", " + prefix + ", 1)) + 1 " +
+			"WHEN " + a[0] + " IS NOT NULL THEN 0 END)"
+	case "REGEXP_EXTRACT", "REGEXP_SUBSTR", "REGEXP_EXTRACT_ALL":
+		max := 2
+		if name != "REGEXP_EXTRACT_ALL" {
+			max = 4
+		}
+		a := pr.args(f, 2, max)
 		lit, ok := f.args[1].(*litExpr)
 		if !ok || lit.kind != "STRING" {
 			pr.unsupported(f.at, name+" with a non-literal pattern")
@@ -639,6 +718,16 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if name == "REGEXP_EXTRACT_ALL" {
 			return "regexp_extract_all(" + a[0] + ", " + a[1] + ", " + gs + ")"
 		}
+		if len(a) > 2 {
+			// the occurrence-th non-overlapping match in the value from position on
+			occ := "1"
+			if len(a) == 4 {
+				occ = a[3]
+			}
+			check := "CASE WHEN " + a[2] + " <= 0 THEN " + pr.raise("'The position argument of "+name+" must be positive'") +
+				" WHEN " + occ + " <= 0 THEN " + pr.raise("'The occurrence argument of "+name+" must be positive'") + " END"
+			return "coalesce(" + check + ", regexp_extract_all(substr(" + a[0] + ", " + a[2] + "), " + a[1] + ", " + gs + ")[" + occ + "])"
+		}
 		return "(CASE WHEN regexp_matches(" + a[0] + ", " + a[1] + ") THEN regexp_extract(" + a[0] + ", " + a[1] + ", " + gs + ") END)"
 	case "REGEXP_REPLACE":
 		a := pr.args(f, 3, 3)
@@ -646,40 +735,39 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "GENERATE_UUID":
 		pr.args(f, 0, 0)
 		return "CAST(uuid() AS VARCHAR)"
-	case "NORMALIZE", "NORMALIZE_AND_CASEFOLD":
-		pr.unsupported(f.at, "function "+name)
+	case "NORMALIZE":
+		// DuckDB has NFC only
+		if len(f.args) == 2 {
+			if m, ok := f.args[1].(*identExpr); !ok || len(m.parts) != 1 || !strings.EqualFold(m.parts[0], "NFC") {
+				pr.unsupported(f.at, "NORMALIZE modes other than NFC")
+			}
+		}
+		if len(f.args) < 1 || len(f.args) > 2 {
+			pr.fail(f.at, "Number of arguments does not match for function NORMALIZE")
+		}
+		return "nfc_normalize(" + pr.expr(f.args[0]) + ")"
+	case "NORMALIZE_AND_CASEFOLD":
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
+	case "UNICODE":
+		// the code point of the first character; 0 for '' (DuckDB: -1)
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " = '' THEN 0 ELSE unicode(" + a[0] + ") END)"
+	case "CHR":
+		// CHR(0) is '' (DuckDB: the NUL character)
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " = 0 THEN '' ELSE chr(CAST(" + a[0] + " AS INTEGER)) END)"
 
 	// ----- JSON
-	case "JSON_VALUE", "JSON_EXTRACT_SCALAR":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "(CASE WHEN json_type(" + a[0] + ", " + a[1] + ") IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(" + a[0] + ", " + a[1] + ") END)"
-	case "JSON_QUERY", "JSON_EXTRACT":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "json_extract(" + a[0] + ", " + a[1] + ")"
-	case "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "CAST(json_extract(" + a[0] + ", " + a[1] + ") AS JSON[])"
-	case "JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
-		a := pr.args(f, 1, 2)
-		if len(a) == 1 {
-			a = append(a, "'$'")
-		}
-		return "CAST(json_extract(" + a[0] + ", " + a[1] + ") AS VARCHAR[])"
+	case "JSON_VALUE", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_EXTRACT", "JSON_QUERY_ARRAY", "JSON_EXTRACT_ARRAY",
+		"JSON_VALUE_ARRAY", "JSON_EXTRACT_STRING_ARRAY":
+		s, _ := pr.jsonFunc(f, name)
+		return s
 	case "TO_JSON_STRING":
 		a := pr.args(f, 1, 2)
 		if len(a) == 2 {
 			pr.unsupported(f.at, "TO_JSON_STRING pretty printing")
 		}
-		return "CAST(to_json(" + a[0] + ") AS VARCHAR)"
+		return pr.toJSONString(f, a[0])
 	case "TO_JSON":
 		a := pr.args(f, 1, 1)
 		return "to_json(" + a[0] + ")"
@@ -799,14 +887,56 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
-	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "ERROR", "HLL_COUNT", "APPROX_QUANTILES", "APPROX_TOP_COUNT",
+	case "APPROX_QUANTILES":
+		// exact: the number+1 boundaries as discrete quantiles, NULLs ignored (BigQuery's default)
+		if len(f.args) != 2 {
+			pr.fail(f.at, "Number of arguments does not match for function APPROX_QUANTILES")
+		}
+		lit, ok := f.args[1].(*litExpr)
+		n, err := strconv.Atoi(litVal(lit, ok))
+		if !ok || lit.kind != "INT" || err != nil || n <= 0 || n > 100000 {
+			pr.unsupported(f.at, "APPROX_QUANTILES without a positive integer literal number")
+		}
+		if f.nulls == "RESPECT" {
+			pr.unsupported(f.at, "APPROX_QUANTILES RESPECT NULLS")
+		}
+		if f.over != nil || len(f.orderBy) > 0 || f.limit != nil || f.having != nil {
+			pr.unsupported(f.at, "APPROX_QUANTILES with OVER, ORDER BY, LIMIT or HAVING")
+		}
+		qs := make([]string, n+1)
+		for i := range qs {
+			qs[i] = strconv.FormatFloat(float64(i)/float64(n), 'g', -1, 64)
+		}
+		x := pr.expr(f.args[0])
+		if f.distinct {
+			return "quantile_disc(DISTINCT " + x + ", [" + strings.Join(qs, ", ") + "])"
+		}
+		return "quantile_disc(" + x + ", [" + strings.Join(qs, ", ") + "])"
+	case "TO_CODE_POINTS":
+		a := pr.args(f, 1, 1)
+		c := fmt.Sprintf("_cp%d", pr.nextID())
+		return pr.stringOrBytes(f, name, a[0], false, func(s string) string {
+			return "(CASE WHEN " + s + " = '' THEN CAST([] AS BIGINT[]) ELSE list_transform(string_split(" + s + ", ''), " + c + " -> CAST(unicode(" + c + ") AS BIGINT)) END)"
+		}, func(h string) string {
+			return "list_transform(regexp_extract_all(" + h + ", '..'), " + c + " -> CAST('0x' || " + c + " AS BIGINT))"
+		})
+	case "CODE_POINTS_TO_STRING":
+		a := pr.args(f, 1, 1)
+		c := fmt.Sprintf("_cp%d", pr.nextID())
+		// NULL if the array or an element is NULL
+		return "(CASE WHEN list_count(" + a[0] + ") = len(" + a[0] + ") THEN array_to_string(list_transform(" + a[0] + ", " + c +
+			" -> chr(CAST(" + c + " AS INTEGER))), '') END)"
+	case "ERROR":
+		a := pr.args(f, 1, 1)
+		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
+	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
-		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "TO_CODE_POINTS", "CODE_POINTS_TO_STRING", "CODE_POINTS_TO_BYTES",
+		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "CODE_POINTS_TO_BYTES",
 		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if strings.HasPrefix(name, "ST_") {
-		pr.unsupported(f.at, "function "+name)
+		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if s, ok := pr.dateCall(f, name); ok {
 		return s
@@ -822,7 +952,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		}
 		return fn + "(" + strings.Join(pr.args(f, 0, -1), ", ") + ")"
 	}
-	pr.fail(f.at, "Function not found or unsupported: %s", name)
+	pr.fail(f.at, "Function not found: %s", name)
 	return ""
 }
 
@@ -852,4 +982,41 @@ func captureGroups(re string) int {
 		}
 	}
 	return n
+}
+
+// stringOrBytes renders a function of STRING and BYTES: str on the text, or blob on the bytes' hex digits
+// (two per byte). Which one runs follows x's type, and DuckDB folds the typeof() tests when it plans, so
+// a STRING column pays nothing; with same, the result has x's type. Another type is BigQuery's
+// signature error, raised when a row is read.
+func (pr *printer) stringOrBytes(f *funcExpr, name, x string, same bool, str, blob func(string) string) string {
+	if lit, ok := f.args[0].(*litExpr); ok {
+		switch lit.kind {
+		case "STRING", "NULL":
+			return str(x)
+		case "BYTES":
+			return blob("hex(" + x + ")")
+		}
+	}
+	if len(x) > 200 {
+		// x appears several times below: a long one (a nested call) is bound once through a lambda, so that
+		// nesting does not multiply the SQL
+		v := fmt.Sprintf("_sb%d", pr.nextID())
+		return "list_transform([" + x + "], " + v + " -> " + pr.stringOrBytes(f, name, v, same, str, blob) + ")[1]"
+	}
+	// every branch must bind whatever x's type: the bytes are reached through VARCHAR (BLOB to VARCHAR
+	// escapes and back is exact), and a BYTES result goes back to x's type the same way
+	s, b := str("CAST("+x+" AS VARCHAR)"), blob("hex(CAST(CAST("+x+" AS VARCHAR) AS BLOB))")
+	if same {
+		s, b = "cast_to_type("+s+", "+x+")", "cast_to_type(CAST("+b+" AS VARCHAR), "+x+")"
+	}
+	bad := pr.raise("'No matching signature for function " + name + " for argument types: ' || " + bqTypeOf(x) +
+		strings.Repeat(" || ', INT64'", len(f.args)-1))
+	return "(CASE WHEN typeof(" + x + ") NOT IN ('VARCHAR', 'BLOB', '\"NULL\"') THEN " + bad + " WHEN typeof(" + x + ") = 'BLOB' THEN " + b + " ELSE " + s + " END)"
+}
+
+func litVal(l *litExpr, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return l.val
 }

@@ -290,7 +290,7 @@ func (pr *printer) selectStmt(s *selectStmt) string {
 				b.WriteString(", ")
 			}
 			if st, ok := it.x.(*starExpr); ok {
-				b.WriteString(pr.star(st))
+				b.WriteString(pr.usingFirst(st, s.from))
 				continue
 			}
 			if s == pr.insertSelect {
@@ -540,6 +540,24 @@ func (pr *printer) expr(x expr) string {
 		case "/":
 			// BigQuery: division by zero is an error
 			return "(" + l + " / " + pr.nonZero(r) + ")"
+		case "+", "-":
+			// DuckDB adds days to a DATE as INTEGER, not BIGINT (DATE '2020-01-03' - 1): a small integer literal
+			// next to something that is not a number literal goes as INTEGER (BIGINT + INTEGER is still BIGINT)
+			if isSmallIntLit(x.r) && !isNumLit(x.l) {
+				r = "CAST(" + x.r.(*litExpr).val + " AS INTEGER)"
+			} else if isSmallIntLit(x.l) && !isNumLit(x.r) && x.op == "+" {
+				l = "CAST(" + x.l.(*litExpr).val + " AS INTEGER)"
+			}
+			if x.op == "+" {
+				break
+			}
+			// DATE - DATE is an INTERVAL in BigQuery and a number of days in DuckDB: refused (typeof() is folded
+			// when DuckDB plans, so other types pay nothing). Literal numbers cannot be dates.
+			if isNumLit(x.l) || isNumLit(x.r) || len(l)+len(r) > 400 {
+				break
+			}
+			return "(CASE WHEN typeof(" + l + ") = 'DATE' AND typeof(" + r + ") = 'DATE' THEN " +
+				pr.raise("'Unsupported feature: DATE - DATE (an INTERVAL in BigQuery); use DATE_DIFF'") + " ELSE (" + l + " - " + r + ") END)"
 		}
 		return "(" + l + " " + x.op + " " + r + ")"
 	case *funcExpr:
@@ -799,7 +817,18 @@ func (pr *printer) index(x *indexExpr) string {
 	arr := pr.expr(x.x)
 	idx := pr.expr(x.idx)
 	if lit, ok := x.idx.(*litExpr); ok && lit.kind == "STRING" && x.mode == "" {
-		return arr + "[" + idx + "]"
+		// JSON field subscript: a key, never a DuckDB path ('$.a' is a key here)
+		if strings.Contains(lit.val, "\\") {
+			pr.unsupported(x.at, "JSON field name with a backslash")
+		}
+		return "json_extract(" + arr + ", " + qstr(`$."`+strings.ReplaceAll(lit.val, `"`, `\"`)+`"`) + ")"
+	}
+	// A plain [n] is also the JSON subscript, 0-based (DuckDB's JSON [n] is 0-based too, its lists 1-based),
+	// NULL when negative or out of range; typeof is folded when DuckDB binds, and both branches bind for
+	// lists and JSON.
+	jsonIdx := ""
+	if x.mode == "" {
+		jsonIdx = fmt.Sprintf(" WHEN typeof(%s) = 'JSON' THEN (CASE WHEN %s >= 0 THEN %s[%s] END)", arr, idx, arr, idx)
 	}
 	base, safe := 0, false
 	switch x.mode {
@@ -826,12 +855,16 @@ func (pr *printer) index(x *indexExpr) string {
 			if safe {
 				return "NULL"
 			}
-			pr.fail(x.at, "Array index %s is out of bounds", lit.val)
+			if x.mode != "" {
+				pr.fail(x.at, "Array index %s is out of bounds", lit.val)
+			}
+			// "WHEN false THEN arr[1]" gives the result the element type (lists) or JSON
+			return fmt.Sprintf("(CASE WHEN %s IS NULL OR typeof(%s) = 'JSON' THEN NULL WHEN false THEN %s[1] ELSE %s END)", arr, arr, arr, outOfRange)
 		}
-		return fmt.Sprintf("(CASE WHEN %s IS NULL THEN NULL WHEN %d < len(%s) THEN %s[%d] ELSE %s END)", arr, n, arr, arr, n+1, outOfRange)
+		return fmt.Sprintf("(CASE WHEN %s IS NULL THEN NULL%s WHEN %d < len(%s) THEN %s[%d] ELSE %s END)", arr, jsonIdx, n, arr, arr, n+1, outOfRange)
 	}
-	return fmt.Sprintf("(CASE WHEN %s IS NULL OR %s IS NULL THEN NULL WHEN %s >= 0 AND %s < len(%s) THEN %s[%s + 1] ELSE %s END)",
-		arr, idx, i, i, arr, arr, i, outOfRange)
+	return fmt.Sprintf("(CASE WHEN %s IS NULL OR %s IS NULL THEN NULL%s WHEN %s >= 0 AND %s < len(%s) THEN %s[%s + 1] ELSE %s END)",
+		arr, idx, jsonIdx, i, i, arr, arr, i, outOfRange)
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -841,4 +874,71 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+func isNumLit(x expr) bool {
+	lit, ok := x.(*litExpr)
+	return ok && (lit.kind == "INT" || lit.kind == "FLOAT")
+}
+
+// isSmallIntLit reports an integer literal that fits DuckDB's INTEGER.
+func isSmallIntLit(x expr) bool {
+	lit, ok := x.(*litExpr)
+	if !ok || lit.kind != "INT" {
+		return false
+	}
+	n, err := strconv.ParseInt(lit.val, 10, 32)
+	return err == nil && n == int64(int32(n))
+}
+
+// usingFirst renders a bare * over joins with USING: BigQuery puts the USING columns first (the
+// outermost join's first), then the other columns in order; DuckDB leaves them where the left table
+// has them.
+func (pr *printer) usingFirst(st *starExpr, from []fromItem) string {
+	var cols []string
+	seen := map[string]bool{}
+	var walk func(it fromItem)
+	walk = func(it fromItem) {
+		switch x := it.(type) {
+		case *joinRef:
+			for _, c := range x.using {
+				if k := strings.ToLower(c); !seen[k] {
+					seen[k] = true
+					cols = append(cols, c)
+				}
+			}
+			walk(x.l)
+			walk(x.r)
+		case *parenFrom:
+			walk(x.x)
+		}
+	}
+	for _, it := range from {
+		walk(it)
+	}
+	if st.qual != nil || len(cols) == 0 {
+		return pr.star(st)
+	}
+	for _, r := range st.replace {
+		if seen[strings.ToLower(r.alias)] {
+			return pr.star(st)
+		}
+	}
+	var first []string
+	rest := *st
+	rest.except = append([]string(nil), st.except...)
+	for _, c := range cols {
+		excepted := false
+		for _, e := range st.except {
+			excepted = excepted || strings.EqualFold(e, c)
+		}
+		if !excepted {
+			first = append(first, qid(c))
+			rest.except = append(rest.except, c)
+		}
+	}
+	if len(first) == 0 {
+		return pr.star(st)
+	}
+	return strings.Join(first, ", ") + ", " + pr.star(&rest)
 }
