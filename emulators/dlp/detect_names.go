@@ -132,7 +132,7 @@ func initNameDicts() {
 		capFlags[strings.ToUpper(w[:1])+w[1:]] |= flagParticle
 	}
 	for k := range capFlags {
-		capBloom[k[0]&31][k[1]&31] |= 1 << len(k)
+		capBloomAdd(k)
 	}
 }
 
@@ -194,6 +194,11 @@ func nextCap(text string, p int) (int, int) {
 // surname) with its surname, or an unknown word or particle before a known
 // surname ("Jimi Hendrix", "El Greco"), with up to one middle name.
 func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) []span {
+	// Cheap test first: most capitalised words open a sentence and are
+	// followed by a lower-case word.
+	if e+1 >= len(text) || text[e] != ' ' && text[e] != '-' || !isUpper(text[e+1]) && f&(flagGiven|flagDictGiven) == 0 {
+		return out
+	}
 	if f&flagPlace != 0 || !nameWordOK(t) {
 		return out
 	}
@@ -225,6 +230,12 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 	}
 	p := e
 	given := strongGiven(f)
+	if given && p+1 < len(text) && text[p] == '-' {
+		// A hyphenated given name, "Anne-Marie": its second part a given name too.
+		if hs, he := tokenAt(text, p+1); he > hs && strongGiven(capLookup(text[hs:he])) {
+			p = he
+		}
+	}
 	lik := vPossible
 	if given || f&flagDictGiven != 0 {
 		// Lower-case particles between given name and surname.

@@ -102,12 +102,36 @@ func init() {
 	initNameDicts() // the dictionaries of detect_names.go, and capBloom
 }
 
-// capBloom[first&31][second&31] has bit len set when some capFlags key has
-// that first letter, second letter and length: most words skip the map.
-var capBloom [32][32]uint32
+// capBloom is a Bloom filter (two bits a key, 2^18 bits) over the capFlags
+// keys: with ~28,000 names in the map, most capitalised words that are no
+// name skip the map lookup.
+var capBloom [1 << 12]uint64
+
+const capBloomMask = 1<<18 - 1
+
+func capHash(t string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func capBloomAdd(k string) {
+	h := capHash(k)
+	a, b := h&capBloomMask, (h>>32)&capBloomMask
+	capBloom[a>>6] |= 1 << (a & 63)
+	capBloom[b>>6] |= 1 << (b & 63)
+}
 
 func capLookup(t string) uint16 {
-	if len(t) < 2 || len(t) > 16 || capBloom[t[0]&31][t[1]&31]&(1<<len(t)) == 0 {
+	if len(t) < 2 || len(t) > 16 {
+		return 0
+	}
+	h := capHash(t)
+	a, b := h&capBloomMask, (h>>32)&capBloomMask
+	if capBloom[a>>6]&(1<<(a&63)) == 0 || capBloom[b>>6]&(1<<(b&63)) == 0 {
 		return 0
 	}
 	return capFlags[t]

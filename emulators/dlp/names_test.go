@@ -20,7 +20,8 @@ func TestPersonNameDictionaries(t *testing.T) {
 		{"Yesterday Henrike Wexley called.", "Henrike Wexley"},
 		// unknown word + dictionary surname
 		{"The report by Zorvic Kowalczyk is late.", "Zorvic Kowalczyk"},
-		// middle names and particles
+		// middle names, hyphenated given names, particles
+		{"Yesterday Anne-Marie Wexley called.", "Anne-Marie Wexley"},
 		{"Signed: Ingrid Marta Lindqvist", "Ingrid Marta Lindqvist"},
 		{"Ask Ingrid van der Berg first.", "Ingrid van der Berg"},
 		{"Thanks to Sir Reginald Pumphrey.", "Sir Reginald Pumphrey"},
