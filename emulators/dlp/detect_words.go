@@ -103,7 +103,7 @@ func init() {
 }
 
 // capBloom is a Bloom filter (two bits a key, 2^18 bits) over the capFlags
-// keys: with ~28,000 names in the map, most capitalised words that are no
+// keys: with ~31,000 names in the map, most capitalised words that are no
 // name skip the map lookup.
 var capBloom [1 << 12]uint64
 
