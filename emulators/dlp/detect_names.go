@@ -270,7 +270,10 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && strongSurname(capLookup(text[xs:xe])) {
 			end = compoundEnd(text, xe)
 		}
-	case given:
+	case given || f&flagDictGiven != 0 && strongGiven(f2):
+		// A common-word given name ("Hope") before a dictionary given name
+		// that is no common word ("Hope Lange") is taken as a full name
+		// too; the middle-name rules below apply to it.
 		if !unknownWordOK(w2, f2) && f2&flagDictSurname == 0 {
 			return out
 		}

@@ -33,6 +33,7 @@ func TestPersonNameDictionaries(t *testing.T) {
 		{"owner: Tzuvik Orlanth", "Tzuvik Orlanth"},
 		// a common-word given name only before a known surname
 		{"Did Hope Kowalczyk join?", "Hope Kowalczyk"},
+		{"Yesterday Rose Henrike called.", "Rose Henrike"},
 	}
 	for _, c := range cases {
 		var got []string

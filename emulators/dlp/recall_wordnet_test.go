@@ -90,7 +90,7 @@ func around(prefix, name, suffix string) (string, int, int) {
 
 var nameForms = []nameForm{
 	{"full name alone", 0.81, func(f, _ string) (string, int, int) { return around("", f, "") }},
-	{"full name mid-sentence", 0.72, func(f, _ string) (string, int, int) {
+	{"full name mid-sentence", 0.73, func(f, _ string) (string, int, int) {
 		return around("Yesterday ", f, " called the office about the invoice.")
 	}},
 	{"possessive", 0.81, func(f, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
