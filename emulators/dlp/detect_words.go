@@ -84,7 +84,7 @@ var surnames = strings.Fields(`Shakespeare Austen Dickens Twain Tolstoy Dostoevs
 Smith Johnson Williams Garcia Rodriguez Martinez Hernandez Lopez Gonzalez Anderson Thompson Sanchez Ramirez Robinson Nguyen Kowalski Nowak Schmidt Schneider Fischer Muller Rossi Esposito Bianchi Tanaka Suzuki Yamamoto Watanabe Takahashi Kobayashi Nakamura Patel Singh Kumar Sharma Gupta Ivanov Petrov Smirnov Dubois Moreau Lefebvre Fernandez Gomez Diaz Alvarez Gutierrez Oliveira Pereira Almeida Jensen Nielsen Hansen Larsen Johansson Karlsson Nilsson Eriksson McCarthy Macdonald`)
 
 // capFlags classifies capitalised words with one map lookup.
-var capFlags = map[string]uint8{}
+var capFlags = map[string]uint16{}
 
 func init() {
 	for n := range firstNames {
@@ -99,17 +99,39 @@ func init() {
 	for _, n := range surnames {
 		capFlags[n] |= flagSurname
 	}
-	for k := range capFlags {
-		capBloom[k[0]&31][k[1]&31] |= 1 << len(k)
-	}
+	initNameDicts() // the dictionaries of detect_names.go, and capBloom
 }
 
-// capBloom[first&31][second&31] has bit len set when some capFlags key has
-// that first letter, second letter and length: most words skip the map.
-var capBloom [32][32]uint32
+// capBloom is a Bloom filter (two bits a key, 2^18 bits) over the capFlags
+// keys: with ~31,000 names in the map, most capitalised words that are no
+// name skip the map lookup.
+var capBloom [1 << 12]uint64
 
-func capLookup(t string) uint8 {
-	if len(t) < 2 || len(t) > 12 || capBloom[t[0]&31][t[1]&31]&(1<<len(t)) == 0 {
+const capBloomMask = 1<<18 - 1
+
+func capHash(t string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func capBloomAdd(k string) {
+	h := capHash(k)
+	a, b := h&capBloomMask, (h>>32)&capBloomMask
+	capBloom[a>>6] |= 1 << (a & 63)
+	capBloom[b>>6] |= 1 << (b & 63)
+}
+
+func capLookup(t string) uint16 {
+	if len(t) < 2 || len(t) > 16 {
+		return 0
+	}
+	h := capHash(t)
+	a, b := h&capBloomMask, (h>>32)&capBloomMask
+	if capBloom[a>>6]&(1<<(a&63)) == 0 || capBloom[b>>6]&(1<<(b&63)) == 0 {
 		return 0
 	}
 	return capFlags[t]
@@ -279,8 +301,11 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 		}
 	}
 	fl := capLookup(t)
-	if fl == 0 {
-		if set.has(bPerson) && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && nameCue(text, s) && !notSurname[t] {
+	if set.has(bPerson) && fl&flagTitle == 0 && isUpper(t[0]) {
+		out = dictName(text, s, e, t, fl, out, skip)
+	}
+	if fl&(flagGiven|flagTitle) == 0 {
+		if set.has(bPerson) && *skip < e && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && nameCue(text, s) && !notSurname[t] && !isCommonWord(t) {
 			ts, te := tokenAt(text, e+1)
 			if sur := text[ts:te]; (isCapWord(sur) || isMcName(sur)) && !notSurname[sur] && !inLower(streetSuffixes, sur) {
 				for te+1 < len(text) && (text[te] == '-' || text[te] == '\'') && isUpper(text[te+1]) {
@@ -291,9 +316,11 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 				out = append(out, span{s, te, "PERSON_NAME", vPossible})
 			}
 		}
-		return out
+		if fl == 0 {
+			return out
+		}
 	}
-	if set.has(bPerson) && fl&(flagGiven|flagTitle) != 0 {
+	if set.has(bPerson) && *skip < e && fl&(flagGiven|flagTitle) != 0 {
 		out = personName(text, s, e, t, out, skip)
 	}
 	if set.has(bPerson) && fl&flagSurname != 0 && *skip < e {
@@ -371,6 +398,7 @@ func personName(text string, s, e int, t string, out []span, skip *int) []span {
 			return out
 		}
 		start = ts
+		te = compoundEnd(text, te)
 		if capLookup(text[ts:te])&flagGiven != 0 && te+1 < len(text) && text[te] == ' ' {
 			ss, se := tokenAt(text, te+1)
 			if isCapWord(text[ss:se]) && !notSurname[text[ss:se]] {

@@ -1,0 +1,64 @@
+package dlp
+
+import (
+	"strings"
+	"testing"
+
+	"cloud.google.com/go/dlp/apiv2/dlppb"
+)
+
+// The name dictionaries and rules of detect_names.go: what they find, and
+// the capitalised words they must leave alone. The names here are made up
+// or common; none is taken from the WordNet list the recall test reads.
+func TestPersonNameDictionaries(t *testing.T) {
+	ins, err := newInspector(&dlppb.InspectConfig{InfoTypes: its("PERSON_NAME"), MinLikelihood: dlppb.Likelihood_POSSIBLE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ text, want string }{
+		// dictionary given name + capitalised word
+		{"Yesterday Henrike Wexley called.", "Henrike Wexley"},
+		// unknown word + dictionary surname
+		{"The report by Zorvic Kowalczyk is late.", "Zorvic Kowalczyk"},
+		// middle names, hyphenated given names, particles
+		{"Yesterday Anne-Marie Wexley called.", "Anne-Marie Wexley"},
+		{"Signed: Ingrid Marta Lindqvist", "Ingrid Marta Lindqvist"},
+		{"Ask Ingrid van der Berg first.", "Ingrid van der Berg"},
+		{"Thanks to Sir Reginald Pumphrey.", "Sir Reginald Pumphrey"},
+		{"Please ask Dr. Hartley-Stone to sign.", "Hartley-Stone"},
+		// two unknown words where a name is expected
+		{"Attendees: Dean Kowalczyk, Tzuvik Orlanth and the team.", "Dean Kowalczyk|Tzuvik Orlanth"},
+		{"Thanks,\n\nTzuvik Orlanth\n", "Tzuvik Orlanth"},
+		{"That is Tzuvik Orlanth's desk.", "Tzuvik Orlanth's"},
+		{"owner: Tzuvik Orlanth", "Tzuvik Orlanth"},
+		// a common-word given name only before a known surname
+		{"Did Hope Kowalczyk join?", "Hope Kowalczyk"},
+		{"Yesterday Rose Henrike called.", "Rose Henrike"},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, sp := range ins.scanText(c.text) {
+			got = append(got, c.text[sp.start:sp.end])
+		}
+		if strings.Join(got, "|") != c.want {
+			t.Errorf("%q: got %q, want [%q]", c.text, got, c.want)
+		}
+	}
+	for _, text := range []string{
+		"We flew from New York to San Francisco and on to Los Angeles on Monday.",
+		"Meet at Golden Gate Park, then deploy on Google Cloud.",
+		"Yesterday March began with rain in Santa Clara and Fort Worth.",
+		"Ship to Elm Street and Park Avenue by Friday.",
+		"Will you review the Debian Python policy in Hong Kong?",
+		"Release Notes\n\nGetting Started\n",
+		"The Affero General Public License applies.",
+		"Brazilian Portuguese and Unix Makefile support.",
+		"Rose Garden tours start in June.",
+		"Offices in Hong Kong, Buenos Aires, Tel Aviv and Sri Lanka.",
+		"Contact New York support.",
+	} {
+		for _, sp := range ins.scanText(text) {
+			t.Errorf("%q: unexpected PERSON_NAME %q", text, text[sp.start:sp.end])
+		}
+	}
+}
