@@ -231,6 +231,19 @@ func convertBackground(md *metadata.Metadata, rawData json.RawMessage, body []by
 		d["publishTime"] = md.Timestamp
 		d["messageId"] = md.EventID
 		data = map[string]any{"message": d}
+		// The function reads the message as MessagePublishedData, whose data
+		// is base64: a payload that is not is refused here, not handed on
+		// (found by FuzzDecode: {"data":{"data":"0"},...}).
+		if b, err := json.Marshal(data); err == nil {
+			var m struct {
+				Message struct {
+					Data []byte `json:"data"`
+				} `json:"message"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf(`Pub/Sub background event: "data" must be the message with its payload base64-encoded in "data": %s`, jsonErr(err))
+			}
+		}
 	case firebaseAuthService:
 		if d, ok := data.(map[string]any); ok {
 			if m, ok := d["metadata"].(map[string]any); ok {
