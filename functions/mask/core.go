@@ -769,8 +769,10 @@ func stringOf(v bigquery.Value) string {
 
 // classifyWithheld inspects the withheld columns of each table with a DLP
 // job over the curated table (at most 1,000 rows) and proposes a rule for
-// each. A failure is reported, not raised: the columns stay withheld
-// either way, and the masking that succeeded is published.
+// each. A table whose run found nothing changed is not inspected again (its
+// proposals were in an earlier mask.completed). A failure is reported, not
+// raised: the columns stay withheld either way, and the masking that
+// succeeded is published.
 func (m *Masker) classifyWithheld(ctx context.Context, results []TableResult) ([]events.ColumnProposal, string) {
 	keys := map[string]string{}
 	for _, pol := range m.Pipeline.Mask.Tables {
@@ -781,6 +783,9 @@ func (m *Masker) classifyWithheld(ctx context.Context, results []TableResult) ([
 	var out []events.ColumnProposal
 	var errs []string
 	for _, r := range results {
+		if r.Mode == ModeUnchanged {
+			continue
+		}
 		var cols []string
 		for _, w := range r.Withheld {
 			cols = append(cols, strings.TrimPrefix(w, r.Table+"."))

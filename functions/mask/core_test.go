@@ -347,6 +347,41 @@ const keyedPolicy = `
     secret: drop
 `
 
+// TestWithheldColumnsInspectedWhenTheTableChanges: a keyed policy that
+// does not name secret: the first (full) run proposes a rule for it from a
+// DLP job; a second run with no change sends nothing to DLP and runs no
+// job; after a row changes, the column is inspected again.
+func TestWithheldColumnsInspectedWhenTheTableChanges(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	var rows [][]bigquery.Value
+	for i := int64(1); i <= 5; i++ {
+		rows = append(rows, person(i, fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("+1 415-555-%04d", i), i, "no personal data"))
+	}
+	e.curated("people", peopleSchema, rows)
+	m := e.masker(strings.Replace(keyedPolicy, "    secret: drop\n", "", 1), key("k1"))
+	run := func(id string, wantProposals int) {
+		t.Helper()
+		out, res, err := m.RunTables(ctx, id, "d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(out.Withheld, ",") != "people.secret" || len(out.Proposals) != wantProposals || out.ClassifyError != "" {
+			t.Fatalf("run %s (%s): withheld %v, proposals %+v, classify error %q; want %d proposals", id, res[0].Mode, out.Withheld, out.Proposals, out.ClassifyError, wantProposals)
+		}
+		if wantProposals == 1 && (out.Proposals[0].Column != "secret" || out.Proposals[0].Rule != "token" || out.Proposals[0].RowsInspected != 5) {
+			t.Errorf("run %s: proposal %+v, want token for secret over 5 rows (an e-mail address in each)", id, out.Proposals[0])
+		}
+	}
+	run("r1", 1)
+	run("r2", 0)
+	q := st.Clients.BigQuery.Query(fmt.Sprintf("UPDATE `%s.people` SET age = 99 WHERE id = 1", e.names.Curated))
+	if _, err := q.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	run("r3", 1)
+}
+
 // TestIncrementalMasking: a second run with no change sends nothing to DLP
 // and changes nothing; a changed, a new and a deleted row are applied by
 // MERGE on the key, and only they are sent.

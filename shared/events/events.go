@@ -106,7 +106,7 @@ type MaskCompletedData struct {
 	Withheld []string `json:"withheld,omitempty"`
 	// Proposals are rules proposed for the withheld columns from a DLP
 	// inspection job over them (what `sluice classify` prints); empty when
-	// nothing is withheld. ClassifyError says why they are missing when
+	// nothing is withheld or the table had no change since the last run. ClassifyError says why they are missing when
 	// the job could not run; the mask run itself does not fail for it.
 	Proposals     []ColumnProposal `json:"proposals,omitempty"`
 	ClassifyError string           `json:"classify_error,omitempty"`
