@@ -28,11 +28,15 @@ func (s *Server) GRPCServer() *grpc.Server {
 // (gRPC's cleartext h2c, as the Go clients send it with insecure
 // credentials) goes to the gRPC server, any other to the REST handler. It
 // returns when lis is closed.
-func (s *Server) Serve(lis net.Listener) error {
+func (s *Server) Serve(lis net.Listener) error { return s.ServeHandler(lis, s.Handler()) }
+
+// ServeHandler is Serve with h answering the REST requests (a wrapper of
+// Handler, for example one that counts requests).
+func (s *Server) ServeHandler(lis net.Listener, h http.Handler) error {
 	g := s.GRPCServer()
 	h2 := newChanListener(lis.Addr())
 	h1 := newChanListener(lis.Addr())
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: time.Minute}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
 	go g.Serve(h2)
 	go hs.Serve(h1)
 	defer func() {

@@ -528,7 +528,7 @@ func (e *arrowEncoder) flush() (*storagepb.ReadRowsResponse, error) {
 		b = b[len(e.sess.arrowIPC):]
 	}
 	return &storagepb.ReadRowsResponse{
-		Rows:          &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: bytes.Clone(b), RowCount: rec.NumRows()}},
+		Rows: &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: bytes.Clone(b), RowCount: rec.NumRows()}},
 	}, nil
 }
 
