@@ -83,6 +83,7 @@ func demoCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
+	progress(fmt.Sprintf("BigQuery emulator at %s: REST, and the Storage Read/Write API over gRPC on the same port", st.BigQueryAddr))
 	for _, env := range st.Reused {
 		progress(fmt.Sprintf("using the emulator at %s=%s", env, os.Getenv(env)))
 	}

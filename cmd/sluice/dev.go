@@ -104,6 +104,7 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	for _, env := range st.Reused {
 		fmt.Fprintf(os.Stderr, "sluice dev: using the emulator at %s=%s\n", env, os.Getenv(env))
 	}
+	fmt.Fprintf(os.Stderr, "sluice dev: BigQuery REST at http://%s, Storage Read/Write API (gRPC, plaintext) at %s\n", st.BigQueryAddr, st.BigQueryAddr)
 	fmt.Fprintf(os.Stderr, "sluice dev: functions at %s, state in %s, function logs in %s; Ctrl-C stops\n",
 		st.FunctionsURL, abs, filepath.Join(abs, "functions.log"))
 	<-ctx.Done()

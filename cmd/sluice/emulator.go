@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -87,10 +86,10 @@ func emulatorCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: s.Handler()}
-		go srv.Serve(lis)
-		defer srv.Close()
+		go s.Serve(lis) // REST and, on the same port, the Storage Read/Write APIs over gRPC
+		defer lis.Close()
 		envName, where = "BIGQUERY_EMULATOR_HOST", lis.Addr().String()
+		fmt.Fprintf(os.Stderr, "sluice emulator: BigQuery REST at http://%s, Storage Read/Write API (gRPC, plaintext) at %s\n", where, where)
 	case "dlp":
 		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr, BigQueryEndpoint: *bqEndpoint, PubSubAddr: *psAddr})
 		lis, err := net.Listen("tcp", *addr)

@@ -69,6 +69,10 @@
 //     BigQuery would also normalise numbers, 12.50 to 12.5, which is not
 //     done). An NDJSON string value in a JSON column is read as JSON text
 //     (unverified against BigQuery).
+//   - The Storage Read and Write APIs are served over gRPC by Serve (same
+//     port as REST) or GRPCServer: storageread.go and storagewrite.go say
+//     what is served (no RECORD/REPEATED columns in reads, no BUFFERED
+//     streams or Arrow rows in writes; stream state is in memory).
 //   - Request and query limits (Limits, in limits.go) are BigQuery's, with
 //     the answers real BigQuery gives as far as public reports show them;
 //     each field names its source and what is unverified. The 12 MB

@@ -139,7 +139,7 @@ type Stack struct {
 	// Reused lists the variables whose external emulator the stack uses.
 	Reused []string
 
-	bqHTTP      *http.Server
+	bqLis       net.Listener
 	cancel      context.CancelFunc
 	done        chan struct{}
 	archiveDone chan struct{}
@@ -245,13 +245,14 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 		s.BigQueryAddr = bqLis.Addr().String()
 		h := s.BigQuery.Handler()
-		s.bqHTTP = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// REST and the Storage Read/Write APIs (gRPC) share the port
+		s.bqLis = bqLis
+		go s.BigQuery.ServeHandler(bqLis, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(r.URL.Path, "/insertAll") {
 				s.bqWrites.Add(1)
 			}
 			h.ServeHTTP(w, r)
-		})}
-		go s.bqHTTP.Serve(bqLis)
+		}))
 		s.setenv(BigQueryEnv, s.BigQueryAddr)
 	}
 
@@ -413,8 +414,8 @@ func (s *Stack) Close() error {
 	if s.Clients != nil {
 		s.Clients.Close()
 	}
-	if s.bqHTTP != nil {
-		s.bqHTTP.Close()
+	if s.bqLis != nil {
+		s.bqLis.Close()
 	}
 	if s.BigQuery != nil {
 		s.BigQuery.Close()
