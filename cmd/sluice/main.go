@@ -44,6 +44,9 @@ Usage:
         inspect the curated columns the mask policy does not name (withheld today) with a DLP
         job over BigQuery, and propose a rule for each (keep, token, redact_infotypes) with
         the evidence: infoType, likelihood, share of rows
+  sluice graph [--format svg|dot|mermaid] [--pipeline DIR] [--json]
+        the lineage of pipeline.yaml and the model SQL: sources, raw tables, models, published
+        tables and exports, with the columns each model and export reads (from the translator's parse)
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
@@ -80,6 +83,8 @@ func main() {
 		err = classifyCmd(args)
 	case "load":
 		err = loadCmd(args)
+	case "graph":
+		err = graphCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
