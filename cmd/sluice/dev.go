@@ -38,6 +38,7 @@ func devCmd(args []string) error {
 	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address (unless DLP_EMULATOR_HOST names one to use)")
 	dlpRESTAddr := fs.String("dlp-rest-addr", "127.0.0.1:9061", "DLP emulator REST (HTTP/JSON) address, for dlp.NewRESTClient and curl (when the DLP emulator is started here)")
 	kmsAddr := fs.String("kms-addr", "127.0.0.1:9070", "Cloud KMS emulator address, which DLP unwraps kms_wrapped keys with (unless KMS_EMULATOR_HOST names one to use)")
+	status := fs.String("status", defaultStatus, "address of the status page (loopback by default: it shows payloads and can replay rejects)")
 	tokenKMS := fs.Bool("kms", false, "give the mask function the tokenisation key KMS-wrapped (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY) instead of the key file; the tokens are the same")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -45,12 +46,12 @@ func devCmd(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return runDev(ctx, os.Stdout, devOptions{workdir: *workdir, control: *control,
-		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS})
+		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS, status: *status})
 }
 
 type devOptions struct {
-	workdir, control, pubsub, gcs, bigquery, dlp, dlpREST, kms string
-	tokenKMS                                                   bool
+	workdir, control, pubsub, gcs, bigquery, dlp, dlpREST, kms, status string
+	tokenKMS                                                           bool
 }
 
 // runDev runs the stack until ctx ends, writing the endpoint lines to out.
@@ -88,6 +89,12 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	srv := &http.Server{Handler: requireToken(token, controlHandler(st))}
 	go srv.Serve(lis)
 	defer srv.Close()
+	ss := &statusServer{Clients: st.Clients, Pipeline: st.Pipeline, Routes: st.Router.Routes(), Token: newStatusToken(), ControlToken: token, Log: log}
+	slis, ssrv, err := serveStatus(o.status, ss)
+	if err != nil {
+		return err
+	}
+	defer ssrv.Close()
 	fmt.Fprintf(out, "export SLUICE_PROJECT=%s\n", st.Opts.Project)
 	fmt.Fprintf(out, "export PUBSUB_EMULATOR_HOST=%s\n", st.PubSubAddr)
 	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.StorageAddr)
@@ -101,6 +108,7 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	}
 	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
 	fmt.Fprintf(out, "export SLUICE_CONTROL_TOKEN=%s\n", token)
+	fmt.Fprintf(out, "export SLUICE_STATUS=http://%s/\n", slis.Addr())
 	for _, env := range st.Reused {
 		fmt.Fprintf(os.Stderr, "sluice dev: using the emulator at %s=%s\n", env, os.Getenv(env))
 	}

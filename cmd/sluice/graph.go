@@ -211,7 +211,9 @@ func (e graphEdge) label(max int) string {
 // Dot renders Graphviz DOT, one rank per kind.
 func (g *lineageGraph) Dot() string {
 	var b strings.Builder
-	q := func(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"` }
+	q := func(s string) string {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	}
 	b.WriteString("digraph sluice {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontsize=9, fontname=\"Helvetica\"];\n")
 	for _, k := range graphKinds {
 		fmt.Fprintf(&b, "  subgraph cluster_%s {\n    label=%s;\n", k, q(k))
@@ -315,7 +317,7 @@ func (g *lineageGraph) layout(boxH int) graphLayout {
 			col[n.ID] = 4 + maxDepth
 		}
 	}
-	l := graphLayout{x: map[string]int{}, y: map[string]int{}, boxW: 190, boxH: boxH, colW: 240, rowH: boxH + 24, marginX: 16, mY: 16}
+	l := graphLayout{x: map[string]int{}, y: map[string]int{}, boxW: 180, boxH: boxH, colW: 220, rowH: boxH + 24, marginX: 16, mY: 16}
 	rows := map[int]int{}
 	for _, n := range g.Nodes {
 		c := col[n.ID]
@@ -386,9 +388,9 @@ func (g *lineageGraph) svg(lines func(n graphNode) (text []string, class string)
 		if len(n.Withheld) > 0 {
 			sub = fmt.Sprintf("withheld: %s", strings.Join(n.Withheld, ", "))
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="%s">%s</text>`, x+8, y+31, map[bool]string{true: "#c62828", false: "#555"}[len(n.Withheld) > 0], e(truncate(sub, 34)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="%s">%s</text>`, x+8, y+31, map[bool]string{true: "#c62828", false: "#555"}[len(n.Withheld) > 0], e(truncate(sub, 32)))
 		for i, t := range text {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" class="status">%s</text>`, x+8, y+46+i*12, e(truncate(t, 34)))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" class="status">%s</text>`, x+8, y+46+i*12, e(truncate(t, 32)))
 		}
 		b.WriteString("</g>\n")
 	}
