@@ -26,6 +26,7 @@ import (
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
+	"github.com/sluice-data/sluice/shared/metrics"
 )
 
 // Metadata columns stamped on every raw row.
@@ -250,6 +251,9 @@ func (b *batch) flush(ctx context.Context) error {
 	b.rejects = append(b.rejects, rowRejects...)
 	if err := b.l.writeRejects(ctx, b.rejects); err != nil {
 		return err
+	}
+	if landed > 0 {
+		metrics.Emit(ctx, b.l.Log, metrics.RowsLanded, float64(landed), "source", b.t.src.Name)
 	}
 	b.res.Landed += landed
 	b.res.Rejected += len(b.rejects)
@@ -943,7 +947,24 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		size += n
 		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", firstLine(detail), "origin", r.origin)
 	}
-	return put()
+	if err := put(); err != nil {
+		return err
+	}
+	// One metric line per source and reason, after the rows are kept.
+	type key struct{ source, reason string }
+	counts := map[key]int{}
+	var order []key
+	for _, r := range rs {
+		k := key{r.source, string(r.reason)}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	for _, k := range order {
+		metrics.Emit(ctx, l.Log, metrics.Rejects, float64(counts[k]), "source", k.source, "reason", k.reason)
+	}
+	return nil
 }
 
 // archivePayload keeps a large reject payload in full in the archive
