@@ -945,26 +945,11 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		}
 		rows = append(rows, &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row})
 		size += n
-		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", firstLine(detail), "origin", r.origin)
+		// The line is also the rejects metric (a counter of these lines, by source and reason).
+		l.Log.Warn("record rejected", "source", r.source, "reason", string(r.reason), "detail", firstLine(detail), "origin", r.origin,
+			metrics.Field, metrics.Rejects, metrics.Value, 1)
 	}
-	if err := put(); err != nil {
-		return err
-	}
-	// One metric line per source and reason, after the rows are kept.
-	type key struct{ source, reason string }
-	counts := map[key]int{}
-	var order []key
-	for _, r := range rs {
-		k := key{r.source, string(r.reason)}
-		if counts[k] == 0 {
-			order = append(order, k)
-		}
-		counts[k]++
-	}
-	for _, k := range order {
-		metrics.Emit(ctx, l.Log, metrics.Rejects, float64(counts[k]), "source", k.source, "reason", k.reason)
-	}
-	return nil
+	return put()
 }
 
 // archivePayload keeps a large reject payload in full in the archive

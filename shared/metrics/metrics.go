@@ -16,7 +16,7 @@ import (
 // number in Value, and the labels below as fields of their own.
 const (
 	RowsLanded       = "rows_landed"          // rows written to raw.<source>; labels source
-	Rejects          = "rejects"              // records written to the rejects table; labels source, reason
+	Rejects          = "rejects"              // one line per record written to the rejects table (ingest's "record rejected" WARNING); labels source, reason
 	RunDuration      = "run_duration_seconds" // one stage's work on one table; labels stage, table, status
 	AssertionFailure = "assertion_failures"   // failed assertions of one model; labels table
 	DLPBytes         = "dlp_bytes"            // bytes of cell values sent to DLP; labels table
