@@ -202,6 +202,7 @@ func runCmd(args []string) error {
 	token := fs.String("token", os.Getenv("SLUICE_CONTROL_TOKEN"), "control token (default $SLUICE_CONTROL_TOKEN, else read from <workdir>/"+controlTokenFile+")")
 	workdir := fs.String("workdir", ".sluice/dev", "workdir of `sluice dev`, where its control token is")
 	runDate := fs.String("run-date", "", "run date YYYY-MM-DD (default today)")
+	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -231,6 +232,9 @@ func runCmd(args []string) error {
 	msg, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("run %s: %s: %s", name, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	if *asJSON {
+		return writeJSON(os.Stdout, map[string]any{"run": name, "started": true, "completed": resp.StatusCode != http.StatusAccepted})
 	}
 	if resp.StatusCode == http.StatusAccepted {
 		fmt.Printf("%s run started (transform.completed published; see functions.log)\n", name)
