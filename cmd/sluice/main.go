@@ -21,8 +21,9 @@ Usage:
         start the whole stack in process, send sample data through every stage, print a summary;
         --cloud aws runs the AWS Lambda handlers (cmd/lambda) instead of the Cloud Functions,
         with SQS, S3 and SNS in process (no AWS account); the same seed gives the same counts
-  sluice dev [--workdir DIR] [--control HOST:PORT]
-        run the stack until interrupted; prints export NAME=host:port per endpoint
+  sluice dev [--workdir DIR] [--control HOST:PORT] [--status HOST:PORT]
+        run the stack until interrupted; prints export NAME=host:port per endpoint, and
+        SLUICE_STATUS: the status page (flow, runs, rejects with replay, dead letters)
   sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD]
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
@@ -31,11 +32,11 @@ Usage:
         start one emulator alone
   sluice validate
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery
-  sluice rejects [--source S] [--reason R] [--since T] [--list N]
+  sluice rejects [--source S] [--reason R] [--since T] [--list N] [--json]
         count (or list) the records that could not land, by source and reason
-  sluice replay --source S [--reason R] [--since T]
+  sluice replay --source S [--reason R] [--since T] [--json]
         re-submit rejects after the config or schema was fixed; each lands once
-  sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh]
+  sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh] [--json]
         rebuild a model over a date range on a running dev stack
   sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace [--no-backfill]] [--dir D]
         re-land a Pub/Sub source's archived messages through the current config; with
