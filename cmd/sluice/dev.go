@@ -39,13 +39,18 @@ func devCmd(args []string) error {
 	dlpRESTAddr := fs.String("dlp-rest-addr", "127.0.0.1:9061", "DLP emulator REST (HTTP/JSON) address, for dlp.NewRESTClient and curl (when the DLP emulator is started here)")
 	kmsAddr := fs.String("kms-addr", "127.0.0.1:9070", "Cloud KMS emulator address, which DLP unwraps kms_wrapped keys with (unless KMS_EMULATOR_HOST names one to use)")
 	status := fs.String("status", defaultStatus, "address of the status page (loopback by default: it shows payloads and can replay rejects)")
+	asJSON := fs.Bool("json", false, "print the endpoints as one JSON object (variable name → value) instead of export lines")
 	tokenKMS := fs.Bool("kms", false, "give the mask function the tokenisation key KMS-wrapped (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY) instead of the key file; the tokens are the same")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runDev(ctx, os.Stdout, devOptions{workdir: *workdir, control: *control,
+	var out io.Writer = os.Stdout
+	if *asJSON {
+		out = &exportsAsJSON{w: os.Stdout}
+	}
+	return runDev(ctx, out, devOptions{workdir: *workdir, control: *control,
 		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS, status: *status})
 }
 
@@ -249,4 +254,37 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// exportsAsJSON turns the "export NAME=value" lines runDev writes into one
+// JSON object, written when the status line (the last) arrives.
+type exportsAsJSON struct {
+	w   io.Writer
+	env map[string]string
+	buf []byte
+}
+
+func (e *exportsAsJSON) Write(p []byte) (int, error) {
+	e.buf = append(e.buf, p...)
+	for {
+		i := strings.IndexByte(string(e.buf), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(e.buf[:i])
+		e.buf = e.buf[i+1:]
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			continue
+		}
+		if e.env == nil {
+			e.env = map[string]string{}
+		}
+		e.env[k] = v
+		if k == "SLUICE_STATUS" {
+			if err := writeJSON(e.w, e.env); err != nil {
+				return 0, err
+			}
+		}
+	}
 }

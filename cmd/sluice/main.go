@@ -21,16 +21,16 @@ Usage:
         start the whole stack in process, send sample data through every stage, print a summary;
         --cloud aws runs the AWS Lambda handlers (cmd/lambda) instead of the Cloud Functions,
         with SQS, S3 and SNS in process (no AWS account); the same seed gives the same counts
-  sluice dev [--workdir DIR] [--control HOST:PORT] [--status HOST:PORT]
+  sluice dev [--workdir DIR] [--control HOST:PORT] [--status HOST:PORT] [--json]
         run the stack until interrupted; prints export NAME=host:port per endpoint, and
         SLUICE_STATUS: the status page (flow, runs, rejects with replay, dead letters)
-  sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD]
+  sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD] [--json]
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
         or read from .sluice/dev/control.token
   sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT]
         start one emulator alone
-  sluice validate
+  sluice validate [--json]
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery
   sluice rejects [--source S] [--reason R] [--since T] [--list N] [--json]
         count (or list) the records that could not land, by source and reason
