@@ -29,6 +29,7 @@ func backfillCmd(args []string) error {
 	from := fs.String("from", "", "first day, YYYY-MM-DD (required)")
 	to := fs.String("to", "", "last day, YYYY-MM-DD, inclusive (default: --from)")
 	full := fs.Bool("full-refresh", false, "drop the model's table and watermark first, so it holds exactly the range")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object on stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,10 +57,23 @@ func backfillCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	return backfill(ctx, os.Stderr, env, p, o)
+	start := time.Now()
+	err = backfill(ctx, os.Stderr, env, p, o, isTerminal(os.Stderr))
+	if *asJSON {
+		out := map[string]any{"model": o.Model, "from": o.From.Format(time.DateOnly), "to": o.To.Format(time.DateOnly), "full_refresh": o.FullRefresh,
+			"seconds": time.Since(start).Seconds(), "ok": err == nil}
+		if err != nil {
+			out["error"] = err.Error()
+		}
+		if jerr := writeJSON(os.Stdout, out); jerr != nil {
+			return jerr
+		}
+	}
+	return err
 }
 
-func backfill(ctx context.Context, stderr io.Writer, env gcp.Env, p *config.Pipeline, o transform.BackfillOptions) error {
+// showProgress draws the bar (a terminal); otherwise only the result line.
+func backfill(ctx context.Context, stderr io.Writer, env gcp.Env, p *config.Pipeline, o transform.BackfillOptions, showProgress bool) error {
 	c, err := gcp.NewClients(ctx, env, p)
 	if err != nil {
 		return err
@@ -68,14 +82,20 @@ func backfill(ctx context.Context, stderr io.Writer, env gcp.Env, p *config.Pipe
 	r := &transform.Runner{BigQuery: c.BigQuery, PubSub: c.PubSub, Pipeline: p, Names: c.Names, Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	start := time.Now()
+	quiet := !showProgress
 	o.Progress = func(d time.Time, done, total int) {
+		if quiet {
+			return
+		}
 		fmt.Fprintf(stderr, "\r%s", backfillBar(o.Model, d, done, total, time.Since(start)))
 		if done == total {
 			fmt.Fprintln(stderr)
 		}
 	}
 	if err := r.Backfill(ctx, o); err != nil {
-		fmt.Fprintln(stderr)
+		if !quiet {
+			fmt.Fprintln(stderr)
+		}
 		return err
 	}
 	fmt.Fprintf(stderr, "backfilled %s from %s to %s in %s; models downstream are rebuilt by the next transform run\n",

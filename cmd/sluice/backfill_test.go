@@ -50,7 +50,7 @@ func TestBackfillCommand(t *testing.T) {
 	names := gcp.NamesFor("", p)
 	// The first backfill creates the datasets and raw tables; then data lands.
 	o := transform.BackfillOptions{Model: "orders", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}
-	if err := backfill(ctx, &bytes.Buffer{}, env, p, o); err != nil {
+	if err := backfill(ctx, &bytes.Buffer{}, env, p, o, false); err != nil {
 		t.Fatal(err)
 	}
 	var vals []string
@@ -104,14 +104,18 @@ func TestBackfillCommand(t *testing.T) {
 	for i, full := range []bool{true, false} {
 		var stderr bytes.Buffer
 		o.FullRefresh = full
-		if err := backfill(ctx, &stderr, env, p, o); err != nil {
+		terminal := i == 0 // the second run is as in a pipe: no bar, only the result line
+		if err := backfill(ctx, &stderr, env, p, o, terminal); err != nil {
 			t.Fatal(err)
 		}
 		if got := read("orders"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("backfill %d:\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-		if !strings.Contains(stderr.String(), "orders [##############################] 3/3 2026-11-03") {
-			t.Errorf("stderr = %q, want a progress bar", stderr.String())
+		if bar := strings.Contains(stderr.String(), "orders [##############################] 3/3 2026-11-03"); bar != terminal {
+			t.Errorf("stderr = %q, want a progress bar: %v", stderr.String(), terminal)
+		}
+		if !strings.Contains(stderr.String(), "backfilled orders from 2026-11-01 to 2026-11-03") {
+			t.Errorf("stderr = %q, want the result line", stderr.String())
 		}
 	}
 }

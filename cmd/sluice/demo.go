@@ -62,7 +62,14 @@ func demoCmd(args []string) error {
 		lvl = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-	progress := func(s string) { fmt.Fprintln(os.Stderr, "·", s) }
+	// Progress (stages, events sent / landed) for a person at a terminal;
+	// in a pipe only the summary is printed, unless --verbose.
+	showProgress := *verbose || isTerminal(os.Stderr)
+	progress := func(s string) {
+		if showProgress {
+			fmt.Fprintln(os.Stderr, "·", s)
+		}
+	}
 	kmsOn := *tokenKMS
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "kms" })

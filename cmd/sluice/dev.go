@@ -38,19 +38,25 @@ func devCmd(args []string) error {
 	dlpAddr := fs.String("dlp-addr", "127.0.0.1:9060", "DLP emulator address (unless DLP_EMULATOR_HOST names one to use)")
 	dlpRESTAddr := fs.String("dlp-rest-addr", "127.0.0.1:9061", "DLP emulator REST (HTTP/JSON) address, for dlp.NewRESTClient and curl (when the DLP emulator is started here)")
 	kmsAddr := fs.String("kms-addr", "127.0.0.1:9070", "Cloud KMS emulator address, which DLP unwraps kms_wrapped keys with (unless KMS_EMULATOR_HOST names one to use)")
+	status := fs.String("status", defaultStatus, "address of the status page (loopback by default: it shows payloads and can replay rejects)")
+	asJSON := fs.Bool("json", false, "print the endpoints as one JSON object (variable name → value) instead of export lines")
 	tokenKMS := fs.Bool("kms", false, "give the mask function the tokenisation key KMS-wrapped (SLUICE_TOKEN_KMS_KEY, SLUICE_TOKEN_WRAPPED_KEY) instead of the key file; the tokens are the same")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runDev(ctx, os.Stdout, devOptions{workdir: *workdir, control: *control,
-		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS})
+	var out io.Writer = os.Stdout
+	if *asJSON {
+		out = &exportsAsJSON{w: os.Stdout}
+	}
+	return runDev(ctx, out, devOptions{workdir: *workdir, control: *control,
+		pubsub: *pubsubAddr, gcs: *gcsAddr, bigquery: *bqAddr, dlp: *dlpAddr, dlpREST: *dlpRESTAddr, kms: *kmsAddr, tokenKMS: *tokenKMS, status: *status})
 }
 
 type devOptions struct {
-	workdir, control, pubsub, gcs, bigquery, dlp, dlpREST, kms string
-	tokenKMS                                                   bool
+	workdir, control, pubsub, gcs, bigquery, dlp, dlpREST, kms, status string
+	tokenKMS                                                           bool
 }
 
 // runDev runs the stack until ctx ends, writing the endpoint lines to out.
@@ -88,6 +94,12 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	srv := &http.Server{Handler: requireToken(token, controlHandler(st))}
 	go srv.Serve(lis)
 	defer srv.Close()
+	ss := &statusServer{Clients: st.Clients, Pipeline: st.Pipeline, Routes: st.Router.Routes(), Token: newStatusToken(), ControlToken: token, Log: log}
+	slis, ssrv, err := serveStatus(o.status, ss)
+	if err != nil {
+		return err
+	}
+	defer ssrv.Close()
 	fmt.Fprintf(out, "export SLUICE_PROJECT=%s\n", st.Opts.Project)
 	fmt.Fprintf(out, "export PUBSUB_EMULATOR_HOST=%s\n", st.PubSubAddr)
 	fmt.Fprintf(out, "export STORAGE_EMULATOR_HOST=%s\n", st.StorageAddr)
@@ -101,6 +113,7 @@ func runDev(ctx context.Context, out io.Writer, o devOptions) error {
 	}
 	fmt.Fprintf(out, "export SLUICE_CONTROL=%s\n", lis.Addr())
 	fmt.Fprintf(out, "export SLUICE_CONTROL_TOKEN=%s\n", token)
+	fmt.Fprintf(out, "export SLUICE_STATUS=http://%s/\n", slis.Addr())
 	for _, env := range st.Reused {
 		fmt.Fprintf(os.Stderr, "sluice dev: using the emulator at %s=%s\n", env, os.Getenv(env))
 	}
@@ -195,6 +208,7 @@ func runCmd(args []string) error {
 	token := fs.String("token", os.Getenv("SLUICE_CONTROL_TOKEN"), "control token (default $SLUICE_CONTROL_TOKEN, else read from <workdir>/"+controlTokenFile+")")
 	workdir := fs.String("workdir", ".sluice/dev", "workdir of `sluice dev`, where its control token is")
 	runDate := fs.String("run-date", "", "run date YYYY-MM-DD (default today)")
+	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -225,6 +239,9 @@ func runCmd(args []string) error {
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("run %s: %s: %s", name, resp.Status, strings.TrimSpace(string(msg)))
 	}
+	if *asJSON {
+		return writeJSON(os.Stdout, map[string]any{"run": name, "started": true, "completed": resp.StatusCode != http.StatusAccepted})
+	}
 	if resp.StatusCode == http.StatusAccepted {
 		fmt.Printf("%s run started (transform.completed published; see functions.log)\n", name)
 		return nil
@@ -238,4 +255,37 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// exportsAsJSON turns the "export NAME=value" lines runDev writes into one
+// JSON object, written when the status line (the last) arrives.
+type exportsAsJSON struct {
+	w   io.Writer
+	env map[string]string
+	buf []byte
+}
+
+func (e *exportsAsJSON) Write(p []byte) (int, error) {
+	e.buf = append(e.buf, p...)
+	for {
+		i := strings.IndexByte(string(e.buf), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(e.buf[:i])
+		e.buf = e.buf[i+1:]
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			continue
+		}
+		if e.env == nil {
+			e.env = map[string]string{}
+		}
+		e.env[k] = v
+		if k == "SLUICE_STATUS" {
+			if err := writeJSON(e.w, e.env); err != nil {
+				return 0, err
+			}
+		}
+	}
 }

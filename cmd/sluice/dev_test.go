@@ -38,7 +38,7 @@ func TestDevServesEndpointsToRealClients(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- runDev(ctx, pw, devOptions{workdir: t.TempDir(), control: "127.0.0.1:0",
+		done <- runDev(ctx, pw, devOptions{workdir: t.TempDir(), control: "127.0.0.1:0", status: "127.0.0.1:0",
 			pubsub: "127.0.0.1:0", gcs: "127.0.0.1:0", bigquery: "127.0.0.1:0", dlp: "127.0.0.1:0", dlpREST: "127.0.0.1:0", kms: "127.0.0.1:0"})
 		pw.Close()
 	}()

@@ -21,21 +21,22 @@ Usage:
         start the whole stack in process, send sample data through every stage, print a summary;
         --cloud aws runs the AWS Lambda handlers (cmd/lambda) instead of the Cloud Functions,
         with SQS, S3 and SNS in process (no AWS account); the same seed gives the same counts
-  sluice dev [--workdir DIR] [--control HOST:PORT]
-        run the stack until interrupted; prints export NAME=host:port per endpoint
-  sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD]
+  sluice dev [--workdir DIR] [--control HOST:PORT] [--status HOST:PORT] [--json]
+        run the stack until interrupted; prints export NAME=host:port per endpoint, and
+        SLUICE_STATUS: the status page (flow, runs, rejects with replay, dead letters)
+  sluice run transform|mask|export [--control HOST:PORT] [--token T] [--run-date YYYY-MM-DD] [--json]
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
         or read from .sluice/dev/control.token
   sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT]
         start one emulator alone
-  sluice validate
+  sluice validate [--json]
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery
-  sluice rejects [--source S] [--reason R] [--since T] [--list N]
+  sluice rejects [--source S] [--reason R] [--since T] [--list N] [--json]
         count (or list) the records that could not land, by source and reason
-  sluice replay --source S [--reason R] [--since T]
+  sluice replay --source S [--reason R] [--since T] [--json]
         re-submit rejects after the config or schema was fixed; each lands once
-  sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh]
+  sluice backfill --model M --from YYYY-MM-DD --to YYYY-MM-DD [--full-refresh] [--json]
         rebuild a model over a date range on a running dev stack
   sluice reland --source S --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--replace [--no-backfill]] [--dir D]
         re-land a Pub/Sub source's archived messages through the current config; with
@@ -44,6 +45,9 @@ Usage:
         inspect the curated columns the mask policy does not name (withheld today) with a DLP
         job over BigQuery, and propose a rule for each (keep, token, redact_infotypes) with
         the evidence: infoType, likelihood, share of rows
+  sluice graph [--format svg|dot|mermaid] [--pipeline DIR] [--json]
+        the lineage of pipeline.yaml and the model SQL: sources, raw tables, models, published
+        tables and exports, with the columns each model and export reads (from the translator's parse)
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
@@ -80,6 +84,8 @@ func main() {
 		err = classifyCmd(args)
 	case "load":
 		err = loadCmd(args)
+	case "graph":
+		err = graphCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

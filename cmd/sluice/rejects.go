@@ -71,6 +71,7 @@ func rejectsCmd(args []string) error {
 	reason := fs.String("reason", "", "only this reason")
 	since := fs.String("since", "", "received since: a duration (24h), a date or RFC 3339")
 	list := fs.Int("list", 0, "also list up to N rejects not yet replayed, oldest first")
+	asJSON := fs.Bool("json", false, "print the counts (and the listed rejects) as one JSON object")
 	dir := fs.String("dir", "", "pipeline directory (default: the embedded pipeline)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -89,6 +90,17 @@ func rejectsCmd(args []string) error {
 	counts, err := l.CountRejects(ctx, f)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		out := map[string]any{"counts": counts}
+		if *list > 0 {
+			rs, err := l.ListRejects(ctx, f, *list)
+			if err != nil {
+				return err
+			}
+			out["rejects"] = rs
+		}
+		return writeJSON(os.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tREASON\tREJECTS\tREPLAYED\tLAST")
@@ -130,6 +142,7 @@ func replayCmd(args []string) error {
 	reason := fs.String("reason", "", "only rejects with this reason")
 	since := fs.String("since", "", "received since: a duration (24h), a date or RFC 3339")
 	dir := fs.String("dir", "", "pipeline directory with the fixed config (default: the embedded pipeline)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -146,14 +159,31 @@ func replayCmd(args []string) error {
 		return err
 	}
 	defer closeFn()
-	res, err := l.Replay(ctx, ingestfn.RejectFilter{Source: *source, Reason: *reason, Since: t}, progressBar(os.Stderr))
-	fmt.Fprintln(os.Stderr)
+	bar := progressBar(os.Stderr)
+	res, err := l.Replay(ctx, ingestfn.RejectFilter{Source: *source, Reason: *reason, Since: t}, bar)
+	if bar != nil {
+		fmt.Fprintln(os.Stderr)
+	}
+	if *asJSON {
+		out := map[string]any{"source": *source, "reason": *reason, "rejects": res.Rejects, "replayed": res.Replayed, "landed": res.Landed, "rejected_again": res.Again, "skipped": res.Skipped}
+		if err != nil {
+			out["error"] = err.Error()
+		}
+		if jerr := writeJSON(os.Stdout, out); jerr != nil {
+			return jerr
+		}
+		return err
+	}
 	fmt.Printf("rejects %d, replayed %d, landed %d, rejected again %d, skipped %d\n", res.Rejects, res.Replayed, res.Landed, res.Again, res.Skipped)
 	return err
 }
 
-// progressBar draws "[#####     ] 50/100" on w, redrawn in place.
+// progressBar draws "[#####     ] 50/100" on w, redrawn in place; nil
+// (no progress) when w is not a terminal.
 func progressBar(w io.Writer) func(done, total int) {
+	if !isTerminal(w) {
+		return nil
+	}
 	last := -1
 	return func(done, total int) {
 		if total == 0 {

@@ -62,6 +62,7 @@ func relandCmd(args []string) error {
 	to := fs.String("to", "", "last archive day, YYYY-MM-DD, inclusive (default: --from)")
 	dry := fs.Bool("dry-run", false, "count the archived messages per day; land nothing")
 	replace := fs.Bool("replace", false, "rebuild the raw partitions of the range from the archive (one WRITE_TRUNCATE job per day) instead of adding the missing rows, then backfill the models downstream over the range")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	noBackfill := fs.Bool("no-backfill", false, "with --replace: rebuild the raw partitions only and print the backfill commands instead of running them")
 	dir := fs.String("dir", "", "pipeline directory with the changed config (default: the embedded pipeline)")
 	if err := fs.Parse(args); err != nil {
@@ -101,7 +102,15 @@ func relandCmd(args []string) error {
 	defer c.Close()
 	o.Progress = progressBar(os.Stderr)
 	sum, err := reland(ctx, c, p, o)
-	fmt.Fprintln(os.Stderr)
+	if o.Progress != nil {
+		fmt.Fprintln(os.Stderr)
+	}
+	if *asJSON {
+		if jerr := writeJSON(os.Stdout, sum); jerr != nil {
+			return jerr
+		}
+		return err
+	}
 	printRelandSummary(os.Stdout, o, sum)
 	return err
 }

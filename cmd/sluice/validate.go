@@ -29,6 +29,7 @@ func validateCmd(args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	dir := fs.String("pipeline", "", "pipeline directory holding pipeline.yaml (default: the embedded example)")
 	runDate := fs.String("run-date", "", "run date YYYY-MM-DD for @run_date, @start and @end (default today)")
+	asJSON := fs.Bool("json", false, "print the models checked as one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,8 +44,14 @@ func validateCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *asJSON {
+		validateJSON = true
+	}
 	return validate(context.Background(), os.Stdout, p, os.Getenv("BIGQUERY_EMULATOR_HOST"), rd)
 }
+
+// validateJSON makes validate print JSON (set by --json).
+var validateJSON bool
 
 // validate checks the config, the DAG and every model by a dry run on the
 // BigQuery at host, or on an in-memory emulator started here when host is
@@ -78,6 +85,23 @@ func validate(ctx context.Context, out io.Writer, p *config.Pipeline, host strin
 	models, err := transform.Validate(ctx, c, p, validateRaw, validateCurated, runDate)
 	if err != nil {
 		return err
+	}
+	if validateJSON {
+		type model struct {
+			Name            string   `json:"name"`
+			File            string   `json:"file"`
+			Materialization string   `json:"materialization"`
+			Columns         int      `json:"columns"`
+			UniqueKey       []string `json:"unique_key,omitempty"`
+			TimeColumn      string   `json:"time_column,omitempty"`
+		}
+		var ms []model
+		for _, m := range models {
+			o := m.Plan.Options
+			ms = append(ms, model{m.Plan.Model.Name, m.Plan.Model.File, o.Materialization(), m.Cols, o.UniqueKey, o.TimeColumn})
+		}
+		return writeJSON(out, map[string]any{"valid": true, "where": where, "sources": len(p.Sources), "models": ms,
+			"published_tables": len(p.Mask.Tables), "exports": len(p.Exports)})
 	}
 	fmt.Fprintf(out, "pipeline.yaml is valid: %d sources, %d models dry-run on the %s:\n", len(p.Sources), len(models), where)
 	for _, m := range models {

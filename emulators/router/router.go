@@ -618,3 +618,7 @@ func (r *Router) WaitIdle(ctx context.Context, quiet time.Duration) error {
 		}
 	}
 }
+
+// Routes returns the routes added so far (topic, subscription, dead-letter
+// topic per trigger), for the status page's dead-letter backlog.
+func (r *Router) Routes() []Route { return append([]Route(nil), r.routes...) }

@@ -26,6 +26,7 @@ import (
 	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
+	"github.com/sluice-data/sluice/shared/metrics"
 )
 
 // Metadata columns stamped on every raw row.
@@ -250,6 +251,9 @@ func (b *batch) flush(ctx context.Context) error {
 	b.rejects = append(b.rejects, rowRejects...)
 	if err := b.l.writeRejects(ctx, b.rejects); err != nil {
 		return err
+	}
+	if landed > 0 {
+		metrics.Emit(ctx, b.l.Log, metrics.RowsLanded, float64(landed), "source", b.t.src.Name)
 	}
 	b.res.Landed += landed
 	b.res.Rejected += len(b.rejects)
@@ -941,7 +945,9 @@ func (l *Lander) writeRejects(ctx context.Context, rs []reject) error {
 		}
 		rows = append(rows, &bigquery.ValuesSaver{Schema: meta.Schema, InsertID: id, Row: row})
 		size += n
-		l.Log.Warn("record rejected", "source", r.source, "reason", r.reason, "detail", firstLine(detail), "origin", r.origin)
+		// The line is also the rejects metric (a counter of these lines, by source and reason).
+		l.Log.Warn("record rejected", "source", r.source, "reason", string(r.reason), "detail", firstLine(detail), "origin", r.origin,
+			metrics.Field, metrics.Rejects, metrics.Value, 1)
 	}
 	return put()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
+	"github.com/sluice-data/sluice/shared/metrics"
 )
 
 // RunsTable is the mask run history in the operations dataset: one row per
@@ -67,6 +68,10 @@ func (m *Masker) record(ctx context.Context, runID string, start time.Time, r Ta
 		Row: []bigquery.Value{runID, r.Table, r.Mode, r.Rows, r.Changed, r.Deleted, r.DLPBytes, withheld, r.Status, errText, start.UTC(), m.Now().UTC()}}
 	if err := m.BigQuery.Dataset(m.Names.Ops).Table(RunsTable).Inserter().Put(ctx, row); err != nil {
 		return fmt.Errorf("mask run history %s:%s: %w", runID, r.Table, err)
+	}
+	metrics.Emit(ctx, m.Log, metrics.RunDuration, m.Now().Sub(start).Seconds(), "stage", "mask", "table", r.Table, "status", r.Status)
+	if r.DLPBytes > 0 {
+		metrics.Emit(ctx, m.Log, metrics.DLPBytes, float64(r.DLPBytes), "table", r.Table)
 	}
 	return nil
 }

@@ -3,11 +3,13 @@ package transform
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/bigquery"
 
 	"github.com/sluice-data/sluice/shared/bq"
+	"github.com/sluice-data/sluice/shared/metrics"
 )
 
 // RunsTable is the run history table in the operations dataset.
@@ -96,6 +98,10 @@ func (r *Runner) ensureHistory(ctx context.Context) error {
 func (r *Runner) record(ctx context.Context, rec RunRecord) error {
 	if err := r.BigQuery.Dataset(r.Names.Ops).Table(RunsTable).Inserter().Put(ctx, rec); err != nil {
 		return fmt.Errorf("run history %s:%s: %w", rec.RunID, rec.Model, err)
+	}
+	metrics.Emit(ctx, r.Log, metrics.RunDuration, rec.EndedAt.Sub(rec.StartedAt).Seconds(), "stage", rec.Stage, "table", rec.Model, "status", rec.Status)
+	if rec.Status == StatusAssertionFailed {
+		metrics.Emit(ctx, r.Log, metrics.AssertionFailure, float64(max(1, strings.Count(rec.Error, "; ")+1)), "table", rec.Model)
 	}
 	return nil
 }

@@ -100,3 +100,13 @@ output "archive_subscriptions" {
     }
   }
 }
+
+output "dashboard_id" {
+  description = "The Cloud Monitoring dashboard of the sluice signals (rows landed, rejects, freshness, run duration, DLP bytes, assertion failures, dead-letter backlog)."
+  value       = google_monitoring_dashboard.sluice.id
+}
+
+output "log_metrics" {
+  description = "Log-based metric types by sluice metric name (shared/metrics.Names)."
+  value       = local.metric_type
+}

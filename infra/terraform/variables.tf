@@ -240,3 +240,23 @@ variable "token_key_kms_wrapped" {
   description = "Give the mask function the tokenisation key KMS-wrapped, as Google recommends for tokenisation: a dedicated Cloud KMS key (token_dlp) that only the DLP service agent may decrypt with, and the function's SLUICE_TOKEN_KMS_KEY and SLUICE_TOKEN_WRAPPED_KEY (plus SLUICE_TOKEN_WRAPPED_ENCRYPTION_KEY for token: {method: encrypt}); DLP unwraps the key and the function never holds it. False (the default) mounts the unwrapped key from Secret Manager as SLUICE_TOKEN_KEY_FILE. Crypto-hash tokens are the same either way (the same data key); encrypted tokens are not (a separate encryption key is wrapped)."
   default     = false
 }
+
+variable "rejects_spike_threshold" {
+  type        = number
+  description = "Alert when more rejects than this land for one source and reason within 10 minutes."
+  default     = 100
+  validation {
+    condition     = var.rejects_spike_threshold >= 0
+    error_message = "rejects_spike_threshold must be 0 or more."
+  }
+}
+
+variable "freshness_max_seconds" {
+  type        = number
+  description = "Alert when an incremental model's newest processed data (freshness_seconds) is older than this."
+  default     = 10800
+  validation {
+    condition     = var.freshness_max_seconds > 0
+    error_message = "freshness_max_seconds must be positive."
+  }
+}

@@ -248,7 +248,7 @@ func RunAWS(ctx context.Context, s *stack.Stack, o Options) (*Summary, *AWSStats
 			}
 		}
 	}
-	if err := waitLanded(ctx, s, idle, map[string]int{"events": len(data.Events), "orders": sentOrders}); err != nil {
+	if err := waitLanded(ctx, s, idle, map[string]int{"events": len(data.Events), "orders": sentOrders}, o.Progress); err != nil {
 		return nil, nil, err
 	}
 	mark("ingest", t)

@@ -138,7 +138,7 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 		sentOrders += f.Lines
 	}
 	idle := func(ctx context.Context) error { return s.Router.WaitIdle(ctx, 25*time.Millisecond) }
-	if err := waitLanded(ctx, s, idle, map[string]int{"events": sentEvents, "orders": sentOrders}); err != nil {
+	if err := waitLanded(ctx, s, idle, map[string]int{"events": sentEvents, "orders": sentOrders}, progress); err != nil {
 		return nil, nil, err
 	}
 	mark("ingest", t)
@@ -216,8 +216,10 @@ func summarize(ctx context.Context, s *stack.Stack, data *sample.Data, runID str
 // waitLanded waits until raw rows plus rejects account for every record
 // sent; idle returns once deliveries are idle (or fails: nothing more can
 // land).
-func waitLanded(ctx context.Context, s *stack.Stack, idle func(context.Context) error, sent map[string]int) error {
+func waitLanded(ctx context.Context, s *stack.Stack, idle func(context.Context) error, sent map[string]int, progress func(string)) error {
 	deadline := time.Now().Add(10 * time.Minute)
+	var lastReport time.Time
+	var last string
 	for {
 		// Count only once the router is idle (counting during delivery
 		// costs the emulator CPU), and look again soon: the stage time is
@@ -244,6 +246,12 @@ func waitLanded(ctx context.Context, s *stack.Stack, idle func(context.Context) 
 				complete = false
 			}
 			status = append(status, fmt.Sprintf("%s: %d raw + %d rejected of %d", src, raw, rej[src], n))
+		}
+		sort.Strings(status)
+		// events sent / landed as it goes, at most once a second
+		if line := strings.Join(status, "; "); progress != nil && line != last && (complete || time.Since(lastReport) >= time.Second) {
+			progress("landed " + line)
+			last, lastReport = line, time.Now()
 		}
 		if complete {
 			return nil
