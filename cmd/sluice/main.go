@@ -47,6 +47,9 @@ Usage:
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
+  sluice soak [--rate R] [--duration D] [--every D] [--sample D] [--out soak.csv] [--svg soak.svg]
+        run every stage at a fixed rate for a long time (a transform, then mask and export,
+        every --every); sample RSS, goroutines, open files and DuckDB size; write a CSV and a plot
 `
 
 func main() {
@@ -80,6 +83,8 @@ func main() {
 		err = classifyCmd(args)
 	case "load":
 		err = loadCmd(args)
+	case "soak":
+		err = soakCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
