@@ -110,8 +110,8 @@ type Router struct {
 	// Instead of the ack the message goes back to Pub/Sub with an ack
 	// deadline of 0-2 s, so redeliveries come out of order.
 	Redeliver func(subscription, messageID string) int
-	Log                    *slog.Logger
-	Now                    func() time.Time
+	Log       *slog.Logger
+	Now       func() time.Time
 
 	routes    []Route
 	schedules []Schedule
