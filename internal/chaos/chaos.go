@@ -71,7 +71,7 @@ type Options struct {
 	Events       int           // events generated (default 2,000)
 	FailRate     float64       // share of emulator calls that fail (default 0.02; <0 for none)
 	Latency      time.Duration // added to every emulator call (default 2 ms)
-	Redeliveries int           // most extra deliveries of a message (default 3)
+	Redeliveries int           // most extra deliveries of a message (default 3; <0 for none)
 	DLPDown      time.Duration // DLP refuses every call this long once mask starts (default 60 s)
 	WritesDown   time.Duration // BigQuery refuses every insertAll this long once ingest starts (default 30 s)
 	NoKills      bool          // do not kill the function process
@@ -108,6 +108,9 @@ func (o *Options) defaults() {
 	}
 	if o.Redeliveries == 0 {
 		o.Redeliveries = 3
+	}
+	if o.Redeliveries < 0 {
+		o.Redeliveries = 0
 	}
 	if o.DLPDown == 0 {
 		o.DLPDown = time.Minute
@@ -370,6 +373,9 @@ func runOnce(ctx context.Context, dir string, key []byte, data *sample.Data, o O
 		so.MaxAttempts = 40
 		so.MaxBackoff = 4 * time.Second
 		so.Redeliver = func(sub, id string) int {
+			if o.Redeliveries == 0 {
+				return 0
+			}
 			h := sha256.Sum256([]byte(fmt.Sprintf("%d/%s/%s", o.Seed, sub, id)))
 			n := int(binary.BigEndian.Uint64(h[:8]) % uint64(o.Redeliveries+1))
 			redeliv.Add(int64(n))
