@@ -51,6 +51,12 @@ Usage:
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
+  sluice soak [--rate R] [--duration D] [--every D] [--sample D] [--out soak.csv] [--svg soak.svg]
+        run every stage at a fixed rate for a long time (a transform, then mask and export,
+        every --every); sample RSS, goroutines, open files and DuckDB size; write a CSV and a plot
+  sluice chaos [--seed S] [--events N] [--fail-rate F] [--dlp-down D] [--writes-down D] [--no-kills] [--json]
+        run the pipeline under faults, redeliveries, outages and SIGKILLs of the function process,
+        then a fault-free reference; print the accounting of every record; exit 1 on any difference
 `
 
 func main() {
@@ -86,6 +92,12 @@ func main() {
 		err = loadCmd(args)
 	case "graph":
 		err = graphCmd(args)
+	case "soak":
+		err = soakCmd(args)
+	case "chaos":
+		err = chaosCmd(args)
+	case "chaos-functions":
+		err = chaosFunctionsCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

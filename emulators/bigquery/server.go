@@ -198,6 +198,15 @@ func (s *Server) routes() {
 func (s *Server) wrap(method string, h apiFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if fail, code := s.faults.Check(method); fail {
+			if code == fault.ConnReset {
+				if fault.Reset(w) {
+					return
+				}
+				code = http.StatusServiceUnavailable
+			}
+			if code == 0 {
+				code = http.StatusServiceUnavailable
+			}
 			reason := "backendError"
 			switch code {
 			case http.StatusTooManyRequests, http.StatusForbidden:

@@ -120,8 +120,8 @@ func (s *Server) Faults() *fault.Injector { return &s.faults }
 func (s *Server) check(method string) error {
 	if fail, code := s.faults.Check(method); fail {
 		c := codes.Code(code)
-		if code == 0 {
-			c = codes.Unavailable
+		if code == 0 || code == fault.ConnReset {
+			c = codes.Unavailable // what grpc-go reports for a reset connection
 		}
 		return status.Errorf(c, "injected fault on %s", method)
 	}

@@ -87,7 +87,10 @@ func New(o Options) (*Server, error) {
 	}
 	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if fail, code := s.faults.Check(method(r)); fail {
-			if code == 0 {
+			if code == fault.ConnReset && fault.Reset(w) {
+				return
+			}
+			if code == 0 || code == fault.ConnReset {
 				code = http.StatusServiceUnavailable
 			}
 			w.Header().Set("Content-Type", "application/json")

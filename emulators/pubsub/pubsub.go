@@ -50,7 +50,7 @@ type faultReactor struct {
 func (f faultReactor) React(_ interface{}) (bool, interface{}, error) {
 	if fail, code := f.in.Check(f.method); fail {
 		c := codes.Code(code)
-		if c == codes.OK {
+		if c == codes.OK || code == fault.ConnReset {
 			c = codes.Unavailable
 		}
 		return true, nil, status.Errorf(c, "injected fault in %s", f.method)

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -103,8 +104,14 @@ type Router struct {
 	// MaxBackoff, rounded up to whole seconds (an ack deadline).
 	MinBackoff, MaxBackoff time.Duration
 	HTTP                   *http.Client // default: no timeout, connections kept for Concurrency
-	Log                    *slog.Logger
-	Now                    func() time.Time
+	// Redeliver, if set, says how many more times a message that was
+	// delivered successfully is delivered again (for chaos runs: Pub/Sub
+	// delivers at least once, so every stage must take a message twice).
+	// Instead of the ack the message goes back to Pub/Sub with an ack
+	// deadline of 0-2 s, so redeliveries come out of order.
+	Redeliver func(subscription, messageID string) int
+	Log       *slog.Logger
+	Now       func() time.Time
 
 	routes    []Route
 	schedules []Schedule
@@ -115,6 +122,7 @@ type Router struct {
 
 	mu       sync.Mutex
 	attempts map[string]int // subscription/messageID → failed attempts
+	again    map[string]int // subscription/messageID → redeliveries still to come
 	stats    map[string]*Stats
 }
 
@@ -408,6 +416,24 @@ func (r *Router) handle(ctx context.Context, rt Route, m *pubsubpb.ReceivedMessa
 		r.mu.Lock()
 		delete(r.attempts, key)
 		r.stat(rt.Entry).Delivered++
+		if r.Redeliver != nil {
+			if r.again == nil {
+				r.again = map[string]int{}
+			}
+			n, seen := r.again[key]
+			if !seen {
+				n = r.Redeliver(rt.Subscription, m.Message.MessageId)
+			}
+			if n > 0 {
+				r.again[key] = n - 1
+				r.mu.Unlock()
+				if err := r.modifyAckDeadline(ctx, rt, m.AckId, int32(rand.IntN(3))); err == nil {
+					return
+				}
+				r.mu.Lock()
+			}
+			delete(r.again, key)
+		}
 		r.mu.Unlock()
 		r.sendAck(acks, m.AckId)
 		return
@@ -430,11 +456,26 @@ func (r *Router) handle(ctx context.Context, rt Route, m *pubsubpb.ReceivedMessa
 	// when it expires, exactly as a nack with a retry policy.
 	backoff := r.backoff(n)
 	r.Log.Warn("router: delivery failed; will retry", "entry", rt.Entry, "message_id", m.Message.MessageId, "attempt", n, "retry_in_s", backoff, "error", err.Error())
-	if err := r.PubSub.SubscriptionAdminClient.ModifyAckDeadline(ctx, &pubsubpb.ModifyAckDeadlineRequest{
-		Subscription: r.subName(rt.Subscription), AckIds: []string{m.AckId}, AckDeadlineSeconds: backoff,
-	}); err != nil {
-		r.Log.Warn("router: modifyAckDeadline failed", "error", err.Error())
+	if err := r.modifyAckDeadline(ctx, rt, m.AckId, backoff); err != nil {
+		r.Log.Warn("router: modifyAckDeadline failed; the message comes back after its ack deadline", "error", err.Error())
 	}
+}
+
+// modifyAckDeadline sets a message's ack deadline, trying three times: a
+// failed call leaves the message away for the whole subscription deadline.
+func (r *Router) modifyAckDeadline(ctx context.Context, rt Route, ackID string, seconds int32) error {
+	var err error
+	for try := range 3 {
+		if try > 0 {
+			sleep(ctx, 100*time.Millisecond)
+		}
+		if err = r.PubSub.SubscriptionAdminClient.ModifyAckDeadline(ctx, &pubsubpb.ModifyAckDeadlineRequest{
+			Subscription: r.subName(rt.Subscription), AckIds: []string{ackID}, AckDeadlineSeconds: seconds,
+		}); err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // sendAck queues an acknowledgement and waits until it has gone out, so a
@@ -605,7 +646,7 @@ var ErrNotIdle = errors.New("router: still delivering")
 func (r *Router) WaitIdle(ctx context.Context, quiet time.Duration) error {
 	for {
 		r.mu.Lock()
-		pending := len(r.attempts)
+		pending := len(r.attempts) + len(r.again)
 		r.mu.Unlock()
 		last := time.Unix(0, r.lastActivity.Load())
 		if r.inflight.Load() == 0 && pending == 0 && time.Since(last) >= quiet {

@@ -290,3 +290,41 @@ func TestNoAckBeforeSuccess(t *testing.T) {
 		t.Errorf("pstest: %d deliveries, %d acks; want 2 and 1", m.Deliveries, m.Acks)
 	}
 }
+
+// TestRedeliver: a message the Redeliver hook asks for twice more reaches
+// the function three times, through Pub/Sub, and WaitIdle waits for the
+// redeliveries.
+func TestRedeliver(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var order []string
+	f := newFixture(t, ctx, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		order = append(order, string(decode(r).Message.Data))
+		mu.Unlock()
+	}, func(rt *router.Router) {
+		rt.Redeliver = func(sub, id string) int { return 2 }
+	})
+	f.start(t)
+	f.publish(t, ctx, "a", "b", "c")
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	time.Sleep(100 * time.Millisecond)
+	if err := f.rt.WaitIdle(wctx, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]int{}
+	for _, d := range order {
+		got[d]++
+	}
+	for _, d := range []string{"a", "b", "c"} {
+		if got[d] != 3 {
+			t.Errorf("message %q delivered %d times, want 3 (%v)", d, got[d], order)
+		}
+	}
+	if s := f.rt.Stats()["Fn"]; s.Delivered != 9 {
+		t.Errorf("Delivered = %d, want 9", s.Delivered)
+	}
+}

@@ -16,6 +16,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -95,6 +96,14 @@ type Options struct {
 	// stages another way (sluice demo --cloud aws: Lambda handlers).
 	EmulatorsOnly bool
 	Log           *slog.Logger
+	// Redeliver is the router's Redeliver (chaos runs).
+	Redeliver func(subscription, messageID string) int
+	// MaxBackoff bounds the router's wait before a retry (0: its default).
+	MaxBackoff time.Duration
+	// BigQueryHook, if set, sees every request to the in-process BigQuery
+	// emulator before it is served, with its body (for a chaos run that
+	// acts when a MERGE arrives). It must not block.
+	BigQueryHook func(r *http.Request, body []byte)
 }
 
 // Emulator variables, one per service.
@@ -251,6 +260,14 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			if strings.HasSuffix(r.URL.Path, "/insertAll") {
 				s.bqWrites.Add(1)
 			}
+			if o.BigQueryHook != nil {
+				var body []byte
+				if r.Body != nil {
+					body, _ = io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+				}
+				o.BigQueryHook(r, body)
+			}
 			h.ServeHTTP(w, r)
 		}))
 		s.setenv(BigQueryEnv, s.BigQueryAddr)
@@ -327,7 +344,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return s, nil
 	}
 	s.Router = &router.Router{PubSub: s.Clients.PubSub, Project: o.Project, FunctionsURL: s.FunctionsURL,
-		MaxAttempts: o.MaxAttempts, Concurrency: o.Concurrency, Log: o.Log}
+		MaxAttempts: o.MaxAttempts, Concurrency: o.Concurrency, Log: o.Log, Redeliver: o.Redeliver, MaxBackoff: o.MaxBackoff}
 	routes := []router.Route{
 		{Topic: LandingNotifications, Subscription: "sluice-ingest-landing", Entry: ingestfn.EntryPoint, Kind: router.StorageEvent, DeadLetter: LandingNotifications + "-dead-letter"},
 		{Topic: names.TransformCompleted, Subscription: "sluice-mask", Entry: maskfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.TransformCompleted + "-dead-letter"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -309,6 +310,15 @@ func (r *Runner) dedupe(mp ModelPlan, sql string) string {
 		sql, strings.Join(notNull, " AND "), strings.Join(keys, ", "), ident(o.TimeColumn))
 }
 
+// EnvPlantedBug names a deliberate bug, for `sluice chaos` to show that
+// its accounting catches one; nothing else sets it. With
+// BugMergeNotIdempotent the incremental MERGE inserts every source row,
+// matched or not, so a repeated run duplicates keys.
+const (
+	EnvPlantedBug         = "SLUICE_PLANTED_BUG"
+	BugMergeNotIdempotent = "merge-not-idempotent"
+)
+
 // mergeSQL is the idempotent write of one time range: MERGE on the unique
 // key, or (without one) replace of the range.
 func (r *Runner) mergeSQL(mp ModelPlan, schema bigquery.Schema, src string) string {
@@ -327,6 +337,9 @@ func (r *Runner) mergeSQL(mp ModelPlan, schema bigquery.Schema, src string) stri
 		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON FALSE\n"+
 			"WHEN NOT MATCHED BY SOURCE AND T.%s >= @start AND T.%s < @end THEN DELETE\n%s",
 			target, src, tc, tc, insert)
+	}
+	if os.Getenv(EnvPlantedBug) == BugMergeNotIdempotent {
+		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON FALSE\n%s", target, src, insert)
 	}
 	on := make([]string, len(o.UniqueKey))
 	for i, k := range o.UniqueKey {
