@@ -23,13 +23,16 @@
 //     not by DuckDB for SQL DML.
 //   - Partitioning and clustering are metadata; they drive partition
 //     decorators (table$YYYYMMDD for WRITE_TRUNCATE of one partition in
-//     query and load jobs, and tables.delete) but do not prune or bill
-//     differently. requirePartitionFilter is stored, not enforced.
+//     query and load jobs, and tables.delete) and partition pruning of the
+//     cost; clustering does not change the cost.
 //     Ingestion-time partitioning (_PARTITIONTIME) is not supported.
-//   - totalBytesProcessed is an estimate: rows × per-row width (BigQuery's
-//     sizes, 16 bytes per STRING/BYTES/JSON value) of every table whose name
-//     appears in the query text; maximumBytesBilled is enforced against it
-//     with BigQuery's 10 MB minimum.
+//   - Cost (cost.go, README "Cost"): totalBytesProcessed counts the columns
+//     a query refers to, in the partitions its filters keep, at BigQuery's
+//     documented value sizes; totalBytesBilled rounds each table up to the
+//     MB with a 10 MB minimum; maximumBytesBilled and requirePartitionFilter
+//     fail a query with BigQuery's errors. DML, DDL and scripts are charged
+//     the full size of the tables their text names and are not checked
+//     against requirePartitionFilter.
 //   - insertId de-duplication is best effort, per table, over the last 2^20
 //     ids (kept as 128-bit hashes), in memory (lost on restart), as BigQuery
 //     documents best effort. templateSuffix and streaming into a partition

@@ -518,10 +518,9 @@ const minBilledBytes = 10 << 20
 
 var wordRe = regexp.MustCompile("[A-Za-z_][A-Za-z0-9_]*")
 
-// estimateBytes estimates the bytes a query reads: the full size (rows ×
-// the schema's per-row width) of every table whose name appears in the
-// query text. BigQuery bills only the referenced columns; the estimate is
-// an upper bound of that.
+// estimateBytes estimates the bytes a statement reads when its parse is
+// not followed (DML, DDL, scripts; see cost.go): the full size (rows × the
+// schema's per-row width) of every table whose name appears in the text.
 func (s *Server) estimateBytes(ctx context.Context, sqlText string) int64 {
 	words := map[string]bool{}
 	for _, w := range wordRe.FindAllString(sqlText, -1) {
@@ -591,14 +590,11 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 	}
 	stats := &bq.JobStatistics2{}
 	job.Statistics.Query = stats
-	processed := s.estimateBytes(ctx, cfg.Query)
-	billed := int64(0)
-	if processed > 0 {
-		billed = (processed + (1<<20 - 1)) / (1 << 20) * (1 << 20)
-		if billed < minBilledBytes {
-			billed = minBilledBytes
-		}
+	cost, err := s.costOf(ctx, p, defDS, cfg.Query, stmts, params)
+	if err != nil {
+		return err
 	}
+	processed, billed := cost.processed, cost.billed
 	stats.TotalBytesProcessed, stats.TotalBytesBilled = processed, billed
 	job.Statistics.TotalBytesProcessed = processed
 	stats.ForceSendFields = []string{"TotalBytesProcessed"}
