@@ -254,6 +254,9 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 	if err != nil {
 		return built{bytes: bytes}, err
 	}
+	if err := r.checkPrunes(ctx, mp, src, runDate); err != nil {
+		return built{bytes: bytes}, err
+	}
 	b := built{bytes: bytes}
 	if !start.Before(end) {
 		r.Log.Info("incremental model up to date", "run_id", runID, "model", mp.Model.Name, "watermark", start)

@@ -30,9 +30,10 @@ type ModelPlan struct {
 
 // Plan reads every model's header, resolves its references and orders the
 // models so that each runs after the models it reads. A header error, an
-// unknown reference, a cycle, or an incremental model that does not filter
-// its partitioned sources (see checkPartitionFilter) is an error naming the
-// files involved.
+// unknown reference, a cycle, or an incremental model that does not use
+// @start and @end (see checkPartitionFilter) is an error naming the files
+// involved; whether it prunes its raw partitions is checked by dry runs
+// when it builds (checkPrunes).
 func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]ModelPlan, error) {
 	byName := map[string]config.Model{}
 	for _, m := range p.Models {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/bigquery"
 
@@ -21,26 +22,14 @@ var (
 	endParamRE    = regexp.MustCompile(`@end\b`)
 )
 
-// lowerBoundRE matches a lower bound on col that depends on @start:
-// "col >= @start", "col >= TIMESTAMP_SUB(@start, INTERVAL 1 DAY)",
-// "col BETWEEN @start AND …".
-func lowerBoundRE(col string) *regexp.Regexp {
-	return regexp.MustCompile(`(?is)\b` + regexp.QuoteMeta(col) + `\s*(>=|>|between)\s*[^;]{0,60}?@start\b`)
-}
-
-// checkPartitionFilter is the partition guardrail. It is a check of the
-// model's text, made before anything runs, and it is deliberately narrow:
-//
-//   - An incremental model must use @start and @end (it processes a time
-//     range; without them it would re-read everything each run).
-//   - An incremental model that reads a raw table must bound the table's
-//     partition column (RawPartitionColumn) from below by an expression of
-//     @start, so BigQuery prunes the partitions before the range.
-//
-// Table and view models rebuild from all of history by definition; their
-// guard is the dry run and max_bytes_billed. The check reads text, not a
-// parse tree: a filter inside a subquery that does not reach the source
-// still passes. It returns "" when the model passes.
+// checkPartitionFilter is the static half of the partition guardrail, a
+// check of the model's text made before anything runs: an incremental
+// model must use @start and @end (it processes a time range; without them
+// it would re-read everything each run). Whether it also bounds the
+// partition column of the raw tables it reads, so BigQuery prunes their
+// partitions, is checked by dry runs at build time (checkPrunes). Table
+// and view models rebuild from all of history by definition; their guard
+// is the dry run and max_bytes_billed. It returns "" when the model passes.
 func checkPartitionFilter(p *config.Pipeline, mp *ModelPlan) string {
 	if !mp.Options.IsIncremental() {
 		return ""
@@ -49,17 +38,63 @@ func checkPartitionFilter(p *config.Pipeline, mp *ModelPlan) string {
 	if !startParamRE.MatchString(body) || !endParamRE.MatchString(body) {
 		return "an incremental model must filter on its time range: use @start and @end (TIMESTAMP query parameters)"
 	}
+	return ""
+}
+
+// Probe windows of checkPrunes: all of history, and an empty range after
+// any data (BigQuery TIMESTAMPs run from year 1 to 9999; these leave room
+// for TIMESTAMP_SUB/ADD lookbacks).
+var (
+	probeFirst = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	probeLast  = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkPrunes is the partition guardrail of an incremental model that
+// reads raw tables, made with BigQuery's dry run rather than by reading
+// the SQL: the query (as the build runs it) is dry-run over all of history
+// and over an empty range after any data. A model that bounds a raw
+// table's partition column from below by @start (directly or through an
+// expression such as TIMESTAMP_SUB(@start, INTERVAL 1 DAY)) reads fewer
+// bytes over the empty range; one whose estimate does not move with its
+// range reads every partition on every run. That is an error when one of
+// its raw tables holds data (a dry run of the partition column alone), so
+// an empty raw table never fails a build. The estimate moving with the
+// range because of a filter on another table also passes.
+func (r *Runner) checkPrunes(ctx context.Context, mp ModelPlan, sql string, runDate time.Time) error {
+	if !mp.Options.IsIncremental() || len(mp.Sources) == 0 || r.Pipeline == nil {
+		return nil
+	}
+	_, all, err := r.dryRun(ctx, sql, runParams(runDate, probeFirst, probeLast))
+	if err != nil {
+		return err
+	}
+	_, none, err := r.dryRun(ctx, sql, runParams(runDate, probeLast, probeLast))
+	if err != nil {
+		return err
+	}
+	if none < all {
+		return nil
+	}
+	var bad []string
 	for _, name := range mp.Sources {
-		src, ok := p.Source(name)
+		src, ok := r.Pipeline.Source(name)
 		if !ok {
 			continue
 		}
-		if col := RawPartitionColumn(src); !lowerBoundRE(col).MatchString(body) {
-			return fmt.Sprintf("an incremental model reading source('raw', '%s') must filter its partition column: add %s >= @start (or an expression of @start such as TIMESTAMP_SUB(@start, INTERVAL 1 DAY)) so BigQuery reads only the partitions of the range",
-				name, col)
+		col := RawPartitionColumn(src)
+		_, n, err := r.dryRun(ctx, fmt.Sprintf("SELECT %s FROM %s", col, r.qualified(r.Names.Raw, name)), nil)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bad = append(bad, fmt.Sprintf("source('raw', '%s') (add %s >= @start, or an expression of @start such as TIMESTAMP_SUB(@start, INTERVAL 1 DAY))", name, col))
 		}
 	}
-	return ""
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("dry run: the query would process %d bytes whatever its time range (@start, @end): an incremental model must filter the partition column of %s so BigQuery reads only the partitions of the range",
+		all, strings.Join(bad, " and "))
 }
 
 // dryRun checks a query without running it and returns its schema and the

@@ -261,9 +261,43 @@ func TestModelHeaderErrorsNameFileAndLine(t *testing.T) {
 		!strings.Contains(err.Error(), "models/bad.sql: time_column") {
 		t.Errorf("err = %v", err)
 	}
-	p.SQL = map[string]string{"bad": "-- sluice: materialized=incremental time_column=t\nSELECT * FROM source('raw', 'orders') WHERE _ingested_at >= @start AND _ingested_at < @end"}
-	if _, err := transform.Plan(&p, "p", "raw", "curated"); err == nil || !strings.Contains(err.Error(), "models/bad.sql: an incremental model reading source('raw', 'orders') must filter its partition column: add updated_at >= @start") {
-		t.Errorf("partition guard: err = %v", err)
+	p.SQL = map[string]string{"bad": "-- sluice: materialized=incremental time_column=updated_at\nSELECT * FROM source('raw', 'orders')"}
+	if _, err := transform.Plan(&p, "p", "raw", "curated"); err == nil || !strings.Contains(err.Error(), "models/bad.sql: an incremental model must filter on its time range: use @start and @end") {
+		t.Errorf("time range guard: err = %v", err)
+	}
+}
+
+// TestPartitionGuardUsesDryRun: an incremental model that filters its raw
+// table on a column other than the partition column passes the plan (the
+// text names @start and @end) and fails its build on the dry runs, naming
+// the source and the column, before anything is written; while the raw
+// table is empty it builds, and the example model, which filters
+// updated_at, builds with data.
+func TestPartitionGuardUsesDryRun(t *testing.T) {
+	ctx := context.Background()
+	r := isolated(t, "t_prune", "orders")
+	p := *r.Pipeline
+	p.SQL = map[string]string{"orders": "-- sluice: materialized=incremental time_column=updated_at unique_key=order_id\n" +
+		"SELECT order_id, status, updated_at FROM source('raw', 'orders') WHERE _ingested_at >= @start AND _ingested_at < @end"}
+	r.Pipeline = &p
+	if _, err := transform.Plan(&p, "p", "raw", "curated"); err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if _, err := r.Run(ctx, "prune_0", date("2026-10-31")); err != nil {
+		t.Fatalf("empty raw table: %v", err)
+	}
+	land(t, r, batch1...)
+	_, err := r.Run(ctx, "prune_1", date("2026-11-01"))
+	if err == nil || !strings.Contains(err.Error(), "model orders (models/orders.sql): dry run: the query would process") ||
+		!strings.Contains(err.Error(), "must filter the partition column of source('raw', 'orders') (add updated_at >= @start") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := table(t, r, "orders", "order_id"); len(got) != 0 {
+		t.Errorf("the unpruned model wrote rows: %v", got)
+	}
+	p.SQL = map[string]string{"orders": st.Pipeline.SQL["orders"]}
+	if _, err := r.Run(ctx, "prune_2", date("2026-11-01")); err != nil {
+		t.Fatalf("the example model: %v", err)
 	}
 }
 
