@@ -26,7 +26,7 @@ import (
 func backfillCmd(args []string) error {
 	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
 	model := fs.String("model", "", "model to backfill (required)")
-	from := fs.String("from", "", "first day, YYYY-MM-DD (required)")
+	from := fs.String("from", "", "first day, YYYY-MM-DD (required, except for the current-state table of a cdc source, which is rebuilt from its whole changelog)")
 	to := fs.String("to", "", "last day, YYYY-MM-DD, inclusive (default: --from)")
 	full := fs.Bool("full-refresh", false, "drop the model's table and watermark first, so it holds exactly the range")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on stdout")
@@ -34,12 +34,19 @@ func backfillCmd(args []string) error {
 		return err
 	}
 	o := transform.BackfillOptions{Model: *model, FullRefresh: *full}
-	if o.Model == "" || *from == "" {
-		return errors.New("backfill: want --model M --from YYYY-MM-DD [--to YYYY-MM-DD] [--full-refresh]")
+	p, err := config.Load(pipeline.Files)
+	if err != nil {
+		return err
 	}
-	var err error
-	if o.From, err = time.Parse(time.DateOnly, *from); err != nil {
-		return fmt.Errorf("backfill: --from %q: want YYYY-MM-DD", *from)
+	_, isCDC := p.CDCSourceForTable(o.Model)
+	if o.Model == "" || *from == "" && !isCDC {
+		return errors.New("backfill: want --model M --from YYYY-MM-DD [--to YYYY-MM-DD] [--full-refresh] (--from may be left out for the current-state table of a cdc source)")
+	}
+	o.From = time.Now().UTC()
+	if *from != "" {
+		if o.From, err = time.Parse(time.DateOnly, *from); err != nil {
+			return fmt.Errorf("backfill: --from %q: want YYYY-MM-DD", *from)
+		}
 	}
 	o.To = o.From
 	if *to != "" {
@@ -52,10 +59,6 @@ func backfillCmd(args []string) error {
 	env, err := gcp.EnvFromOS()
 	if err != nil {
 		return fmt.Errorf("backfill: %w (run `eval $(sluice dev)` in this shell first, or set the variables it prints)", err)
-	}
-	p, err := config.Load(pipeline.Files)
-	if err != nil {
-		return err
 	}
 	start := time.Now()
 	err = backfill(ctx, os.Stderr, env, p, o, isTerminal(os.Stderr))

@@ -292,7 +292,7 @@ func (l *Lander) LandMessageFrom(ctx context.Context, scheme, topic string, msg 
 		}
 		return Result{Rejected: 1}, l.writeRejects(ctx, []reject{{name, ReasonUnknownSource, detail, msg.Data, origin}})
 	}
-	return l.LandPayload(ctx, src, msg.Data, Origin{Name: origin, ID: msg.MessageID, Time: msg.PublishTime})
+	return l.LandPayload(ctx, src, msg.Data, Origin{Name: origin, ID: msg.MessageID, Time: msg.PublishTime, Key: msg.OrderingKey})
 }
 
 // Origin says where a payload came from: Name goes to _origin and rejects,
@@ -302,6 +302,9 @@ type Origin struct {
 	Name string
 	ID   string
 	Time time.Time
+	// Key is the Pub/Sub ordering key: Debezium Server sets it to the
+	// change event's key, which a CDC source without primary_key reads.
+	Key string
 }
 
 // LandPayload lands one payload (a message body, or a reject being
@@ -366,6 +369,10 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 		}
 		return b.res, b.flush(ctx)
 	}
+	if src.Format == FormatDebezium && isTombstone(body) {
+		l.Log.Info("debezium tombstone acknowledged; the delete before it carries the change", "source", src.Name, "origin", o.Name)
+		return Result{Blank: 1}, nil
+	}
 	recs, blank, rerr := splitPayload(body, lim.MaxDepth)
 	if rerr != nil {
 		return one(rerr.reason, "JSON array: "+rerr.detail)
@@ -387,6 +394,9 @@ func (l *Lander) LandPayload(ctx context.Context, src *config.Source, data []byt
 		ms = m2
 		if err != nil {
 			return Result{}, err
+		}
+		if rerr == nil && src.CDC != nil {
+			rerr = cdcOrderingKey(t, rec, o.Key)
 		}
 		if rerr != nil {
 			b.reject(rerr.reason, rerr.detail, r.bytes, recOrigin)

@@ -15,6 +15,7 @@ import (
 	"cloud.google.com/go/bigquery"
 
 	"github.com/sluice-data/sluice/shared/bq"
+	"github.com/sluice-data/sluice/shared/config"
 )
 
 // Source formats (config `format`).
@@ -27,19 +28,31 @@ const (
 
 // Changelog columns of a debezium source.
 const (
-	colOp     = bq.ColOp     // c, u, d or r
+	colOp     = bq.ColOp     // c, u, d, r or t
 	colTS     = bq.ColTS     // source.ts_ms: when the change happened in the database
 	colBefore = bq.ColBefore // the before image, as JSON
+	colPos    = bq.ColPos    // the source position, as text that sorts in change order
+	colKey    = bq.ColKey    // the primary key, as a JSON object
 )
 
 var metaCols = map[string]bool{colEventID: true, colSource: true, colEventTime: true, colIngestedAt: true,
-	colOrigin: true, colExtra: true, colOp: true, colTS: true, colBefore: true}
+	colOrigin: true, colExtra: true, colOp: true, colTS: true, colBefore: true, colPos: true, colKey: true}
 
 func sortStrings(s []string) { slices.Sort(s) }
 
+// isTombstone reports whether a debezium message body is a tombstone: the
+// empty or JSON null value Debezium sends after a delete so that Kafka's
+// log compaction can drop the key. It carries no change (the delete event
+// before it does), so ingest acknowledges it without landing anything.
+func isTombstone(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) == 0 || string(b) == "null"
+}
+
 // debeziumImage takes a change event apart: the row image (after, or
-// before for deletes) as members, and the changelog columns.
-func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Value, *recordError) {
+// before for deletes; none for truncates) as members, and the changelog
+// columns. cdc, when set, names the primary key that _key is built from.
+func debeziumImage(ms []member, maxDepth int, cdc *config.CDC) ([]member, map[string]bigquery.Value, *recordError) {
 	get := func(ms []member, k string) *member {
 		for i := range ms {
 			if ms[i].key == k {
@@ -47,6 +60,11 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 			}
 		}
 		return nil
+	}
+	var keyMember *member // the event's Debezium key, when it carries one
+	if k := get(ms, "key"); k != nil && get(ms, "op") == nil {
+		c := *k
+		keyMember = &c
 	}
 	// Debezium with schemas enabled wraps the event in {"schema":…, "payload":…}.
 	if p := get(ms, "payload"); p != nil && get(ms, "op") == nil {
@@ -56,6 +74,21 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 		inner, rerr := parseObject(p.raw, maxDepth, nil)
 		if rerr != nil {
 			return nil, nil, rerr
+		}
+		ms = inner
+	} else if v := get(ms, "value"); v != nil && keyMember != nil {
+		// {"key":…, "value":…}: both halves of the Kafka record.
+		if _, ok := v.value().(map[string]any); !ok {
+			return nil, nil, &recordError{ReasonInvalidCDC, "value is not an object"}
+		}
+		inner, rerr := parseObject(v.raw, maxDepth, nil)
+		if rerr != nil {
+			return nil, nil, rerr
+		}
+		if p := get(inner, "payload"); p != nil && get(inner, "op") == nil {
+			if inner, rerr = parseObject(p.raw, maxDepth, nil); rerr != nil {
+				return nil, nil, rerr
+			}
 		}
 		ms = inner
 	}
@@ -68,9 +101,42 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 		return s, ok
 	}()
 	switch op {
-	case "c", "u", "d", "r":
+	case "c", "u", "d", "r", "t":
 	default:
-		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op must be one of c, u, d, r; got %q", op)}
+		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op must be one of c, u, d, r, t; got %q", op)}
+	}
+	cols := map[string]bigquery.Value{colOp: op}
+	var source map[string]any
+	if s := get(ms, "source"); s != nil {
+		source, _ = s.value().(map[string]any)
+	}
+	var tsMS any
+	if source != nil {
+		tsMS = source["ts_ms"]
+	}
+	if tsMS == nil {
+		if t := get(ms, "ts_ms"); t != nil {
+			tsMS = t.value()
+		}
+	}
+	var ts int64
+	if n, ok := tsMS.(json.Number); ok {
+		if ms, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			cols[colTS] = time.UnixMilli(ms).UTC()
+			ts = ms
+		}
+	}
+	if cols[colTS] == nil {
+		return nil, nil, &recordError{ReasonInvalidCDC, "source.ts_ms is missing or not an integer"}
+	}
+	pos, rerr := sourcePosition(source, ts)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	cols[colPos] = pos
+	if op == "t" {
+		// A truncate has no row image: every column but the changelog's is NULL.
+		return nil, cols, nil
 	}
 	imgKey := "after"
 	if op == "d" {
@@ -80,37 +146,148 @@ func debeziumImage(ms []member, maxDepth int) ([]member, map[string]bigquery.Val
 	if img == nil || img.value() == nil {
 		return nil, nil, &recordError{ReasonInvalidCDC, fmt.Sprintf("op %q without a %s image", op, imgKey)}
 	}
-	if _, ok := img.value().(map[string]any); !ok {
+	imgObj, ok := img.value().(map[string]any)
+	if !ok {
 		return nil, nil, &recordError{ReasonInvalidCDC, imgKey + " is not an object"}
 	}
 	image, rerr := parseObject(img.raw, maxDepth, nil)
 	if rerr != nil {
 		return nil, nil, rerr
 	}
-	cols := map[string]bigquery.Value{colOp: op}
-	var tsMS any
-	if s := get(ms, "source"); s != nil {
-		if m, ok := s.value().(map[string]any); ok {
-			tsMS = m["ts_ms"]
-		}
-	}
-	if tsMS == nil {
-		if t := get(ms, "ts_ms"); t != nil {
-			tsMS = t.value()
-		}
-	}
-	if n, ok := tsMS.(json.Number); ok {
-		if ms, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-			cols[colTS] = time.UnixMilli(ms).UTC()
-		}
-	}
-	if cols[colTS] == nil {
-		return nil, nil, &recordError{ReasonInvalidCDC, "source.ts_ms is missing or not an integer"}
-	}
 	if b := get(ms, "before"); b != nil && b.value() != nil {
 		cols[colBefore] = string(b.raw)
 	}
+	if cdc != nil {
+		key, rerr := changeKey(cdc, imgKey, imgObj, keyMember)
+		if rerr != nil {
+			return nil, nil, rerr
+		}
+		if key != "" {
+			cols[colKey] = key
+		}
+	}
 	return image, cols, nil
+}
+
+// sourcePosition is _pos: where the change sits in the source database's
+// log, as text that sorts in change order. PostgreSQL: source.lsn;
+// MySQL: source.file's sequence number, source.pos and source.row;
+// otherwise source.ts_ms. Numbers are zero-padded to 20 digits so text
+// order is numeric order. One source uses one form; changes at the same
+// position are ordered by the tie-break of the current-state MERGE (see
+// functions/transform/cdc.go).
+func sourcePosition(source map[string]any, tsMS int64) (string, *recordError) {
+	num := func(k string) (uint64, bool, *recordError) {
+		v, ok := source[k]
+		if !ok || v == nil {
+			return 0, false, nil
+		}
+		n, isNum := v.(json.Number)
+		u, err := strconv.ParseUint(string(n), 10, 64)
+		if !isNum || err != nil {
+			return 0, false, &recordError{ReasonInvalidCDC, fmt.Sprintf("source.%s must be a non-negative integer; got %s", k, describe(v))}
+		}
+		return u, true, nil
+	}
+	if lsn, ok, rerr := num("lsn"); rerr != nil || ok {
+		return fmt.Sprintf("%020d", lsn), rerr
+	}
+	if pos, ok, rerr := num("pos"); rerr != nil || ok {
+		if rerr != nil {
+			return "", rerr
+		}
+		var fileSeq uint64
+		if f, _ := source["file"].(string); f != "" {
+			// mysql-bin.000003: the binlog file's sequence number.
+			if i := bytes.LastIndexByte([]byte(f), '.'); i >= 0 {
+				fileSeq, _ = strconv.ParseUint(f[i+1:], 10, 64)
+			}
+		}
+		row, _, rerr := num("row")
+		if rerr != nil {
+			return "", rerr
+		}
+		return fmt.Sprintf("%020d:%020d:%020d", fileSeq, pos, row), nil
+	}
+	if tsMS < 0 {
+		return "", &recordError{ReasonInvalidCDC, "ts_ms is negative"}
+	}
+	return fmt.Sprintf("%020d", tsMS), nil
+}
+
+// changeKey is _key: the primary key of the changed row as a JSON object
+// with sorted members. The key columns come from cdc.primary_key (read
+// from the row image), else from the event's Debezium key. "" means the
+// event carries no key: the Pub/Sub ordering key may still supply one.
+func changeKey(cdc *config.CDC, imgKey string, img map[string]any, key *member) (string, *recordError) {
+	k := map[string]any{}
+	if len(cdc.PrimaryKey) > 0 {
+		for _, c := range cdc.PrimaryKey {
+			v, ok := img[c]
+			if !ok || v == nil {
+				return "", &recordError{ReasonInvalidCDC, fmt.Sprintf("primary key column %s is missing or null in the %s image; every change needs its key (cdc.primary_key)", c, imgKey)}
+			}
+			k[c] = v
+		}
+	} else if key != nil {
+		obj, rerr := keyObject(key.raw)
+		if rerr != nil {
+			return "", rerr
+		}
+		k = obj
+	} else {
+		return "", nil
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		return "", &recordError{ReasonInvalidCDC, "primary key: " + err.Error()}
+	}
+	return string(b), nil
+}
+
+// cdcOrderingKey fills _key of a change that carried no key from the
+// Pub/Sub ordering key; a change (other than a truncate) with no key at all
+// is rejected.
+func cdcOrderingKey(t *table, rec *typed, orderingKey string) *recordError {
+	snap := t.snap.Load()
+	ki, ok := snap.colIndexIn(rec.schema, colKey)
+	if !ok || rec.row[ki] != nil {
+		return nil
+	}
+	if oi, ok := snap.colIndexIn(rec.schema, colOp); ok && rec.row[oi] == "t" {
+		return nil
+	}
+	if orderingKey == "" {
+		return &recordError{ReasonInvalidCDC, "the change has no primary key: declare cdc.primary_key, or publish with the Debezium key (Debezium Server sets it as the ordering key)"}
+	}
+	obj, rerr := keyObject([]byte(orderingKey))
+	if rerr != nil {
+		return rerr
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return &recordError{ReasonInvalidCDC, "primary key: " + err.Error()}
+	}
+	rec.row[ki] = string(b)
+	return nil
+}
+
+// keyObject reads a Debezium key: {"id":1} or, with schemas,
+// {"schema":…, "payload":{"id":1}}.
+func keyObject(raw []byte) (map[string]any, *recordError) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var obj map[string]any
+	if err := d.Decode(&obj); err != nil || obj == nil {
+		return nil, &recordError{ReasonInvalidCDC, "the Debezium key is not a JSON object; declare cdc.primary_key instead"}
+	}
+	if p, ok := obj["payload"].(map[string]any); ok && obj["schema"] != nil {
+		obj = p
+	}
+	if len(obj) == 0 {
+		return nil, &recordError{ReasonInvalidCDC, "the Debezium key has no columns; declare cdc.primary_key instead"}
+	}
+	return obj, nil
 }
 
 // csvReader yields the rows of a CSV stream with a header row as members.

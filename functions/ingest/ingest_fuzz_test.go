@@ -215,7 +215,7 @@ func FuzzDebezium(f *testing.F) {
 		rec, _, rerr, err := l.prepare(context.Background(), tb, b, nil, nil)
 		checkTyped(t, b, tb, rec, rerr, err)
 		if ms, perr := parseObject(b, 8, nil); perr == nil {
-			img, cols, derr := debeziumImage(ms, 8)
+			img, cols, derr := debeziumImage(ms, 8, nil)
 			if derr == nil {
 				if op, _ := cols[colOp].(string); !strings.Contains("cudr", op) || len(op) != 1 {
 					t.Fatalf("%q: op %q", b, op)

@@ -643,7 +643,7 @@ func (l *Lander) prepare(ctx context.Context, t *table, b []byte, ms []member, a
 	var extraCols map[string]bigquery.Value
 	if t.src.Format == FormatDebezium {
 		var img []member
-		img, extraCols, rerr = debeziumImage(ms, lim.MaxDepth)
+		img, extraCols, rerr = debeziumImage(ms, lim.MaxDepth, t.src.CDC)
 		if rerr != nil {
 			return nil, ms, rerr, nil
 		}

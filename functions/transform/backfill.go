@@ -25,7 +25,10 @@ type BackfillOptions struct {
 // stage D runs the model alone with run date D and time range
 // [D, D+1 day), through RunWith (so the lock, the dry run, assertions and
 // the run history apply). Every stage is an idempotent merge, so a
-// backfill may be repeated or resumed. A table or view model is not
+// backfill may be repeated or resumed. The current-state table of a CDC
+// source is dropped with its watermark and rebuilt from the whole
+// changelog, whatever the days (this is how a breaking change in the
+// source is taken in). A table or view model is not
 // time-ranged: it is rebuilt once, with run date To. Models downstream
 // are not rebuilt and nothing is published; the next scheduled run does
 // both.
@@ -54,6 +57,24 @@ func (r *Runner) Backfill(ctx context.Context, o BackfillOptions) error {
 		opts.Models, opts.NoPublish = []string{o.Model}, true
 		_, err := r.RunWith(ctx, fmt.Sprintf("%s_%s", o.RunID, d.Format("20060102")), d, opts)
 		return err
+	}
+	if mp.CDC != nil {
+		if err := r.ensureHistory(ctx); err != nil {
+			return err
+		}
+		if err := r.ensureWatermarks(ctx); err != nil {
+			return err
+		}
+		if err := r.resetIncremental(ctx, o.Model); err != nil {
+			return err
+		}
+		if err := stage(to, RunOptions{FullRefresh: true}); err != nil {
+			return fmt.Errorf("backfill %s from the whole changelog of raw.%s: %w", o.Model, mp.CDC.Name, err)
+		}
+		if o.Progress != nil {
+			o.Progress(to, 1, 1)
+		}
+		return nil
 	}
 	if !mp.Options.IsIncremental() {
 		if err := stage(to, RunOptions{}); err != nil {

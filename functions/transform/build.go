@@ -40,13 +40,11 @@ type built struct {
 func (r *Runner) build(ctx context.Context, runID string, mp ModelPlan, runDate time.Time, opts RunOptions) (built, error) {
 	var b built
 	var err error
-	switch mp.Options.Materialization() {
-	case config.MaterializedView:
-		b, err = r.buildView(ctx, runID, mp, runDate)
-	case config.MaterializedIncremental:
-		b, err = r.buildIncremental(ctx, runID, mp, runDate, opts)
+	switch {
+	case mp.CDC != nil:
+		b, err = r.buildCDC(ctx, runID, mp, opts)
 	default:
-		b, err = r.buildTable(ctx, runID, mp, runDate)
+		b, err = r.buildModel(ctx, runID, mp, runDate, opts)
 	}
 	if err != nil {
 		return b, fmt.Errorf("model %s (%s): %w", mp.Model.Name, mp.Model.File, err)
@@ -55,6 +53,20 @@ func (r *Runner) build(ctx context.Context, runID string, mp ModelPlan, runDate 
 		return b, fmt.Errorf("model %s (%s): %w", mp.Model.Name, mp.Model.File, err)
 	}
 	return b, nil
+}
+
+func (r *Runner) buildModel(ctx context.Context, runID string, mp ModelPlan, runDate time.Time, opts RunOptions) (built, error) {
+	var b built
+	var err error
+	switch mp.Options.Materialization() {
+	case config.MaterializedView:
+		b, err = r.buildView(ctx, runID, mp, runDate)
+	case config.MaterializedIncremental:
+		b, err = r.buildIncremental(ctx, runID, mp, runDate, opts)
+	default:
+		b, err = r.buildTable(ctx, runID, mp, runDate)
+	}
+	return b, err
 }
 
 func (r *Runner) jobID(runID string, mp ModelPlan, step string) string {

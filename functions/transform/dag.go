@@ -26,6 +26,9 @@ type ModelPlan struct {
 	Deps    []string
 	// Sources are the raw tables the model reads.
 	Sources []string
+	// CDC is set on the current-state table of a CDC source (cdc.go):
+	// generated, not read from a SQL file.
+	CDC *config.Source
 }
 
 // Plan reads every model's header, resolves its references and orders the
@@ -38,6 +41,14 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 	byName := map[string]config.Model{}
 	for _, m := range p.Models {
 		byName[m.Name] = m
+	}
+	// Current-state tables of CDC sources come first: they read only raw,
+	// and models may ref() them.
+	var order []ModelPlan
+	for _, src := range p.CDCSources() {
+		mp := cdcPlan(src, project, rawDataset)
+		byName[mp.Model.Name] = mp.Model
+		order = append(order, mp)
 	}
 	plans := map[string]*ModelPlan{}
 	var errs []string
@@ -102,7 +113,9 @@ func Plan(p *config.Pipeline, project, rawDataset, curatedDataset string) ([]Mod
 		done
 	)
 	state := map[string]int{}
-	var order []ModelPlan
+	for _, mp := range order {
+		state[mp.Model.Name] = done
+	}
 	var visit func(name string, stack []string) error
 	visit = func(name string, stack []string) error {
 		switch state[name] {

@@ -23,6 +23,8 @@ const (
 	ColOp     = "_op"     // c, u, d or r
 	ColTS     = "_ts"     // source.ts_ms: when the change happened in the database
 	ColBefore = "_before" // the before image, as JSON
+	ColPos    = "_pos"    // the source position (lsn, binlog file:pos:row, or ts_ms) as text that sorts in change order
+	ColKey    = "_key"    // the primary key as a JSON object (sources with a cdc block)
 )
 
 // formatDebezium is the source format whose raw table carries the changelog
@@ -31,7 +33,7 @@ const formatDebezium = "debezium"
 
 // RawSchema is a source's declared schema plus the metadata columns.
 func RawSchema(src *config.Source) bigquery.Schema {
-	s := make(bigquery.Schema, 0, len(src.Schema)+9)
+	s := make(bigquery.Schema, 0, len(src.Schema)+11)
 	for _, f := range src.Schema {
 		s = append(s, fieldSchema(f))
 	}
@@ -45,9 +47,11 @@ func RawSchema(src *config.Source) bigquery.Schema {
 	)
 	if src.Format == formatDebezium {
 		s = append(s,
-			&bigquery.FieldSchema{Name: ColOp, Type: bigquery.StringFieldType, Description: "change: c (create), u (update), d (delete), r (snapshot read)"},
+			&bigquery.FieldSchema{Name: ColOp, Type: bigquery.StringFieldType, Description: "change: c (create), u (update), d (delete), r (snapshot read), t (truncate)"},
 			&bigquery.FieldSchema{Name: ColTS, Type: bigquery.TimestampFieldType, Description: "source.ts_ms: when the change happened in the source database"},
 			&bigquery.FieldSchema{Name: ColBefore, Type: bigquery.StringFieldType, Description: "the before image, as JSON (updates and deletes)"},
+			&bigquery.FieldSchema{Name: ColPos, Type: bigquery.StringFieldType, Description: "source position: source.lsn, or binlog file:pos:row, or ts_ms, zero-padded so text order is change order"},
+			&bigquery.FieldSchema{Name: ColKey, Type: bigquery.StringFieldType, Description: "primary key of the changed row as a JSON object (NULL for truncates)"},
 		)
 	}
 	return s

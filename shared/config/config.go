@@ -69,7 +69,48 @@ type Source struct {
 	EventIDField   string  `yaml:"event_id_field"`
 	EventTimeField string  `yaml:"event_time_field"`
 	Schema         []Field `yaml:"schema"`
+	// CDC, on a debezium source, has sluice keep the source table's
+	// current state in the curated dataset (see CDC).
+	CDC *CDC `yaml:"cdc"`
 }
+
+// CDC says how a debezium source's changelog becomes a current-state table:
+// the latest change per primary key by source position wins, deletes are
+// applied or kept as tombstones.
+type CDC struct {
+	// PrimaryKey lists the key columns of the source table. Empty: the key
+	// is read from each change event's Debezium key (the Pub/Sub ordering
+	// key Debezium Server sets, or a "key" member of the event).
+	PrimaryKey []string `yaml:"primary_key"`
+	// Table is the current-state table in the curated dataset; default the
+	// source's name.
+	Table string `yaml:"table"`
+	// Deletes is "apply" (the default: a deleted row leaves the table) or
+	// "tombstone" (it stays, with _deleted = TRUE).
+	Deletes string `yaml:"deletes"`
+}
+
+// CDC delete modes.
+const (
+	DeletesApply     = "apply"
+	DeletesTombstone = "tombstone"
+)
+
+// CDCTable is the current-state table of a CDC source ("" when the source
+// has no cdc block).
+func (s *Source) CDCTable() string {
+	if s.CDC == nil {
+		return ""
+	}
+	if s.CDC.Table != "" {
+		return s.CDC.Table
+	}
+	return s.Name
+}
+
+// Tombstones reports whether deleted rows stay in the current-state table
+// with _deleted = TRUE.
+func (c *CDC) Tombstones() bool { return c != nil && c.Deletes == DeletesTombstone }
 
 // Trigger says where a source's data arrives: exactly one of the fields is set.
 type Trigger struct {
@@ -328,6 +369,9 @@ func (p *Pipeline) validate() Errors {
 		if !slices.Contains(sourceFormats, s.Format) {
 			add(f+".format", "got %q; allowed: %s", s.Format, strings.Join(sourceFormats, ", "))
 		}
+		if s.CDC != nil {
+			validateCDC(f+".cdc", s, add)
+		}
 		cols := map[string]bool{}
 		for j, fl := range s.Schema {
 			errs = append(errs, validateField(fmt.Sprintf("%s.schema[%d]", f, j), fl)...)
@@ -343,8 +387,20 @@ func (p *Pipeline) validate() Errors {
 		}
 	}
 	models := map[string]bool{}
+	cdcTables := map[string]bool{}
+	for i, s := range p.Sources {
+		if t := s.CDCTable(); t != "" {
+			if cdcTables[t] {
+				add(fmt.Sprintf("sources[%d].cdc.table", i), "%q is the current-state table of another source; set cdc.table to a different name", t)
+			}
+			cdcTables[t] = true
+		}
+	}
 	for i, m := range p.Models {
 		f := fmt.Sprintf("models[%d]", i)
+		if cdcTables[m.Name] {
+			add(f+".name", "%q is also the current-state table of a cdc source; rename the model or set that source's cdc.table", m.Name)
+		}
 		if !nameRE.MatchString(m.Name) {
 			add(f+".name", "got %q; want lower-case letters, digits and _ (it names the curated table)", m.Name)
 		}
@@ -399,6 +455,9 @@ func (p *Pipeline) validate() Errors {
 				}
 			}
 		}
+	}
+	for t := range cdcTables {
+		models[t] = true // a current-state table is masked and published like a model
 	}
 	for _, it := range p.Mask.InfoTypes {
 		if !regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(it) {
@@ -463,6 +522,40 @@ func (p *Pipeline) validate() Errors {
 	return errs
 }
 
+func validateCDC(f string, s Source, add func(field, format string, a ...any)) {
+	c := s.CDC
+	if s.Format != "debezium" {
+		add(f, "a cdc block needs format: debezium (got %q); remove cdc or change the format", s.Format)
+	}
+	if c.Table != "" && !nameRE.MatchString(c.Table) {
+		add(f+".table", "got %q; want lower-case letters, digits and _ (it names the curated table)", c.Table)
+	}
+	switch c.Deletes {
+	case "", DeletesApply, DeletesTombstone:
+	default:
+		add(f+".deletes", "got %q; allowed: apply (deleted rows leave the table), tombstone (they stay with _deleted = TRUE)", c.Deletes)
+	}
+	declared := map[string]bool{}
+	for _, fl := range s.Schema {
+		declared[fl.Name] = true
+	}
+	seen := map[string]bool{}
+	for i, k := range c.PrimaryKey {
+		kf := fmt.Sprintf("%s.primary_key[%d]", f, i)
+		switch {
+		case !columnRE.MatchString(k):
+			add(kf, "got %q; want a column name of the source table", k)
+		case strings.HasPrefix(k, "_"):
+			add(kf, "got %q; names starting with _ are sluice's metadata columns, not source columns", k)
+		case seen[k]:
+			add(kf, "%q is listed twice", k)
+		case len(s.Schema) > 0 && !declared[k]:
+			add(kf, "%q is not a column of the declared schema; add it to schema or fix the name", k)
+		}
+		seen[k] = true
+	}
+}
+
 func validateField(f string, fl Field) Errors {
 	var errs Errors
 	if !columnRE.MatchString(fl.Name) {
@@ -521,6 +614,42 @@ func (s *Source) RawPartitionColumn() string {
 		}
 	}
 	return "_ingested_at"
+}
+
+// CDCSources are the sources with a cdc block, in config order.
+func (p *Pipeline) CDCSources() []*Source {
+	var out []*Source
+	for i := range p.Sources {
+		if p.Sources[i].CDC != nil {
+			out = append(out, &p.Sources[i])
+		}
+	}
+	return out
+}
+
+// CDCSourceForTable returns the CDC source whose current-state table is
+// table.
+func (p *Pipeline) CDCSourceForTable(table string) (*Source, bool) {
+	for _, s := range p.CDCSources() {
+		if s.CDCTable() == table {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// CuratedTables lists every table the curated dataset holds: the
+// current-state tables of CDC sources (built first), then the models, in
+// config order.
+func (p *Pipeline) CuratedTables() []string {
+	var out []string
+	for _, s := range p.CDCSources() {
+		out = append(out, s.CDCTable())
+	}
+	for _, m := range p.Models {
+		out = append(out, m.Name)
+	}
+	return out
 }
 
 // SourceForTopic returns the source fed by a Pub/Sub topic id.
