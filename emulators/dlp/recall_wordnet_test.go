@@ -24,6 +24,8 @@ import (
 //
 //	apt-get install wordnet-base
 //	go test ./emulators/dlp -run TestPersonNameRecallWordNet -v
+//
+// .ci/wordnet (run by .ci/run) installs wordnet-base with apt and runs it.
 const wordnetNouns = "/usr/share/wordnet/data.noun"
 
 var wnNameRE = regexp.MustCompile(`^[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:_[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}$`)
