@@ -17,8 +17,6 @@ import (
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/sluice-data/sluice/pipeline"
 	"github.com/sluice-data/sluice/shared/config"
@@ -44,11 +42,12 @@ func TestDevCrashChild(t *testing.T) {
 
 // TestDevStateSurvivesSIGKILL: `sluice dev` is killed with SIGKILL right
 // after BigQuery acknowledged concurrent insertAll requests and Cloud
-// Storage a write, then started again on the same workdir. Every
-// acknowledged row and the object are there, and so are the topics and
-// subscriptions the pipeline uses (the stack creates them at start). A
-// topic a user created, and messages not yet delivered, are not kept:
-// pstest holds them in memory (README, "What survives a crash").
+// Storage a write, and Pub/Sub published messages to a user's topic with
+// two subscriptions (one acked some of them, one some others, one delivery
+// left unacked), then started again on the same workdir. Every acknowledged
+// row and the object are there, so are the user's topic and subscriptions
+// with their settings, and each subscription owes exactly the messages it
+// had not acked (README, "What survives a crash").
 func TestDevStateSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
@@ -129,9 +128,48 @@ func TestDevStateSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	userTopic := "projects/" + project + "/topics/crash-user-topic"
-	if _, err := pc.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: userTopic}); err != nil {
+	if _, err := pc.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: userTopic, Labels: map[string]string{"team": "crash"}}); err != nil {
 		t.Fatal(err)
 	}
+	subA, subB := "projects/"+project+"/subscriptions/crash-a", "projects/"+project+"/subscriptions/crash-b"
+	for _, s := range []string{subA, subB} {
+		if _, err := pc.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{Name: s, Topic: userTopic, AckDeadlineSeconds: 42}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const published = 20
+	var msgs []*pubsubpb.PubsubMessage
+	for i := range published {
+		msgs = append(msgs, &pubsubpb.PubsubMessage{Data: []byte(fmt.Sprintf("msg-%02d", i)), Attributes: map[string]string{"i": fmt.Sprint(i)}})
+	}
+	if _, err := pc.TopicAdminClient.Publish(ctx, &pubsubpb.PublishRequest{Topic: userTopic, Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	// pullAck pulls n messages from sub and acks them; it returns their data.
+	pullAck := func(sub string, n int, ack bool) map[string]bool {
+		t.Helper()
+		got := map[string]bool{}
+		for len(got) < n {
+			resp, err := pc.SubscriptionAdminClient.Pull(ctx, &pubsubpb.PullRequest{Subscription: sub, MaxMessages: int32(n - len(got))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, m := range resp.ReceivedMessages {
+				got[string(m.Message.Data)] = true
+				ids = append(ids, m.AckId)
+			}
+			if ack && len(ids) > 0 {
+				if err := pc.SubscriptionAdminClient.Acknowledge(ctx, &pubsubpb.AcknowledgeRequest{Subscription: sub, AckIds: ids}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return got
+	}
+	ackedA := pullAck(subA, 5, true)
+	pullAck(subA, 3, false) // delivered, not acked: still owed
+	ackedB := pullAck(subB, 2, true)
 	ins := bc.Dataset("crash").Table("rows").Inserter()
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -196,8 +234,61 @@ func TestDevStateSurvivesSIGKILL(t *testing.T) {
 	if _, err := pc.TopicAdminClient.GetTopic(ctx, &pubsubpb.GetTopicRequest{Topic: "projects/" + project + "/topics/" + names.TransformCompleted}); err != nil {
 		t.Errorf("topic %s after restart: %v", names.TransformCompleted, err)
 	}
-	// Documented as not kept; if this starts to pass, update the README.
-	if _, err := pc.TopicAdminClient.GetTopic(ctx, &pubsubpb.GetTopicRequest{Topic: userTopic}); status.Code(err) != codes.NotFound {
-		t.Errorf("a user's topic after restart: %v, want NotFound as the README says (pstest keeps no state)", err)
+	top, err := pc.TopicAdminClient.GetTopic(ctx, &pubsubpb.GetTopicRequest{Topic: userTopic})
+	if err != nil {
+		t.Fatalf("the user's topic after restart: %v", err)
+	}
+	if got := top.Labels["team"]; got != "crash" {
+		t.Errorf("the user's topic after restart has label team=%q, want crash", got)
+	}
+	for _, c := range []struct {
+		sub   string
+		acked map[string]bool
+	}{{subA, ackedA}, {subB, ackedB}} {
+		s, err := pc.SubscriptionAdminClient.GetSubscription(ctx, &pubsubpb.GetSubscriptionRequest{Subscription: c.sub})
+		if err != nil {
+			t.Fatalf("subscription %s after restart: %v", c.sub, err)
+		}
+		if s.AckDeadlineSeconds != 42 || s.Topic != userTopic {
+			t.Errorf("subscription %s after restart: topic %s, ack deadline %d; want %s, 42", c.sub, s.Topic, s.AckDeadlineSeconds, userTopic)
+		}
+		want := map[string]bool{}
+		for _, m := range msgs {
+			if !c.acked[string(m.Data)] {
+				want[string(m.Data)] = true
+			}
+		}
+		got := map[string]bool{}
+		for {
+			resp, err := pc.SubscriptionAdminClient.Pull(ctx, &pubsubpb.PullRequest{Subscription: c.sub, MaxMessages: 100, ReturnImmediately: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.ReceivedMessages) == 0 {
+				break
+			}
+			for _, m := range resp.ReceivedMessages {
+				if got[string(m.Message.Data)] {
+					t.Errorf("%s: %s delivered twice after restart", c.sub, m.Message.Data)
+				}
+				got[string(m.Message.Data)] = true
+				if m.Message.Attributes["i"] == "" {
+					t.Errorf("%s: %s lost its attributes", c.sub, m.Message.Data)
+				}
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s after SIGKILL and restart owes %d messages, want the %d it had not acked", c.sub, len(got), len(want))
+		}
+		for d := range want {
+			if !got[d] {
+				t.Errorf("%s: unacked message %s lost in the crash", c.sub, d)
+			}
+		}
+		for d := range got {
+			if !want[d] {
+				t.Errorf("%s: acked message %s delivered again after restart", c.sub, d)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +43,7 @@ func soakCmd(args []string) error {
 	out := fs.String("out", "soak.csv", "CSV of the samples")
 	svg := fs.String("svg", "", "SVG plot of the samples (default: the CSV name with .svg)")
 	seed := fs.Uint64("seed", 1, "data seed")
+	heapDir := fs.String("heap-profiles", "", "write Go heap profiles here after warm-up and at the end (heap-warm.pb.gz, heap-end.pb.gz)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +77,7 @@ func soakCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir})
+	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir})
 	if err != nil {
 		return err
 	}
@@ -95,12 +99,15 @@ type soakOptions struct {
 	duration, every, sample time.Duration
 	seed                    uint64
 	dir                     string
+	heapDir                 string
 }
 
 // SoakSample is one sample of the process.
 type SoakSample struct {
 	Seconds    float64 `json:"s"`
 	RSSMB      float64 `json:"rss_mb"`
+	GoHeapMB   float64 `json:"go_heap_mb"`    // Go heap in use (live + not yet swept)
+	DuckMemMB  float64 `json:"duckdb_mem_mb"` // DuckDB buffer manager, duckdb_memory()
 	Goroutines int     `json:"goroutines"`
 	OpenFiles  int     `json:"open_files"`
 	DuckDBMB   float64 `json:"duckdb_mb"`
@@ -201,8 +208,9 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	transformErr := make(chan error, 1)
 	transformBusy := false
 	sampleNow := func() {
-		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), Goroutines: runtime.NumGoroutine(),
-			OpenFiles: openFiles(), DuckDBMB: fileMB(filepath.Join(o.dir, "bigquery.duckdb")) + fileMB(filepath.Join(o.dir, "bigquery.duckdb.wal")),
+		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), GoHeapMB: goHeapMB(), DuckMemMB: duckMemMB(ctx, st),
+			Goroutines: runtime.NumGoroutine(),
+			OpenFiles:  openFiles(), DuckDBMB: fileMB(filepath.Join(o.dir, "bigquery.duckdb")) + fileMB(filepath.Join(o.dir, "bigquery.duckdb.wal")),
 			Published: res.Published, Transforms: res.Transforms, Load1: load1()})
 	}
 	sampleNow()
@@ -213,6 +221,7 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	transformTick := time.NewTicker(o.every)
 	defer transformTick.Stop()
 	deadline := time.After(o.duration)
+	warm := time.After(o.duration / 5)
 	var results []*pubsub.PublishResult
 loop:
 	for {
@@ -221,6 +230,10 @@ loop:
 			break loop
 		case <-deadline:
 			break loop
+		case <-warm:
+			if err := writeHeapProfile(o.heapDir, "heap-warm.pb.gz"); err != nil {
+				return nil, err
+			}
 		case <-tick.C:
 			if res.Published < len(data.Events) {
 				results = append(results, pub.Publish(ctx, &pubsub.Message{Data: data.Events[res.Published]}))
@@ -228,8 +241,8 @@ loop:
 			}
 		case <-sampleTick.C:
 			sampleNow()
-			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB, %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
-				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].Goroutines,
+			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB (go heap %.0f, duckdb %.0f), %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
+				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].GoHeapMB, res.Samples[len(res.Samples)-1].DuckMemMB, res.Samples[len(res.Samples)-1].Goroutines,
 				res.Samples[len(res.Samples)-1].OpenFiles, res.Samples[len(res.Samples)-1].DuckDBMB, res.Published, res.Transforms)
 		case err := <-transformErr:
 			transformBusy = false
@@ -259,6 +272,9 @@ loop:
 	}
 	st.Router.WaitIdle(ctx, time.Second)
 	sampleNow()
+	if err := writeHeapProfile(o.heapDir, "heap-end.pb.gz"); err != nil {
+		return nil, err
+	}
 	res.Seconds = time.Since(start).Seconds()
 	wcancel()
 	res.Exports = <-exportsDone
@@ -287,6 +303,45 @@ func rssMB() float64 {
 		}
 	}
 	return 0
+}
+
+// goHeapMB is the Go heap's in-use bytes, to tell Go memory from C memory
+// (DuckDB) in the RSS.
+func goHeapMB() float64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64()) / (1 << 20)
+}
+
+// duckMemMB is what DuckDB's buffer manager holds (duckdb_memory()), 0 when
+// the BigQuery emulator is external.
+func duckMemMB(ctx context.Context, st *stack.Stack) float64 {
+	if st.BigQuery == nil {
+		return 0
+	}
+	var b sql.NullInt64
+	if err := st.BigQuery.DB().QueryRowContext(ctx, "SELECT SUM(memory_usage_bytes) FROM duckdb_memory()").Scan(&b); err != nil {
+		return 0
+	}
+	return float64(b.Int64) / (1 << 20)
+}
+
+func writeHeapProfile(dir, name string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	runtime.GC()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
 }
 
 func openFiles() int {
@@ -324,9 +379,10 @@ func writeSoakCSV(path string, s []SoakSample) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"seconds", "rss_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
+	w.Write([]string{"seconds", "rss_mb", "go_heap_mb", "duckdb_mem_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
 	for _, x := range s {
-		w.Write([]string{strconv.FormatFloat(x.Seconds, 'f', 1, 64), strconv.FormatFloat(x.RSSMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
+		w.Write([]string{strconv.FormatFloat(x.Seconds, 'f', 1, 64), strconv.FormatFloat(x.RSSMB, 'f', 1, 64),
+			strconv.FormatFloat(x.GoHeapMB, 'f', 1, 64), strconv.FormatFloat(x.DuckMemMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
 			strconv.Itoa(x.OpenFiles), strconv.FormatFloat(x.DuckDBMB, 'f', 2, 64), strconv.Itoa(x.Published), strconv.Itoa(x.Transforms),
 			strconv.FormatFloat(x.Load1, 'f', 2, 64)})
 	}

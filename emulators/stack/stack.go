@@ -66,7 +66,7 @@ import (
 // Options configures a stack.
 type Options struct {
 	Workdir string // state lives here (BigQuery file, objects, key); "" = a temp dir, in memory
-	Persist bool   // keep BigQuery and Cloud Storage on disk under Workdir
+	Persist bool   // keep BigQuery, Cloud Storage and Pub/Sub on disk under Workdir
 	Project string // default "sluice-local"
 	// Fixed addresses (dev); empty picks free ports.
 	PubSubAddr, StorageAddr, BigQueryAddr, DLPAddr, KMSAddr string
@@ -215,7 +215,11 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 
 	// Pub/Sub first: the storage fake publishes notifications through it.
 	if s.PubSubAddr = external(PubSubEnv); s.PubSubAddr == "" {
-		if s.PubSub, err = startPubSub(o.PubSubAddr); err != nil {
+		psDir := ""
+		if o.Persist {
+			psDir = filepath.Join(o.Workdir, "pubsub")
+		}
+		if s.PubSub, err = startPubSub(o.PubSubAddr, psDir); err != nil {
 			return nil, err
 		}
 		s.PubSubAddr = s.PubSub.Addr
@@ -489,7 +493,7 @@ func (s *Stack) restoreEnv() {
 
 // startPubSub starts pstest on addr. pstest panics when it cannot listen:
 // listen first, so a busy address is an error that says what to do.
-func startPubSub(addr string) (srv *pubsub.Server, err error) {
+func startPubSub(addr, dir string) (srv *pubsub.Server, err error) {
 	if addr != "" {
 		l, err := listen(addr)
 		if err != nil {
@@ -502,7 +506,7 @@ func startPubSub(addr string) (srv *pubsub.Server, err error) {
 			srv, err = nil, addrHint(fmt.Errorf("pubsub emulator on %s: %v", addr, p), addr, PubSubEnv, "--pubsub-addr")
 		}
 	}()
-	return pubsub.New(addr)
+	return pubsub.Open(pubsub.Options{Addr: addr, Dir: dir})
 }
 
 // addrHint adds what to do to a failure to listen on a fixed address.
