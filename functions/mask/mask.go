@@ -10,8 +10,12 @@
 // infoTypes) becomes one DLP field transformation; only the columns that
 // need DLP are sent, in table requests within DLP's limits, and the bytes
 // sent are counted. A table whose policy declares a key is masked
-// incrementally: a row hash per key in <ops>.mask_state_<table> finds the
-// rows changed since the last run, and only they are sent and merged.
+// incrementally: a row hash per key, computed in SQL and compared with
+// <ops>.mask_state_<table> in BigQuery, finds the rows changed since the
+// last run, and only they leave BigQuery, are sent and merged. Rows are
+// streamed (paged query results, a fixed number of DLP requests in flight,
+// masked rows staged as NDJSON in the archive bucket and loaded), so memory
+// does not grow with the table.
 //
 // The tokenisation key is read from the file SLUICE_TOKEN_KEY_FILE (32 or 64
 // bytes). Locally it is a key file the stack writes; in the cloud it lives in
@@ -73,7 +77,7 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 	if err != nil {
 		return err
 	}
-	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names,
+	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names,
 		Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
 	out, err := m.Run(ctx, done.RunID, done.RunDate)
 	if err != nil {
