@@ -72,6 +72,11 @@ type Masker struct {
 	// PageRows is the rows per page of the change query's result (0:
 	// DefaultPageRows).
 	PageRows int
+	// FanOutRows: a keyed table with more changed rows than this is split
+	// into FanOutRanges ranges by key hash (default DefaultFanOutRanges),
+	// one task each on the mask-tasks topic (0: never fan out).
+	FanOutRows   int64
+	FanOutRanges int
 
 	limitOnce    sync.Once
 	dlpLimit     *rate.Limiter
@@ -101,6 +106,9 @@ const (
 	ModeFull        = "full"        // every row masked, the table replaced
 	ModeIncremental = "incremental" // changed rows masked and merged on the key
 	ModeUnchanged   = "unchanged"   // nothing changed since the last run: nothing sent, nothing written
+	// ModeFanOut: too many changed rows for one invocation; one task per
+	// key range went to the mask-tasks topic (see RunTask).
+	ModeFanOut = "fanout"
 )
 
 // Run masks every table the policy names and publishes mask.completed. If
@@ -124,9 +132,10 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 	}
 	out := &events.MaskCompletedData{RunID: runID, RunDate: runDate}
 	var results []TableResult
+	fanned := 0
 	for _, pol := range m.Pipeline.Mask.Tables {
 		start := m.Now()
-		res, err := m.maskTable(ctx, runID, pol)
+		res, err := m.maskTable(ctx, runID, runDate, pol)
 		res.Table = pol.Name
 		if err != nil {
 			res.Status, res.Error = "error", err.Error()
@@ -138,9 +147,18 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 			return nil, results, err
 		}
 		results = append(results, res)
+		if res.Mode == ModeFanOut {
+			fanned++
+			continue
+		}
 		out.Tables = append(out.Tables, events.TableCount{Table: pol.Name, Rows: res.Rows})
 		out.Withheld = append(out.Withheld, res.Withheld...)
 		out.DLPBytes += res.DLPBytes
+	}
+	if fanned > 0 {
+		// The range task that completes the set publishes mask.completed.
+		m.Log.Info("mask: tables fanned out; the last range task publishes mask.completed", "run_id", runID, "tables", fanned)
+		return out, results, nil
 	}
 	if len(out.Withheld) > 0 && !m.NoClassify {
 		out.Proposals, out.ClassifyError = m.classifyWithheld(ctx, results)
@@ -159,40 +177,51 @@ type column struct {
 	src   int // index in the curated row
 }
 
-func (m *Masker) maskTable(ctx context.Context, runID string, pol config.MaskPolicy) (TableResult, error) {
-	var res TableResult
+// planFor reads the curated schema and builds the table's plan (mode
+// full); the withheld columns are returned.
+func (m *Masker) planFor(ctx context.Context, pol config.MaskPolicy) (*plan, []string, error) {
 	md, err := m.BigQuery.Dataset(m.Names.Curated).Table(pol.Name).Metadata(ctx)
 	if err != nil {
-		return res, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
+		return nil, nil, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
 	}
 	var cols []column
+	var withheld []string
 	keyIdx := -1
-	for i, f := range md.Schema {
+	for _, f := range md.Schema {
 		rule, ok := pol.Columns[f.Name]
 		switch {
 		case !ok:
 			// Fail closed: a column nobody classified is not published.
-			res.Withheld = append(res.Withheld, pol.Name+"."+f.Name)
+			withheld = append(withheld, pol.Name+"."+f.Name)
 			m.Log.Warn("column not classified by the mask policy; not published", "table", pol.Name, "column", f.Name)
 		case rule.Kind == config.RuleDrop:
 		default:
 			if f.Name == pol.Key {
 				keyIdx = len(cols)
 			}
-			cols = append(cols, column{field: f, rule: rule, src: i})
+			// src: the position in the change query's select list
+			cols = append(cols, column{field: f, rule: rule, src: len(cols)})
 		}
 	}
 	if pol.Key != "" && keyIdx < 0 {
-		return res, fmt.Errorf("key column %s is not in curated.%s", pol.Key, pol.Name)
-	}
-	for i := range cols {
-		cols[i].src = i // position in the change query's select list
+		return nil, withheld, fmt.Errorf("key column %s is not in curated.%s", pol.Key, pol.Name)
 	}
 	p := &plan{cols: cols, keyIdx: keyIdx, schema: publishedSchema(cols), fp: m.policyFingerprint(cols), mode: ModeFull}
 	p.stage = append(append(bigquery.Schema{}, p.schema...),
 		&bigquery.FieldSchema{Name: colKey, Type: bigquery.StringFieldType},
 		&bigquery.FieldSchema{Name: colHash, Type: bigquery.StringFieldType},
 		&bigquery.FieldSchema{Name: colDeleted, Type: bigquery.BooleanFieldType})
+	return p, withheld, nil
+}
+
+func (m *Masker) maskTable(ctx context.Context, runID, runDate string, pol config.MaskPolicy) (TableResult, error) {
+	var res TableResult
+	p, withheld, err := m.planFor(ctx, pol)
+	res.Withheld = withheld
+	if err != nil {
+		return res, err
+	}
+	cols, keyIdx := p.cols, p.keyIdx
 
 	// With a usable key and state, BigQuery finds the changed rows.
 	curatedRows := int64(-1)
@@ -211,6 +240,15 @@ func (m *Masker) maskTable(ctx context.Context, runID string, pol config.MaskPol
 			p.keyIdx = -1
 		case m.stateUsable(ctx, pol.Name, p.schema):
 			p.mode = ModeIncremental
+		}
+	}
+	if p.keyIdx >= 0 && m.FanOutRows > 0 {
+		n, err := m.countChanges(ctx, pol.Name, p)
+		if err != nil {
+			return res, err
+		}
+		if n > m.FanOutRows {
+			return m.fanOut(ctx, runID, runDate, pol, p, n, curatedRows, res)
 		}
 	}
 	out, err := m.runPlan(ctx, runID, pol, p, "all")
