@@ -5,13 +5,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -19,7 +19,8 @@ import (
 	dlp "cloud.google.com/go/dlp/apiv2"
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 	"cloud.google.com/go/pubsub/v2"
-	"google.golang.org/api/iterator"
+	"cloud.google.com/go/storage"
+	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -58,6 +59,28 @@ type Masker struct {
 	// NoClassify turns off the DLP inspection of withheld columns (the
 	// proposals in mask.completed).
 	NoClassify bool
+	// Storage writes the masked rows, staged as gzipped NDJSON in the
+	// archive bucket (Names.Archive), for a load job.
+	Storage *storage.Client
+	// DLPConcurrency is the DLP requests in flight per table (0:
+	// DefaultDLPConcurrency); DLPRequestsPerMinute the client-side limit
+	// over all of them (0: DefaultDLPRequestsPerMinute, negative: none);
+	// DLPBackoff the first wait after a quota error (0: DefaultDLPBackoff).
+	DLPConcurrency       int
+	DLPRequestsPerMinute int
+	DLPBackoff           time.Duration
+	// PageRows is the rows per page of the change query's result (0:
+	// DefaultPageRows).
+	PageRows int
+	// FanOutRows: a keyed table with more changed rows than this is split
+	// into FanOutRanges ranges by key hash (default DefaultFanOutRanges),
+	// one task each on the mask-tasks topic (0: never fan out).
+	FanOutRows   int64
+	FanOutRanges int
+
+	limitOnce    sync.Once
+	dlpLimit     *rate.Limiter
+	quotaRetries atomic.Int64
 }
 
 // TableResult is what one mask run did to one table; it is also the row
@@ -69,9 +92,13 @@ type TableResult struct {
 	Changed  int64  // rows masked and written by this run
 	Deleted  int64  // rows removed because they left curated
 	DLPBytes int64
-	Withheld []string // curated columns not published (not classified)
-	Status   string   // ok or error
-	Error    string
+	// ReadBytes is the value bytes read out of BigQuery; DLPRequests the
+	// DeidentifyContent calls made.
+	ReadBytes   int64
+	DLPRequests int64
+	Withheld    []string // curated columns not published (not classified)
+	Status      string   // ok or error
+	Error       string
 }
 
 // Modes of a table's mask run.
@@ -79,6 +106,9 @@ const (
 	ModeFull        = "full"        // every row masked, the table replaced
 	ModeIncremental = "incremental" // changed rows masked and merged on the key
 	ModeUnchanged   = "unchanged"   // nothing changed since the last run: nothing sent, nothing written
+	// ModeFanOut: too many changed rows for one invocation; one task per
+	// key range went to the mask-tasks topic (see RunTask).
+	ModeFanOut = "fanout"
 )
 
 // Run masks every table the policy names and publishes mask.completed. If
@@ -102,9 +132,10 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 	}
 	out := &events.MaskCompletedData{RunID: runID, RunDate: runDate}
 	var results []TableResult
+	fanned := 0
 	for _, pol := range m.Pipeline.Mask.Tables {
 		start := m.Now()
-		res, err := m.maskTable(ctx, runID, pol)
+		res, err := m.maskTable(ctx, runID, runDate, pol)
 		res.Table = pol.Name
 		if err != nil {
 			res.Status, res.Error = "error", err.Error()
@@ -116,9 +147,18 @@ func (m *Masker) RunTables(ctx context.Context, runID, runDate string) (*events.
 			return nil, results, err
 		}
 		results = append(results, res)
+		if res.Mode == ModeFanOut {
+			fanned++
+			continue
+		}
 		out.Tables = append(out.Tables, events.TableCount{Table: pol.Name, Rows: res.Rows})
 		out.Withheld = append(out.Withheld, res.Withheld...)
 		out.DLPBytes += res.DLPBytes
+	}
+	if fanned > 0 {
+		// The range task that completes the set publishes mask.completed.
+		m.Log.Info("mask: tables fanned out; the last range task publishes mask.completed", "run_id", runID, "tables", fanned)
+		return out, results, nil
 	}
 	if len(out.Withheld) > 0 && !m.NoClassify {
 		out.Proposals, out.ClassifyError = m.classifyWithheld(ctx, results)
@@ -137,140 +177,160 @@ type column struct {
 	src   int // index in the curated row
 }
 
-func (m *Masker) maskTable(ctx context.Context, runID string, pol config.MaskPolicy) (TableResult, error) {
-	var res TableResult
+// planFor reads the curated schema and builds the table's plan (mode
+// full); the withheld columns are returned.
+func (m *Masker) planFor(ctx context.Context, pol config.MaskPolicy) (*plan, []string, error) {
 	md, err := m.BigQuery.Dataset(m.Names.Curated).Table(pol.Name).Metadata(ctx)
 	if err != nil {
-		return res, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
+		return nil, nil, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", m.Names.Curated, pol.Name, err)
 	}
 	var cols []column
+	var withheld []string
 	keyIdx := -1
-	for i, f := range md.Schema {
+	for _, f := range md.Schema {
 		rule, ok := pol.Columns[f.Name]
 		switch {
 		case !ok:
 			// Fail closed: a column nobody classified is not published.
-			res.Withheld = append(res.Withheld, pol.Name+"."+f.Name)
+			withheld = append(withheld, pol.Name+"."+f.Name)
 			m.Log.Warn("column not classified by the mask policy; not published", "table", pol.Name, "column", f.Name)
 		case rule.Kind == config.RuleDrop:
 		default:
 			if f.Name == pol.Key {
 				keyIdx = len(cols)
 			}
-			cols = append(cols, column{field: f, rule: rule, src: i})
+			// src: the position in the change query's select list
+			cols = append(cols, column{field: f, rule: rule, src: len(cols)})
 		}
 	}
 	if pol.Key != "" && keyIdx < 0 {
-		return res, fmt.Errorf("key column %s is not in curated.%s", pol.Key, pol.Name)
+		return nil, withheld, fmt.Errorf("key column %s is not in curated.%s", pol.Key, pol.Name)
 	}
-	schema := publishedSchema(cols)
-	rows, err := m.readAll(ctx, pol.Name, pol.Key)
-	if err != nil {
-		return res, err
-	}
-	fp := m.policyFingerprint(cols)
-	hashes := make([]string, len(rows))
-	for r, row := range rows {
-		hashes[r] = rowHash(fp, cols, row)
-	}
-
-	// Decide which rows to mask: with a key and a usable previous state,
-	// only the changed ones.
-	send := make([]int, 0, len(rows)) // row indexes to mask
-	var deleted []string
-	res.Mode = ModeFull
-	if pol.Key != "" && !keyTypeOK(cols[keyIdx].field) {
-		m.Log.Warn("mask key is neither STRING nor INT64; masking the whole table", "table", pol.Name, "key", pol.Key)
-	} else if pol.Key != "" {
-		if state, ok := m.loadState(ctx, pol.Name, schema); ok {
-			keys, unique := keysOf(rows, cols[keyIdx].src)
-			if unique {
-				res.Mode = ModeIncremental
-				for r := range rows {
-					if state[keys[r]] != hashes[r] {
-						send = append(send, r)
-					}
-					delete(state, keys[r])
-				}
-				for k := range state {
-					deleted = append(deleted, k)
-				}
-				sort.Strings(deleted)
-			} else {
-				m.Log.Warn("mask key is NULL or repeated in curated; masking the whole table", "table", pol.Name, "key", pol.Key)
-			}
-		}
-	}
-	if res.Mode == ModeFull {
-		send = send[:0]
-		for r := range rows {
-			send = append(send, r)
-		}
-	}
-	if res.Mode == ModeIncremental && len(send) == 0 && len(deleted) == 0 {
-		res.Mode = ModeUnchanged
-		res.Rows = int64(len(rows))
-		return res, m.describe(ctx, pol, schema, res.Withheld)
-	}
-
-	var dlpCols []column
-	for _, c := range cols {
-		if c.rule.NeedsDLP() {
-			dlpCols = append(dlpCols, c)
-		}
-	}
-	subset := make([][]bigquery.Value, len(send))
-	for i, r := range send {
-		subset[i] = rows[r]
-	}
-	masked, sent, err := m.deidentify(ctx, dlpCols, subset)
-	res.DLPBytes = sent
-	if err != nil {
-		return res, err // nothing written: fail closed
-	}
-
-	stageSchema := append(append(bigquery.Schema{}, schema...),
+	p := &plan{cols: cols, keyIdx: keyIdx, schema: publishedSchema(cols), fp: m.policyFingerprint(cols), mode: ModeFull}
+	p.stage = append(append(bigquery.Schema{}, p.schema...),
 		&bigquery.FieldSchema{Name: colKey, Type: bigquery.StringFieldType},
 		&bigquery.FieldSchema{Name: colHash, Type: bigquery.StringFieldType},
 		&bigquery.FieldSchema{Name: colDeleted, Type: bigquery.BooleanFieldType})
-	out := make([]*bigquery.ValuesSaver, 0, len(send)+len(deleted))
-	change := sha256.New()
-	for i, r := range send {
-		vals := make([]bigquery.Value, 0, len(stageSchema))
-		for _, c := range cols {
-			if c.rule.NeedsDLP() {
-				vals = append(vals, masked[c.field.Name][i])
-			} else {
-				vals = append(vals, rows[r][c.src])
-			}
-		}
-		var key bigquery.Value
-		id := fmt.Sprintf("%s:%d", runID, i)
-		if keyIdx >= 0 {
-			k := stringOf(rows[r][cols[keyIdx].src])
-			key, id = k, runID+":k:"+k
-		}
-		vals = append(vals, key, hashes[r], false)
-		out = append(out, &bigquery.ValuesSaver{Schema: stageSchema, Row: vals, InsertID: id})
-		fmt.Fprintf(change, "%s\x00", hashes[r])
-	}
-	for _, k := range deleted {
-		vals := make([]bigquery.Value, len(stageSchema))
-		vals[keyIdx] = keyValue(k, cols[keyIdx].field)
-		vals[len(schema)], vals[len(schema)+2] = k, true
-		out = append(out, &bigquery.ValuesSaver{Schema: stageSchema, Row: vals, InsertID: runID + ":d:" + k})
-		fmt.Fprintf(change, "-%s\x00", k)
-	}
-	jobTag := fmt.Sprintf("%s_%s_%s_%s", runID, pol.Name, res.Mode, hex.EncodeToString(change.Sum(nil))[:12])
-	if err := m.write(ctx, jobTag, pol, schema, stageSchema, keyIdx, res.Mode, out); err != nil {
+	return p, withheld, nil
+}
+
+func (m *Masker) maskTable(ctx context.Context, runID, runDate string, pol config.MaskPolicy) (TableResult, error) {
+	var res TableResult
+	p, withheld, err := m.planFor(ctx, pol)
+	res.Withheld = withheld
+	if err != nil {
 		return res, err
 	}
-	if err := m.describe(ctx, pol, schema, res.Withheld); err != nil {
+	cols, keyIdx := p.cols, p.keyIdx
+
+	// With a usable key and state, BigQuery finds the changed rows.
+	curatedRows := int64(-1)
+	if pol.Key != "" && !keyTypeOK(cols[keyIdx].field) {
+		m.Log.Warn("mask key is neither STRING nor INT64; masking the whole table", "table", pol.Name, "key", pol.Key)
+		p.keyIdx = -1
+	} else if pol.Key != "" {
+		n, unique, err := m.keyCheck(ctx, pol)
+		if err != nil {
+			return res, err
+		}
+		curatedRows = n
+		switch {
+		case !unique:
+			m.Log.Warn("mask key is NULL or repeated in curated; masking the whole table", "table", pol.Name, "key", pol.Key)
+			p.keyIdx = -1
+		case m.stateUsable(ctx, pol.Name, p.schema):
+			p.mode = ModeIncremental
+		}
+	}
+	if p.keyIdx >= 0 && m.FanOutRows > 0 {
+		n, err := m.countChanges(ctx, pol.Name, p)
+		if err != nil {
+			return res, err
+		}
+		if n > m.FanOutRows {
+			return m.fanOut(ctx, runID, runDate, pol, p, n, curatedRows, res)
+		}
+	}
+	out, err := m.runPlan(ctx, runID, pol, p, "all")
+	res.Mode, res.DLPBytes, res.ReadBytes, res.DLPRequests = out.mode, out.dlpBytes, out.readBytes, out.dlpRequests
+	if err != nil {
 		return res, err
 	}
-	res.Changed, res.Deleted = int64(len(send)), int64(len(deleted))
-	res.Rows = int64(len(rows))
+	if err := m.describe(ctx, pol, p.schema, res.Withheld); err != nil {
+		return res, err
+	}
+	if out.mode != ModeUnchanged {
+		res.Changed, res.Deleted = out.changed, out.deleted
+	}
+	res.Rows = curatedRows
+	if p.mode == ModeFull || curatedRows < 0 {
+		res.Rows = out.changed
+	}
 	return res, nil
+}
+
+// runOutcome is what one streamed run of a plan did.
+type runOutcome struct {
+	streamStats
+	mode string
+}
+
+// runPlan streams the change query through DLP into staged files, loads
+// them into a staging table and merges it into published (or replaces
+// published with it). Nothing is loaded unless every batch passed DLP.
+func (m *Masker) runPlan(ctx context.Context, runID string, pol config.MaskPolicy, p *plan, part string) (runOutcome, error) {
+	out := runOutcome{mode: p.mode}
+	sink, err := m.newStager(ctx, runID, pol.Name, part)
+	if err != nil {
+		return out, err
+	}
+	defer sink.cleanup(context.WithoutCancel(ctx))
+	t0 := m.Now()
+	stats, err := m.stream(ctx, m.changeQuery(pol.Name, p), p, sink)
+	out.streamStats = stats
+	m.Log.Debug("mask: streamed", "table", pol.Name, "part", part, "rows", stats.changed+stats.deleted, "seconds", m.Now().Sub(t0).Seconds())
+	if err != nil {
+		sink.abort()
+		return out, err // nothing loaded or merged: fail closed
+	}
+	if err := sink.closePart(); err != nil {
+		return out, err
+	}
+	if p.mode == ModeIncremental && stats.changed == 0 && stats.deleted == 0 {
+		out.mode = ModeUnchanged
+		return out, nil
+	}
+	jobTag := fmt.Sprintf("%s_%s_%s_%s_%d_%s", runID, pol.Name, p.mode, part, stats.changed+stats.deleted, stats.tag())
+	return out, m.write(ctx, jobTag, pol, p, sink.uris())
+}
+
+// keyCheck counts the curated rows and says whether the key is present and
+// distinct in every row (what MERGE needs), in one query.
+func (m *Masker) keyCheck(ctx context.Context, pol config.MaskPolicy) (int64, bool, error) {
+	k := quoteIdent(pol.Key)
+	rows, err := bq.ReadAll(ctx, m.BigQuery, fmt.Sprintf("SELECT COUNT(*), COUNT(DISTINCT CAST(%s AS STRING)), COUNTIF(%s IS NULL) FROM `%s.%s.%s`",
+		k, k, m.Project, m.Names.Curated, pol.Name))
+	if err != nil {
+		return 0, false, fmt.Errorf("check key %s of %s.%s: %w", pol.Key, m.Names.Curated, pol.Name, err)
+	}
+	if len(rows) != 1 || len(rows[0]) != 3 {
+		return 0, false, fmt.Errorf("check key %s of %s.%s: got %v", pol.Key, m.Names.Curated, pol.Name, rows)
+	}
+	n, _ := rows[0][0].(int64)
+	d, _ := rows[0][1].(int64)
+	nulls, _ := rows[0][2].(int64)
+	return n, n == d && nulls == 0, nil
+}
+
+// newStager names the staged files of one run of one table: a fresh prefix
+// per attempt, so a retried run never loads an earlier attempt's files.
+func (m *Masker) newStager(ctx context.Context, runID, table, part string) (*stager, error) {
+	if m.Storage == nil || m.Names.Archive == "" {
+		return nil, fmt.Errorf("mask: staging masked rows needs a Cloud Storage client and the archive bucket (Names.Archive); the mask function gets both from its environment")
+	}
+	prefix := fmt.Sprintf("mask-staging/%s/%s/%s/%d", runID, table, part, m.Now().UnixNano())
+	sctx, cancel := context.WithCancel(ctx)
+	return &stager{ctx: sctx, cancel: cancel, bucket: m.Storage.Bucket(m.Names.Archive), name: m.Names.Archive, prefix: prefix}, nil
 }
 
 // Bookkeeping columns of the staging table; they never reach published.
@@ -317,40 +377,6 @@ func (m *Masker) policyFingerprint(cols []column) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func rowHash(fp string, cols []column, row []bigquery.Value) string {
-	h := sha256.New()
-	h.Write([]byte(fp))
-	for _, c := range cols {
-		if v := row[c.src]; v == nil {
-			h.Write([]byte{0})
-		} else {
-			h.Write([]byte{1})
-			h.Write([]byte(stringOf(v)))
-		}
-		h.Write([]byte{0xff})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// keysOf returns the key of each row as text, and whether every key is
-// present and distinct (what MERGE needs).
-func keysOf(rows [][]bigquery.Value, src int) ([]string, bool) {
-	keys := make([]string, len(rows))
-	seen := make(map[string]bool, len(rows))
-	for r, row := range rows {
-		if row[src] == nil {
-			return nil, false
-		}
-		k := stringOf(row[src])
-		if seen[k] {
-			return nil, false
-		}
-		seen[k] = true
-		keys[r] = k
-	}
-	return keys, true
-}
-
 func keyTypeOK(f *bigquery.FieldSchema) bool {
 	return !f.Repeated && (f.Type == bigquery.StringFieldType || f.Type == bigquery.IntegerFieldType)
 }
@@ -364,114 +390,6 @@ func keyValue(k string, f *bigquery.FieldSchema) bigquery.Value {
 		}
 	}
 	return k
-}
-
-func (m *Masker) readAll(ctx context.Context, table, key string) ([][]bigquery.Value, error) {
-	sql := fmt.Sprintf("SELECT * FROM `%s.%s.%s`", m.Project, m.Names.Curated, table)
-	if key != "" {
-		sql += fmt.Sprintf(" ORDER BY `%s`", key)
-	}
-	rows, err := readRows(ctx, m.BigQuery, sql)
-	if err != nil {
-		return nil, fmt.Errorf("read %s.%s: %w", m.Names.Curated, table, err)
-	}
-	return rows, nil
-}
-
-func readRows(ctx context.Context, c *bigquery.Client, sql string) ([][]bigquery.Value, error) {
-	it, err := c.Query(sql).Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var rows [][]bigquery.Value
-	for {
-		var row []bigquery.Value
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
-}
-
-// deidentify sends only the columns that need DLP, in table requests within
-// DLP's limits, and returns the masked values per column. NULL stays NULL
-// and is not sent.
-func (m *Masker) deidentify(ctx context.Context, cols []column, rows [][]bigquery.Value) (map[string][]bigquery.Value, int64, error) {
-	out := map[string][]bigquery.Value{}
-	for _, c := range cols {
-		out[c.field.Name] = make([]bigquery.Value, len(rows))
-	}
-	if len(cols) == 0 || len(rows) == 0 {
-		return out, 0, nil
-	}
-	cfg := m.deidentifyConfig(cols)
-	inspect := m.inspectConfig(cols)
-	var sent int64
-	headers := make([]*dlppb.FieldId, len(cols))
-	for i, c := range cols {
-		headers[i] = &dlppb.FieldId{Name: c.field.Name}
-	}
-	for start := 0; start < len(rows); {
-		table := &dlppb.Table{Headers: headers}
-		size, content := 0, 0 // estimated request bytes; cell bytes (what DLP bills)
-		end := start
-		for end < len(rows) && (end-start+1)*len(cols) <= maxTableValues {
-			rowBytes, rowContent := 0, 0
-			vals := make([]*dlppb.Value, len(cols))
-			for i, c := range cols {
-				var n int
-				vals[i], n = dlpValue(c, rows[end][c.src])
-				rowBytes += n + 8 // protobuf framing per cell
-				rowContent += n
-			}
-			if size+rowBytes > batchBytes && end > start {
-				break
-			}
-			if rowBytes > maxRequestBytes {
-				return nil, sent, fmt.Errorf("row %d is %d bytes in the columns sent to DLP; DLP accepts at most %d per request", end, rowBytes, maxRequestBytes)
-			}
-			size += rowBytes
-			content += rowContent
-			table.Rows = append(table.Rows, &dlppb.Table_Row{Values: vals})
-			end++
-		}
-		resp, err := m.DLP.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{
-			Parent:           fmt.Sprintf("projects/%s/locations/global", m.Project),
-			DeidentifyConfig: cfg,
-			InspectConfig:    inspect,
-			Item:             &dlppb.ContentItem{DataItem: &dlppb.ContentItem_Table{Table: table}},
-		})
-		if err != nil {
-			return nil, sent, fmt.Errorf("dlp.DeidentifyContent: %w", err)
-		}
-		sent += int64(content)
-		got := resp.GetItem().GetTable()
-		if got == nil || len(got.Rows) != len(table.Rows) {
-			return nil, sent, fmt.Errorf("dlp.DeidentifyContent: sent %d rows, got %d back", len(table.Rows), len(got.GetRows()))
-		}
-		idx := map[string]int{}
-		for i, h := range got.Headers {
-			idx[h.GetName()] = i
-		}
-		for r, row := range got.Rows {
-			for _, c := range cols {
-				if rows[start+r][c.src] == nil {
-					continue // NULL stays NULL
-				}
-				i, ok := idx[c.field.Name]
-				if !ok || i >= len(row.Values) {
-					return nil, sent, fmt.Errorf("dlp.DeidentifyContent: column %s missing from the response", c.field.Name)
-				}
-				out[c.field.Name][start+r] = fromDLP(c, row.Values[i])
-			}
-		}
-		start = end
-	}
-	return out, sent, nil
 }
 
 // dlpValue is the value sent for one cell, and its size in bytes. Numbers

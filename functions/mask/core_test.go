@@ -31,6 +31,10 @@ var st *stack.Stack
 const topic = "mask-test-completed"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envScaleChild) != "" {
+		// A scale-test child: the emulators run in the parent.
+		os.Exit(m.Run())
+	}
 	var err error
 	st, err = stack.Start(context.Background(), stack.Options{})
 	if err != nil {
@@ -58,7 +62,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	n := seq.Add(1)
 	return &env{t: t, names: gcp.Names{Curated: fmt.Sprintf("mt%d_curated", n), Published: fmt.Sprintf("mt%d_published", n),
-		Ops: fmt.Sprintf("mt%d_ops", n), MaskCompleted: topic}}
+		Ops: fmt.Sprintf("mt%d_ops", n), MaskCompleted: topic, Archive: st.Clients.Names.Archive}}
 }
 
 func key(seed string) []byte {
@@ -74,7 +78,7 @@ func (e *env) masker(policy string, k []byte) *mask.Masker {
 	}
 	c := st.Clients
 	p := &config.Pipeline{Mask: config.Mask{InfoTypes: []string{"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "PERSON_NAME"}, Tables: ps}}
-	return &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Pipeline: p, Names: e.names, Project: c.Env.Project,
+	return &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Storage: c.Storage, Pipeline: p, Names: e.names, Project: c.Env.Project,
 		TokenKey: k, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 

@@ -10,8 +10,12 @@
 // infoTypes) becomes one DLP field transformation; only the columns that
 // need DLP are sent, in table requests within DLP's limits, and the bytes
 // sent are counted. A table whose policy declares a key is masked
-// incrementally: a row hash per key in <ops>.mask_state_<table> finds the
-// rows changed since the last run, and only they are sent and merged.
+// incrementally: a row hash per key, computed in SQL and compared with
+// <ops>.mask_state_<table> in BigQuery, finds the rows changed since the
+// last run, and only they leave BigQuery, are sent and merged. Rows are
+// streamed (paged query results, a fixed number of DLP requests in flight,
+// masked rows staged as NDJSON in the archive bucket and loaded), so memory
+// does not grow with the table.
 //
 // The tokenisation key is read from the file SLUICE_TOKEN_KEY_FILE (32 or 64
 // bytes). Locally it is a key file the stack writes; in the cloud it lives in
@@ -29,9 +33,11 @@ package mask
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -61,20 +67,17 @@ func Handle(ctx context.Context, e cloudevents.Event) error {
 	if err := json.Unmarshal(e.Data(), &msg); err != nil {
 		return cloudfn.Permanent(fmt.Errorf("mask: event %s: data is not a Pub/Sub message: %w", e.ID(), err))
 	}
+	if msg.Message.Attributes["event"] == MaskTaskEvent {
+		return handleTask(ctx, e, msg)
+	}
 	var done events.TransformCompletedData
 	if err := json.Unmarshal(msg.Message.Data, &done); err != nil || done.RunID == "" {
 		return cloudfn.Permanent(fmt.Errorf("mask: event %s, message %s: not a transform.completed payload (a JSON object with run_id)", e.ID(), msg.Message.MessageID))
 	}
-	c, err := clients.Get(ctx)
-	if err != nil {
-		return fmt.Errorf("mask: clients: %w", err)
-	}
-	key, wrapped, err := Keys(c.Env)
+	m, err := masker(ctx)
 	if err != nil {
 		return err
 	}
-	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Pipeline: c.Pipeline, Names: c.Names,
-		Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
 	out, err := m.Run(ctx, done.RunID, done.RunDate)
 	if err != nil {
 		log.Error("mask failed", "run_id", done.RunID, "error", err.Error())
@@ -103,4 +106,61 @@ func TokenKey(env gcp.Env) ([]byte, error) {
 		return nil, fmt.Errorf("mask: SLUICE_TOKEN_SECRET is set, but reading the key from Secret Manager is not implemented yet; mount the secret as a file and set SLUICE_TOKEN_KEY_FILE")
 	}
 	return nil, fmt.Errorf("mask: no tokenisation key: set SLUICE_TOKEN_KEY_FILE to a file of 32 random bytes")
+}
+
+// handleTask runs one range of a fanned-out table (a mask-tasks message).
+func handleTask(ctx context.Context, e cloudevents.Event, msg events.MessagePublishedData) error {
+	var t Task
+	if err := json.Unmarshal(msg.Message.Data, &t); err != nil || t.RunID == "" || t.Table == "" {
+		return cloudfn.Permanent(fmt.Errorf("mask: event %s, message %s: not a mask task (a JSON object with run_id, table, range, ranges)", e.ID(), msg.Message.MessageID))
+	}
+	m, err := masker(ctx)
+	if err != nil {
+		return err
+	}
+	if err := m.RunTask(ctx, t); err != nil {
+		log.Error("mask task failed", "run_id", t.RunID, "table", t.Table, "range", t.Range, "error", err.Error())
+		if errors.Is(err, ErrUnknownTable) {
+			return cloudfn.Permanent(err)
+		}
+		return err
+	}
+	return nil
+}
+
+// The mask function's tuning variables; Terraform sets them.
+const (
+	EnvFanOutRows        = "SLUICE_MASK_FANOUT_ROWS"        // changed rows above which a keyed table fans out (0: never)
+	EnvFanOutRanges      = "SLUICE_MASK_FANOUT_RANGES"      // ranges per fanned-out table (default 8)
+	EnvDLPRequestsPerMin = "SLUICE_DLP_REQUESTS_PER_MINUTE" // client-side DLP limit (default 600)
+)
+
+func masker(ctx context.Context) (*Masker, error) {
+	c, err := clients.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mask: clients: %w", err)
+	}
+	key, wrapped, err := Keys(c.Env)
+	if err != nil {
+		return nil, err
+	}
+	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names,
+		Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
+	for _, v := range []struct {
+		name string
+		set  func(int64)
+	}{
+		{EnvFanOutRows, func(n int64) { m.FanOutRows = n }},
+		{EnvFanOutRanges, func(n int64) { m.FanOutRanges = int(n) }},
+		{EnvDLPRequestsPerMin, func(n int64) { m.DLPRequestsPerMinute = int(n) }},
+	} {
+		if s := os.Getenv(v.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("mask: %s = %q is not a whole number", v.name, s)
+			}
+			v.set(n)
+		}
+	}
+	return m, nil
 }

@@ -76,76 +76,77 @@ func (m *Masker) record(ctx context.Context, runID string, start time.Time, r Ta
 	return nil
 }
 
-// loadState returns the row hashes of the last run when the published
-// table still has the schema this run would write; otherwise the table is
-// masked in full.
-func (m *Masker) loadState(ctx context.Context, table string, schema bigquery.Schema) (map[string]string, bool) {
+// stateUsable says whether the last run's state can find the changes:
+// the published table still has the schema this run would write, the state
+// table exists, and both hold as many rows (a published table emptied or
+// rewritten by hand no longer matches the watermark: then the table is
+// masked in full rather than trusting the state).
+func (m *Masker) stateUsable(ctx context.Context, table string, schema bigquery.Schema) bool {
 	md, err := m.BigQuery.Dataset(m.Names.Published).Table(table).Metadata(ctx)
 	if err != nil || len(md.Schema) != len(schema) {
-		return nil, false
+		return false
 	}
 	for i, f := range md.Schema {
 		if f.Name != schema[i].Name || f.Type != schema[i].Type {
-			return nil, false
+			return false
 		}
 	}
 	if _, err := m.BigQuery.Dataset(m.Names.Ops).Table(StateTablePrefix + table).Metadata(ctx); err != nil {
-		return nil, false
+		return false
 	}
-	rows, err := readRows(ctx, m.BigQuery, fmt.Sprintf("SELECT key, row_hash FROM `%s.%s.%s%s`", m.Project, m.Names.Ops, StateTablePrefix, table))
-	if err != nil {
-		m.Log.Warn("mask state unreadable; masking the whole table", "table", table, "error", err.Error())
-		return nil, false
+	rows, err := bq.ReadAll(ctx, m.BigQuery, fmt.Sprintf("SELECT (SELECT COUNT(*) FROM `%[1]s.%[2]s.%[3]s`), (SELECT COUNT(*) FROM `%[1]s.%[4]s.%[5]s%[3]s`)",
+		m.Project, m.Names.Published, table, m.Names.Ops, StateTablePrefix))
+	if err != nil || len(rows) != 1 || len(rows[0]) != 2 {
+		m.Log.Warn("mask state unreadable; masking the whole table", "table", table, "error", fmt.Sprint(err))
+		return false
 	}
-	state := make(map[string]string, len(rows))
-	for _, r := range rows {
-		k, _ := r[0].(string)
-		h, _ := r[1].(string)
-		state[k] = h
+	if rows[0][0] != rows[0][1] {
+		m.Log.Warn("published table and mask state disagree; masking the whole table", "table", table, "published_rows", rows[0][0], "state_rows", rows[0][1])
+		return false
 	}
-	// A published table emptied or rewritten by hand no longer matches the
-	// watermark: mask it in full rather than trust the state.
-	if n, err := bq.NumRows(ctx, m.BigQuery, m.Names.Published, table); err != nil || n != int64(len(state)) {
-		m.Log.Warn("published table and mask state disagree; masking the whole table", "table", table, "published_rows", n, "state_rows", len(state))
-		return nil, false
-	}
-	return state, true
+	return true
 }
 
-// write lands the masked rows in a staging table in the operations
-// dataset, then either replaces the published table with one WRITE_TRUNCATE
-// query job (full) or merges them on the key (incremental), and records the
-// row hashes for the next run. Job ids are deterministic, so a retried run
-// does not apply a change twice; the watermark is written last, so a
-// failure in between only makes the next run mask those rows again.
-func (m *Masker) write(ctx context.Context, jobTag string, pol config.MaskPolicy, schema, stageSchema bigquery.Schema, keyIdx int, mode string, rows []*bigquery.ValuesSaver) error {
+// write loads the staged masked rows into a staging table in the
+// operations dataset, then either replaces the published table with one
+// WRITE_TRUNCATE query job (full) or merges them on the key (incremental),
+// and records the row hashes for the next run. Job ids are deterministic,
+// so a retried run does not apply a change twice; the watermark is written
+// last, so a failure in between only makes the next run mask those rows
+// again.
+func (m *Masker) write(ctx context.Context, jobTag string, pol config.MaskPolicy, p *plan, uris []string) error {
 	stage := "_mask_stage_" + jobTag
 	st := m.BigQuery.Dataset(m.Names.Ops).Table(stage)
-	if err := st.Create(ctx, &bigquery.TableMetadata{Schema: stageSchema, ExpirationTime: m.Now().Add(24 * time.Hour)}); err != nil && !bq.IsConflict(err) {
+	if err := st.Create(ctx, &bigquery.TableMetadata{Schema: p.stage, ExpirationTime: m.Now().Add(24 * time.Hour)}); err != nil && !bq.IsConflict(err) {
 		return fmt.Errorf("bigquery.Table(%s).Create: %w", stage, err)
 	}
 	defer st.Delete(context.WithoutCancel(ctx))
-	ins := st.Inserter()
-	for i := 0; i < len(rows); i += 500 {
-		end := min(i+500, len(rows))
-		if err := ins.Put(ctx, rows[i:end]); err != nil {
-			return fmt.Errorf("bigquery.Inserter(%s).Put: %w", stage, err)
+	t0 := m.Now()
+	if len(uris) > 0 {
+		// The load job id is per attempt: the files are.
+		if err := m.load(ctx, fmt.Sprintf("sluice_mask_%s_load_%d", jobTag, m.Now().UnixNano()), st, p.stage, uris); err != nil {
+			return err
 		}
 	}
-	src := fmt.Sprintf("`%s.%s.%s`", m.Project, m.Names.Ops, stage)
+	m.Log.Debug("mask: loaded", "table", pol.Name, "seconds", m.Now().Sub(t0).Seconds())
+	defer func() { m.Log.Debug("mask: merged", "table", pol.Name, "seconds", m.Now().Sub(t0).Seconds()) }()
+	return m.merge(ctx, "sluice_mask_"+jobTag, pol, p, fmt.Sprintf("`%s.%s.%s`", m.Project, m.Names.Ops, stage))
+}
+
+// merge applies a loaded staging table (src) to published and the state.
+func (m *Masker) merge(ctx context.Context, job string, pol config.MaskPolicy, p *plan, src string) error {
 	dst := fmt.Sprintf("`%s.%s.%s`", m.Project, m.Names.Published, pol.Name)
 	state := fmt.Sprintf("`%s.%s.%s%s`", m.Project, m.Names.Ops, StateTablePrefix, pol.Name)
-	names := make([]string, len(schema))
-	for i, f := range schema {
+	names := make([]string, len(p.schema))
+	for i, f := range p.schema {
 		names[i] = "`" + f.Name + "`"
 	}
-	job := "sluice_mask_" + jobTag
-	if mode == ModeFull {
+	if p.mode == ModeFull {
 		sql := fmt.Sprintf("SELECT %s FROM %s WHERE NOT %s", strings.Join(names, ", "), src, colDeleted)
 		if _, err := bq.QueryToTable(ctx, m.BigQuery, job, sql, m.Names.Published, pol.Name, nil); err != nil {
 			return err
 		}
-		if keyIdx < 0 {
+		if p.keyIdx < 0 {
 			return nil
 		}
 		sql = fmt.Sprintf("SELECT %s AS key, %s AS row_hash FROM %s WHERE NOT %s", colKey, colHash, src, colDeleted)

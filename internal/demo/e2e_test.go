@@ -301,7 +301,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 		names := c.Names
 		names.Published, names.Ops = "published_unwrapped", "ops_unwrapped"
-		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: &recorder{}, Pipeline: st.Pipeline, Names: names,
+		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Storage: c.Storage, Events: &recorder{}, Pipeline: st.Pipeline, Names: names,
 			Project: c.Env.Project, TokenKey: plain, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		if _, err := m.Run(ctx, "unwrapped_1", sum.RunID); err != nil {
 			t.Fatal(err)
@@ -329,7 +329,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		names := c.Names
 		names.Published, names.Ops = "published_wrongkey", "ops_wrongkey"
 		rec := &recorder{}
-		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: rec, Pipeline: st.Pipeline, Names: names,
+		m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Storage: c.Storage, Events: rec, Pipeline: st.Pipeline, Names: names,
 			Project: c.Env.Project, Wrapped: &wrong, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		_, err = m.Run(ctx, "wrongkey_1", sum.RunID)
 		if err == nil || !strings.Contains(err.Error(), "DLP cannot unwrap the KMS-wrapped tokenisation key (SLUICE_TOKEN_WRAPPED_KEY") ||

@@ -30,7 +30,7 @@ func New(env *trigger.Env, log *slog.Logger) *trigger.Handler {
 			if err != nil {
 				return nil, err
 			}
-			m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Events: pub, Pipeline: c.Pipeline, Names: c.Names,
+			m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, Storage: c.Storage, Events: pub, Pipeline: c.Pipeline, Names: c.Names,
 				Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
 			out, err := m.Run(ctx, done.RunID, done.RunDate)
 			if err != nil {
