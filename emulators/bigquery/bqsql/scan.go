@@ -109,7 +109,10 @@ func Scan(sql string, opts ScanOptions) ([]TableScan, error) {
 type scanner struct {
 	opts    ScanOptions
 	filters map[string][]ScanFilter // "dataset.table" → one per read
+	steps   int
 }
+
+const maxScanSteps = 10000
 
 // scanTable is a base table named in one FROM clause.
 type scanTable struct {
@@ -125,12 +128,22 @@ type cteDef struct {
 // query scans q. pushed are filters of an outer query on q's output
 // columns that BigQuery would push down into it.
 func (sc *scanner) query(q *query, ctes map[string]*cteDef, pushed []pushedFilter) {
-	inner := map[string]*cteDef{}
-	for k, v := range ctes {
-		inner[k] = v
+	// CTEs are scanned once per read: a chain of CTEs each reading the
+	// previous one several times grows exponentially, so the scan has a
+	// budget (Scan then fails and the caller falls back).
+	if sc.steps++; sc.steps > maxScanSteps {
+		panic(errAt(q.line, q.col, "scan: query too complex to estimate (over %d subqueries and CTE reads)", maxScanSteps))
 	}
+	inner := ctes
 	for _, c := range q.with {
-		inner[strings.ToLower(c.name)] = &cteDef{q: c.q, scope: inner}
+		// a CTE sees the CTEs defined before it, not itself
+		def := &cteDef{q: c.q, scope: inner}
+		next := map[string]*cteDef{}
+		for k, v := range inner {
+			next[k] = v
+		}
+		next[strings.ToLower(c.name)] = def
+		inner = next
 	}
 	if q.limit != nil || q.offset != nil {
 		pushed = nil // a filter below a LIMIT changes the rows

@@ -1,6 +1,7 @@
 package bqsql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,20 @@ func TestScanPartitionFilters(t *testing.T) {
 				t.Errorf("Filtered() = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestScanBudget: CTEs that each read the previous one twice would take
+// 2^16 scans; Scan gives up with an error instead (the emulator then
+// charges the full tables the text names).
+func TestScanBudget(t *testing.T) {
+	sql := "WITH c0 AS (SELECT event_time FROM raw.events)"
+	for i := 1; i <= 16; i++ {
+		sql += fmt.Sprintf(", c%d AS (SELECT event_time FROM c%d UNION ALL SELECT event_time FROM c%d)", i, i-1, i-1)
+	}
+	sql += " SELECT * FROM c16"
+	if _, err := Scan(sql, ScanOptions{}); err == nil || !strings.Contains(err.Error(), "too complex") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
