@@ -25,7 +25,9 @@ import (
 //   - a table with requirePartitionFilter refuses a query that reads it
 //     without a filter usable for partition elimination.
 //
-// The columns and filters come from the translator's parse (bqsql.Scan).
+// The columns and filters come from the translator's parse (bqsql.Scan),
+// which pushes a filter on a subquery's or CTE's column down into it where
+// BigQuery can.
 // A partition counts as read when a row of it matches the query's filters
 // on the partitioning column; BigQuery reads every partition whose range
 // the filter overlaps, so a partition whose matching range holds no row is
@@ -156,8 +158,8 @@ func partitionKey(t *bq.Table, col string) string {
 // scanBytes is the size of the columns sc refers to in the partitions its
 // filters keep. A filter DuckDB cannot run charges the whole column.
 func (s *Server) scanBytes(ctx context.Context, t *bq.Table, sc bqsql.TableScan) int64 {
-	if t.Schema == nil || len(sc.Columns) == 0 {
-		return 0
+	if t.Schema == nil || len(sc.Columns) == 0 || len(sc.Filters) == 0 {
+		return 0 // no column, or only in a CTE nobody reads
 	}
 	var terms []string
 	for _, c := range sc.Columns {

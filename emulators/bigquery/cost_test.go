@@ -157,6 +157,8 @@ func TestDryRunPartitionAndColumnPruning(t *testing.T) {
 		{"COUNT(*) reads no column", "SELECT COUNT(*) FROM raw.ev", nil, 0},
 		{"strings, NULLs, arrays and a struct", "SELECT * FROM raw.ev", nil, sizeOfRows(rows, nil, all...)},
 		{"columns used only in WHERE and GROUP BY count", "SELECT COUNT(*) FROM raw.ev WHERE note IS NOT NULL GROUP BY user.name", nil, sizeOfRows(rows, nil, "note", "user")},
+		{"a filter above a CTE is pushed down into it", "WITH s AS (SELECT * FROM raw.ev) SELECT id FROM s WHERE DATE(ts) = '2026-11-15'", nil, sizeOfRows(rows, nov15, "id", "ts")},
+		{"a CTE nobody reads costs nothing", "WITH s AS (SELECT * FROM raw.ev) SELECT 1 AS x", nil, 0},
 		{"a CTE passes on only what is read from it", "WITH s AS (SELECT * FROM raw.ev WHERE ts >= TIMESTAMP '2026-11-29') SELECT id FROM s", nil,
 			sizeOfRows(rows, func(r costRow) bool { return r.TS.Day() >= 29 }, "id", "ts")},
 	} {
@@ -208,7 +210,7 @@ func TestCostErrorShapes(t *testing.T) {
 		"SELECT COUNT(*) FROM raw.strict",
 		"SELECT id FROM raw.strict WHERE n > 3",
 		"SELECT id FROM raw.strict WHERE DATE(ts) = '2026-11-15' OR n > 3",
-		"SELECT id FROM (SELECT * FROM raw.strict) WHERE ts > TIMESTAMP '2026-11-15'",
+		"SELECT id FROM (SELECT id, ts, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts) AS r FROM raw.strict) WHERE ts > TIMESTAMP '2026-11-15'",
 	} {
 		for _, dry := range []bool{false, true} {
 			q := e.client.Query(sql)
@@ -227,6 +229,7 @@ func TestCostErrorShapes(t *testing.T) {
 	for _, sql := range []string{
 		"SELECT COUNT(*) FROM raw.strict WHERE ts >= TIMESTAMP '2026-11-15'",
 		"SELECT s.id FROM raw.strict AS s WHERE DATE(s.ts) BETWEEN '2026-11-01' AND '2026-11-02' AND s.n > 3",
+		"WITH w AS (SELECT * FROM raw.strict) SELECT id FROM w WHERE ts > TIMESTAMP '2026-11-15'",
 	} {
 		if got := query(t, e, sql); len(got) == 0 {
 			t.Errorf("%s: no rows", sql)

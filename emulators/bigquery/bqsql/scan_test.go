@@ -1,6 +1,7 @@
 package bqsql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,13 @@ func TestScanPartitionFilters(t *testing.T) {
 		{"a filter on another column only", `SELECT COUNT(*) FROM raw.events WHERE amount > 0`, []string{""}},
 		{"a filter that mixes columns is not usable", `SELECT COUNT(*) FROM raw.events WHERE event_time > TIMESTAMP '2026-11-01' OR amount > 0`, []string{""}},
 		{"a filter through a subquery is not usable", `SELECT COUNT(*) FROM raw.events WHERE event_time > (SELECT MAX(event_time) FROM raw.events)`, []string{"", ""}},
-		{"a filter above a subquery is not pushed down", `SELECT COUNT(*) FROM (SELECT * FROM raw.events) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{""}},
+		{"a filter above a subquery is pushed down", `SELECT COUNT(*) FROM (SELECT * FROM raw.events) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{"2026-11-01"}},
+		{"through a CTE, a renamed column and a nested subquery", `WITH s AS (SELECT e.event_time AS t, user_id FROM raw.events AS e) SELECT user_id FROM (SELECT * FROM s) AS x WHERE DATE(x.t) = '2026-11-04'`, []string{"2026-11-04"}},
+		{"each read of a CTE has its own filter", `WITH s AS (SELECT * FROM raw.events) SELECT user_id FROM s WHERE event_time > TIMESTAMP '2026-11-07' UNION ALL SELECT user_id FROM s`, []string{"2026-11-07", ""}},
+		{"not pushed through a window", `SELECT user_id FROM (SELECT user_id, event_time, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time) AS r FROM raw.events) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{""}},
+		{"not pushed through GROUP BY", `SELECT * FROM (SELECT event_time, COUNT(*) AS n FROM raw.events GROUP BY event_time) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{""}},
+		{"not pushed when the column is computed", `SELECT * FROM (SELECT TIMESTAMP_ADD(event_time, INTERVAL 1 DAY) AS event_time FROM raw.events) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{""}},
+		{"not pushed through LIMIT", `SELECT * FROM (SELECT event_time FROM raw.events LIMIT 5) WHERE event_time > TIMESTAMP '2026-11-01'`, []string{""}},
 		{"two reads, one unfiltered", `SELECT user_id FROM raw.events WHERE DATE(event_time) = '2026-11-01' UNION ALL SELECT user_id FROM raw.events`, []string{"2026-11-01", ""}},
 		{"TIMESTAMP_TRUNC with a date part, IN list", `SELECT 1 FROM raw.events WHERE TIMESTAMP_TRUNC(event_time, DAY) IN (TIMESTAMP '2026-11-01', TIMESTAMP '2026-11-05')`, []string{"2026-11-05"}},
 	} {
@@ -66,6 +73,20 @@ func TestScanPartitionFilters(t *testing.T) {
 				t.Errorf("Filtered() = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestScanBudget: CTEs that each read the previous one twice would take
+// 2^16 scans; Scan gives up with an error instead (the emulator then
+// charges the full tables the text names).
+func TestScanBudget(t *testing.T) {
+	sql := "WITH c0 AS (SELECT event_time FROM raw.events)"
+	for i := 1; i <= 16; i++ {
+		sql += fmt.Sprintf(", c%d AS (SELECT event_time FROM c%d UNION ALL SELECT event_time FROM c%d)", i, i-1, i-1)
+	}
+	sql += " SELECT * FROM c16"
+	if _, err := Scan(sql, ScanOptions{}); err == nil || !strings.Contains(err.Error(), "too complex") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
