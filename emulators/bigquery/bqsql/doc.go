@@ -38,20 +38,20 @@
 //
 // Functions: aggregates COUNT (DISTINCT, *), COUNTIF, SUM, AVG, MIN, MAX, ANY_VALUE (HAVING MAX/MIN),
 // LOGICAL_OR/AND, BIT_AND/OR/XOR, STDDEV/VARIANCE family, CORR/COVAR, MAX_BY/MIN_BY,
-// APPROX_COUNT_DISTINCT (exact), APPROX_QUANTILES (exact discrete quantiles; a literal number; RESPECT NULLS refused), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
+// APPROX_COUNT_DISTINCT (exact), APPROX_QUANTILES (exact discrete quantiles; a literal number; RESPECT NULLS sorts NULLs first and counts them), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
 // (DISTINCT, IGNORE NULLS, ORDER BY, LIMIT → list_slice; a NULL element raises BigQuery's error),
 // ARRAY_CONCAT_AGG; analytic ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG,
-// LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC, any aggregate with
+// LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC (RESPECT NULLS: NULLs sort first and take part), any aggregate with
 // OVER (PARTITION BY, ORDER BY, ROWS/RANGE frames, named windows). Conditionals IF, IFNULL, COALESCE,
 // NULLIF, GREATEST/LEAST (NULL if any argument is NULL), SAFE_DIVIDE, SAFE_ADD/SUBTRACT/MULTIPLY/NEGATE,
 // DIV, MOD, IEEE_DIVIDE, ERROR(message). Math ABS, SIGN, ROUND, TRUNC, FLOOR, CEIL, POW, SQRT, EXP, LN, LOG, LOG10,
 // trigonometry, RAND, IS_NAN, IS_INF. Strings CONCAT (NULL-propagating ||; CONCAT(x) of one value is
-// STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING, REPLACE,
+// STRING, of one BYTES column refused), LOWER, UPPER, TRIM/LTRIM/RTRIM, SUBSTR/SUBSTRING (STRING or BYTES; a position of 0 or left of the start begins at 1), REPLACE,
 // REPEAT, and for STRING or BYTES (counting bytes) LENGTH, BYTE_LENGTH, LEFT, RIGHT, LPAD/RPAD, REVERSE
 // (the type is picked with typeof(), folded by DuckDB when it plans; another type is BigQuery's
-// signature error), STARTS_WITH, ENDS_WITH, STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
+// signature error), STARTS_WITH, ENDS_WITH, LOWER, UPPER (STRING or BYTES; BYTES changes ASCII letters only), REPEAT (a negative count is an error), STRPOS, INSTR (with position and occurrence), SPLIT (STRING only; an empty string
 // gives [""]; BYTES refused), TO_CODE_POINTS (STRING or BYTES), CODE_POINTS_TO_STRING, FORMAT (printf), ASCII,
-// CHR (CHR(0) is the empty string), UNICODE (0 for the empty string), NORMALIZE (NFC), CONTAINS_SUBSTR, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
+// CHR (CHR(0) is the empty string), UNICODE (0 for the empty string), NORMALIZE (NFC), CONTAINS_SUBSTR (case-insensitive; STRING only, and text NFKC normalization or case folding would change is refused), TRANSLATE, INITCAP, CODE_POINTS_TO_BYTES, REGEXP_CONTAINS, REGEXP_INSTR (2 arguments, literal pattern), REGEXP_EXTRACT/REGEXP_SUBSTR (NULL when no match; position and occurrence), REGEXP_EXTRACT_ALL,
 // REGEXP_REPLACE, TO_HEX, FROM_HEX, TO_BASE64, FROM_BASE64, MD5, SHA1, SHA256 (TO_HEX(SHA256(x)) →
 // sha256(x)), GENERATE_UUID. JSON: JSON_VALUE/JSON_EXTRACT_SCALAR (NULL for objects and arrays),
 // JSON_QUERY/JSON_EXTRACT (STRING from a STRING, where a JSON null is SQL NULL; JSON from JSON),
@@ -69,7 +69,7 @@
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
 // _SUB, DATE_DIFF and DATETIME_DIFF (part boundaries, WEEK Sunday-based), TIMESTAMP_DIFF and TIME_DIFF
 // (whole intervals, via date_sub), FORMAT_DATE/DATETIME/TIME/TIMESTAMP (time zone argument honoured;
-// %E3S, %E6S, %F, %T, %X, %x, %D, %R translated), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
+// %E3S, %E6S, %F, %T, %X, %x, %D, %R translated; %e %k %l %C %G %g %V %Q %P %c %E*S %E<n>S computed, and %z %Ez for TIMESTAMP), PARSE_DATE/DATETIME/TIME/TIMESTAMP (with time zone; %E*S parses an
 // optional fraction; unspecified fields start at 1970-01-01, as BigQuery's do), DATE + / - an integer,
 // TIMESTAMP_SECONDS/MILLIS/MICROS, UNIX_SECONDS/MILLIS/MICROS (floor), UNIX_DATE, DATE_FROM_UNIX_DATE,
 // LAST_DAY.
@@ -96,10 +96,9 @@
 // SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
 // another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
 // NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_TOP_COUNT/APPROX_TOP_SUM, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
-// INITCAP, TRANSLATE, NORMALIZE other than NFC, NORMALIZE_AND_CASEFOLD, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
+// NORMALIZE other than NFC, NORMALIZE_AND_CASEFOLD, SOUNDEX, TO_BASE32/FROM_BASE32, SAFE_CONVERT_BYTES_TO_STRING, EDIT_DISTANCE, TRIM/LTRIM/RTRIM and REPLACE of BYTES, FORMAT's %t %T %' elements, SHA512, RANGE_BUCKET, CURRENT_TIME, table-valued functions, PIVOT/
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
-// EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %E*S / %Ez
-// / %Z and other unknown format elements, REGEXP_EXTRACT with a non-literal pattern, JavaScript and
+// EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %Z / %J and other unknown format elements (in PARSE_* also %e %k %c and the other computed ones), REGEXP_EXTRACT with a non-literal pattern, JavaScript and
 // persistent UDFs, DECLARE/SET/BEGIN…END/IF/LOOP and other scripting, EXPORT DATA, LOAD DATA,
 // table constraints, system variables (@@…). Syntax errors use BigQuery's
 // wording: `Syntax error: Expected ")" but got keyword FROM at [3:5]`.

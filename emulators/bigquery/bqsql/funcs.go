@@ -440,7 +440,7 @@ var passThrough = map[string]string{
 	"LOWER": "lower", "UPPER": "upper", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
 	"REPLACE": "replace", "REPEAT": "repeat",
 	"ASCII": "ascii", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
-	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex",
+	"CONTAINS_SUBSTR": "contains",
 	// arrays
 	"ARRAY_REVERSE": "list_reverse",
 	// windows
@@ -479,7 +479,7 @@ func (pr *printer) call(f *funcExpr) string {
 	if (f.distinct || len(f.orderBy) > 0 || f.limit != nil || f.having != nil) && !aggregates[name] {
 		pr.fail(f.at, "Syntax error: DISTINCT, ORDER BY, LIMIT or HAVING is not allowed in %s", name)
 	}
-	if f.nulls != "" && !windowOnly[name] && name != "ARRAY_AGG" && name != "ANY_VALUE" {
+	if f.nulls != "" && !windowOnly[name] && name != "ARRAY_AGG" && name != "ANY_VALUE" && name != "APPROX_QUANTILES" {
 		pr.fail(f.at, "IGNORE NULLS and RESPECT NULLS are not allowed for %s", name)
 	}
 	if f.limit != nil && name != "ARRAY_AGG" && name != "STRING_AGG" {
@@ -507,6 +507,9 @@ func (pr *printer) call(f *funcExpr) string {
 }
 
 func (pr *printer) call1(f *funcExpr, name string) string {
+	if s, ok := pr.callSemantics(f, name); ok {
+		return s
+	}
 	switch name {
 	// ----- conditionals
 	case "IF":
@@ -583,10 +586,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return strings.ToLower(name) + "(" + strings.Join(a, ", ") + ")"
 	case "SUBSTR", "SUBSTRING":
 		a := pr.args(f, 2, 3)
-		if len(a) == 3 {
-			return "CASE WHEN " + a[2] + " < 0 THEN " + pr.raise("'Third argument in SUBSTR() cannot be negative'") + " ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
-		}
-		return "substr(" + a[0] + ", " + a[1] + ")"
+		return pr.substr(f, name, a)
 	case "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "BYTE_LENGTH", "OCTET_LENGTH":
 		a := pr.args(f, 1, 1)
 		str := "length"
@@ -610,6 +610,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "LPAD", "RPAD":
 		a := pr.args(f, 2, 3)
 		fn := strings.ToLower(name)
+		// a negative length and an empty pattern are errors in GoogleSQL (DuckDB: '' and its own error)
+		a[1] = "(CASE WHEN " + a[1] + " < 0 THEN " + pr.raise("'"+name+"() requires a non-negative return length'") + " ELSE " + a[1] + " END)"
+		if len(a) == 3 {
+			a[2] = "(CASE WHEN CAST(" + a[2] + " AS VARCHAR) = '' THEN " + pr.raise("'"+name+"() requires a non-empty pattern'") + " ELSE " + a[2] + " END)"
+		}
 		if len(a) == 2 {
 			// the default pattern is a blank, for BYTES too
 			return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), ' ')" },
@@ -647,8 +652,6 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			}
 		}
 		return "printf(" + strings.Join(pr.args(f, 1, -1), ", ") + ")"
-	case "INITCAP":
-		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "INSTR":
 		a := pr.args(f, 2, 4)
 		if len(a) == 2 {
@@ -884,6 +887,9 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if f.over != nil && (len(f.over.orderBy) > 0 || f.over.frameUnit != "") {
 			pr.fail(f.at, "%s does not support ORDER BY or a window frame in OVER", name)
 		}
+		if f.nulls == "RESPECT" {
+			return pr.percentileRespectNulls(f, name, a)
+		}
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
@@ -897,11 +903,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if !ok || lit.kind != "INT" || err != nil || n <= 0 || n > 100000 {
 			pr.unsupported(f.at, "APPROX_QUANTILES without a positive integer literal number")
 		}
-		if f.nulls == "RESPECT" {
-			pr.unsupported(f.at, "APPROX_QUANTILES RESPECT NULLS")
-		}
 		if f.over != nil || len(f.orderBy) > 0 || f.limit != nil || f.having != nil {
 			pr.unsupported(f.at, "APPROX_QUANTILES with OVER, ORDER BY, LIMIT or HAVING")
+		}
+		if f.nulls == "RESPECT" {
+			return pr.approxQuantilesRespectNulls(pr.expr(f.args[0]), f.distinct, n)
 		}
 		qs := make([]string, n+1)
 		for i := range qs {
@@ -931,8 +937,8 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
 	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
-		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "CODE_POINTS_TO_BYTES",
-		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
+		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING",
+		"COLLATE", "CURRENT_TIME":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if strings.HasPrefix(name, "ST_") {
