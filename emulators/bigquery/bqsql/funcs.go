@@ -535,7 +535,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return "try(" + a[0] + " " + op + " " + a[1] + ")"
 	case "SAFE_NEGATE":
 		a := pr.args(f, 1, 1)
-		return "try(-" + a[0] + ")"
+		return "try(-(" + a[0] + "))"
 	case "DIV":
 		a := pr.args(f, 2, 2)
 		return "CAST(trunc(" + a[0] + " / " + pr.nonZero(a[1]) + ") AS BIGINT)"

@@ -275,6 +275,79 @@ func (pr *printer) callSemantics(f *funcExpr, name string) (string, bool) {
 		return "(CASE WHEN " + x + " IS NULL OR " + delims + " IS NULL THEN NULL ELSE array_to_string(list_transform(range(1, length(" + x + ") + 1), " + i +
 			" -> CASE WHEN " + i + " = 1 OR contains(" + delims + ", substr(" + x + ", " + i + " - 1, 1)) THEN upper(substr(" + x + ", " + i +
 			", 1)) ELSE lower(substr(" + x + ", " + i + ", 1)) END), '') END)", true
+	case "SIGN":
+		a := pr.args(f, 1, 1)
+		// SIGN(NaN) is NaN (DuckDB: 0)
+		return "(CASE WHEN isnan(" + a[0] + ") THEN " + a[0] + " ELSE sign(" + a[0] + ") END)", true
+	case "POW", "POWER":
+		a := pr.args(f, 2, 2)
+		x, y := a[0], a[1]
+		return "(CASE WHEN " + x + " < 0 AND " + y + " <> floor(" + y + ") AND NOT isinf(" + y + ") THEN " + pr.raise("'Floating point error in function: POW('||"+x+"||', '||"+y+"||')'") +
+			" WHEN " + x + " = 0 AND " + y + " < 0 THEN " + pr.raise("'Floating point error in function: POW('||"+x+"||', '||"+y+"||')'") + " ELSE pow(" + x + ", " + y + ") END)", true
+	case "SQRT":
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " < 0 THEN " + pr.raise("'Argument to SQRT cannot be negative: ' || "+a[0]) + " ELSE sqrt(" + a[0] + ") END)", true
+	case "LN", "LOG10":
+		a := pr.args(f, 1, 1)
+		return "(CASE WHEN " + a[0] + " <= 0 THEN " + pr.raise("'Argument to "+name+" must be positive: ' || "+a[0]) + " ELSE " + strings.ToLower(name) + "(" + a[0] + ") END)", true
+	case "LOG":
+		a := pr.args(f, 1, 2)
+		if len(a) == 1 {
+			return "(CASE WHEN " + a[0] + " <= 0 THEN " + pr.raise("'Argument to LOG must be positive: ' || "+a[0]) + " ELSE ln(" + a[0] + ") END)", true
+		}
+		return "(CASE WHEN " + a[0] + " <= 0 OR " + a[1] + " <= 0 OR " + a[1] + " = 1 THEN " + pr.raise("'Floating point error in function: LOG('||"+a[0]+"||', '||"+a[1]+"||')'") +
+			" ELSE ln(" + a[0] + ") / ln(" + a[1] + ") END)", true
+	case "SIN", "COS", "TAN":
+		a := pr.args(f, 1, 1)
+		// of an infinity NaN (DuckDB raises an error)
+		return "(CASE WHEN isinf(" + a[0] + ") THEN CAST('NaN' AS DOUBLE) ELSE " + strings.ToLower(name) + "(" + a[0] + ") END)", true
+	case "COSH", "SINH", "TANH", "COT", "CSC", "SEC", "COTH", "CSCH", "SECH", "ACOSH", "ASINH", "ATANH", "CBRT":
+		a := pr.args(f, 1, 1)
+		x := "CAST(" + a[0] + " AS DOUBLE)"
+		switch name {
+		case "COSH":
+			return "((exp(" + x + ") + exp(-" + x + ")) / 2)", true
+		case "SINH":
+			return "((exp(" + x + ") - exp(-" + x + ")) / 2)", true
+		case "TANH":
+			return "(CASE WHEN isinf(" + x + ") THEN sign(" + x + ") ELSE (exp(2 * " + x + ") - 1) / (exp(2 * " + x + ") + 1) END)", true
+		case "ACOSH":
+			return "(CASE WHEN " + x + " < 1 THEN " + pr.raise("'Floating point error in function: ACOSH('||"+x+"||')'") + " ELSE ln(" + x + " + sqrt(" + x + " * " + x + " - 1)) END)", true
+		case "ASINH":
+			return "(CASE WHEN " + x + " < 0 THEN -ln(-" + x + " + sqrt(" + x + " * " + x + " + 1)) ELSE ln(" + x + " + sqrt(" + x + " * " + x + " + 1)) END)", true
+		case "ATANH":
+			return "(CASE WHEN abs(" + x + ") >= 1 THEN " + pr.raise("'Floating point error in function: ATANH('||"+x+"||')'") + " ELSE 0.5 * ln((1 + " + x + ") / (1 - " + x + ")) END)", true
+		case "CBRT":
+			return "cbrt(" + x + ")", true
+		}
+		fn := map[string]string{"COT": "tan", "CSC": "sin", "SEC": "cos", "COTH": "TANH", "CSCH": "SINH", "SECH": "COSH"}[name]
+		var den string
+		if fn == strings.ToLower(fn) {
+			den = fn + "(" + x + ")"
+		} else {
+			den, _ = pr.callSemantics(&funcExpr{at: f.at, name: []string{fn}, args: f.args}, fn)
+		}
+		return "(CASE WHEN " + den + " = 0 THEN " + pr.raise("'Floating point error in function: "+name+"('||"+x+"||')'") + " ELSE 1 / " + den + " END)", true
+	case "BIT_COUNT":
+		a := pr.args(f, 1, 1)
+		c := fmt.Sprintf("_bc%d", pr.nextID())
+		if lit, ok := f.args[0].(*litExpr); ok && lit.kind == "BYTES" {
+			return "list_sum(list_transform(regexp_extract_all(hex(" + a[0] + "), '..'), " + c + " -> bit_count(CAST(CAST('0x' || " + c + " AS INTEGER) AS TINYINT))))", true
+		}
+		return "CAST(bit_count(CAST(" + a[0] + " AS BIGINT)) AS BIGINT)", true
+	case "RANGE_BUCKET":
+		a := pr.args(f, 2, 2)
+		e := fmt.Sprintf("_rb%d", pr.nextID())
+		return "(CASE WHEN " + a[0] + " IS NULL THEN NULL WHEN list_count(" + a[1] + ") <> len(" + a[1] + ") THEN " +
+			pr.raise("'Elements in the second argument of RANGE_BUCKET cannot be NULL'") + " WHEN list_sort(" + a[1] + ") <> " + a[1] + " THEN " +
+			pr.raise("'The second argument of RANGE_BUCKET must be sorted in ascending order'") + " ELSE CAST(len(list_filter(" + a[1] + ", " + e +
+			" -> " + e + " <= " + a[0] + ")) AS BIGINT) END)", true
+	case "ZEROIFNULL":
+		a := pr.args(f, 1, 1)
+		return "coalesce(" + a[0] + ", 0)", true
+	case "NULLIFZERO":
+		a := pr.args(f, 1, 1)
+		return "nullif(" + a[0] + ", 0)", true
 	case "SOUNDEX", "TO_BASE32", "FROM_BASE32", "SAFE_CONVERT_BYTES_TO_STRING", "NORMALIZE_AND_CASEFOLD", "EDIT_DISTANCE":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
@@ -287,4 +360,18 @@ func (pr *printer) containsSubstr(x, y string) string {
 		pr.raise("'Unsupported feature: CONTAINS_SUBSTR on a value other than STRING (the local emulator searches STRING only)'") +
 		" WHEN " + guard + " THEN " + pr.raise("'Unsupported feature: CONTAINS_SUBSTR on text that NFKC normalization changes'") +
 		" ELSE contains(lower(CAST(" + x + " AS VARCHAR)), lower(" + y + ")) END)"
+}
+
+// shift renders a << b and a >> b on INT64: a shift by 64 or more gives 0, a negative one is an error,
+// and >> fills with zeros, not the sign bit (DuckDB: an error, and an arithmetic shift).
+func (pr *printer) shift(op, l, r string) string {
+	if len(l)+len(r) > 400 {
+		return "(" + l + " " + op + " " + r + ")"
+	}
+	neg := pr.raise("'Bit shift by a negative offset: ' || " + r)
+	if op == "<<" {
+		return "(CASE WHEN " + r + " < 0 THEN " + neg + " WHEN " + r + " >= 64 THEN 0 ELSE " + l + " << " + r + " END)"
+	}
+	return "(CASE WHEN " + r + " < 0 THEN " + neg + " WHEN " + r + " >= 64 THEN 0 WHEN " + l + " >= 0 OR " + r + " = 0 THEN " + l + " >> " + r +
+		" ELSE (" + l + " >> " + r + ") & (9223372036854775807 >> (" + r + " - 1)) END)"
 }

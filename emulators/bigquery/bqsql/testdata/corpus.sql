@@ -3422,3 +3422,1683 @@ SELECT SAFE_CONVERT_BYTES_TO_STRING(b'\xc2')
 -- query
 SELECT SAFE_CONVERT_BYTES_TO_STRING(b'abc')
 -- error: Function not found: SAFE_CONVERT_BYTES_TO_STRING (unsupported by the local emulator)
+
+-- name: ref_abs_pos
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(25)
+-- expect
+[[25]]
+
+-- name: ref_abs_neg
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(-25)
+-- expect
+[[25]]
+
+-- name: ref_abs_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_abs_ninf
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(CAST('-inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_abs_null
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(CAST(NULL AS INT64))
+-- expect
+[[null]]
+
+-- name: ref_abs_float
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(-2.5)
+-- expect
+[[2.5]]
+
+-- name: ref_abs_int64_min
+-- ref: google/zetasql docs/mathematical_functions.md#abs
+-- query
+SELECT ABS(-9223372036854775807 - 1)
+-- error: verflow
+
+-- name: ref_sign_pos
+-- ref: google/zetasql docs/mathematical_functions.md#sign
+-- query
+SELECT SIGN(25)
+-- expect
+[[1]]
+
+-- name: ref_sign_zero
+-- ref: google/zetasql docs/mathematical_functions.md#sign
+-- query
+SELECT SIGN(0)
+-- expect
+[[0]]
+
+-- name: ref_sign_neg
+-- ref: google/zetasql docs/mathematical_functions.md#sign
+-- query
+SELECT SIGN(-25)
+-- expect
+[[-1]]
+
+-- name: ref_sign_nan
+-- ref: google/zetasql docs/mathematical_functions.md#sign
+-- query
+SELECT SIGN(CAST('NaN' AS FLOAT64))
+-- expect
+[["NaN"]]
+
+-- name: ref_sign_float
+-- ref: google/zetasql docs/mathematical_functions.md#sign
+-- query
+SELECT SIGN(-0.5)
+-- expect
+[[-1]]
+
+-- name: ref_is_inf_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#is_inf
+-- query
+SELECT IS_INF(CAST('+inf' AS FLOAT64))
+-- expect
+[[true]]
+
+-- name: ref_is_inf_ninf
+-- ref: google/zetasql docs/mathematical_functions.md#is_inf
+-- query
+SELECT IS_INF(CAST('-inf' AS FLOAT64))
+-- expect
+[[true]]
+
+-- name: ref_is_inf_25
+-- ref: google/zetasql docs/mathematical_functions.md#is_inf
+-- query
+SELECT IS_INF(25.0)
+-- expect
+[[false]]
+
+-- name: ref_is_nan_nan
+-- ref: google/zetasql docs/mathematical_functions.md#is_nan
+-- query
+SELECT IS_NAN(CAST('NaN' AS FLOAT64))
+-- expect
+[[true]]
+
+-- name: ref_is_nan_25
+-- ref: google/zetasql docs/mathematical_functions.md#is_nan
+-- query
+SELECT IS_NAN(25.0)
+-- expect
+[[false]]
+
+-- name: ref_ieee_divide_20_4
+-- ref: google/zetasql docs/mathematical_functions.md#ieee_divide
+-- query
+SELECT IEEE_DIVIDE(20.0, 4.0)
+-- expect
+[[5]]
+
+-- name: ref_ieee_divide_0_25
+-- ref: google/zetasql docs/mathematical_functions.md#ieee_divide
+-- query
+SELECT IEEE_DIVIDE(0.0, 25.0)
+-- expect
+[[0]]
+
+-- name: ref_ieee_divide_25_0
+-- ref: google/zetasql docs/mathematical_functions.md#ieee_divide
+-- query
+SELECT IEEE_DIVIDE(25.0, 0.0)
+-- expect
+[["+Inf"]]
+
+-- name: ref_ieee_divide_m25_0
+-- ref: google/zetasql docs/mathematical_functions.md#ieee_divide
+-- query
+SELECT IEEE_DIVIDE(-25.0, 0.0)
+-- expect
+[["-Inf"]]
+
+-- name: ref_ieee_divide_0_0
+-- ref: google/zetasql docs/mathematical_functions.md#ieee_divide
+-- query
+SELECT IEEE_DIVIDE(0.0, 0.0)
+-- expect
+[["NaN"]]
+
+-- name: ref_sqrt_25
+-- ref: google/zetasql docs/mathematical_functions.md#sqrt
+-- query
+SELECT SQRT(25.0)
+-- expect
+[[5]]
+
+-- name: ref_sqrt_inf
+-- ref: google/zetasql docs/mathematical_functions.md#sqrt
+-- query
+SELECT SQRT(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_sqrt_negative
+-- ref: google/zetasql docs/mathematical_functions.md#sqrt
+-- query
+SELECT SQRT(-1.0)
+-- error: SQRT
+
+-- name: ref_sqrt_zero
+-- ref: google/zetasql docs/mathematical_functions.md#sqrt
+-- query
+SELECT SQRT(0.0)
+-- expect
+[[0]]
+
+-- name: ref_pow_2_2
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(2.0, 2.0)
+-- expect
+[[4]]
+
+-- name: ref_pow_2_m2
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(2.0, -2.0)
+-- expect
+[[0.25]]
+
+-- name: ref_pow_m2_3
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(-2.0, 3.0)
+-- expect
+[[-8]]
+
+-- name: ref_pow_m2_half
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(-2.0, 0.5)
+-- error: POW
+
+-- name: ref_pow_0_m1
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(0.0, -1.0)
+-- error: POW
+
+-- name: ref_pow_x_0_nan
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(CAST('NaN' AS FLOAT64), 0.0)
+-- expect
+[[1]]
+
+-- name: ref_pow_1_nan
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(1.0, CAST('NaN' AS FLOAT64))
+-- expect
+[[1]]
+
+-- name: ref_pow_m1_inf
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(-1.0, CAST('+inf' AS FLOAT64))
+-- expect
+[[1]]
+
+-- name: ref_pow_half_ninf
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(0.5, CAST('-inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_pow_2_ninf
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(2.0, CAST('-inf' AS FLOAT64))
+-- expect
+[[0]]
+
+-- name: ref_pow_half_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(0.5, CAST('+inf' AS FLOAT64))
+-- expect
+[[0]]
+
+-- name: ref_pow_2_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(2.0, CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_pow_ninf_m1
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(CAST('-inf' AS FLOAT64), -1.0)
+-- expect
+[[0]]
+
+-- name: ref_pow_pinf_2
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POW(CAST('+inf' AS FLOAT64), 2.0)
+-- expect
+[["+Inf"]]
+
+-- name: ref_power_alias
+-- ref: google/zetasql docs/mathematical_functions.md#pow
+-- query
+SELECT POWER(3.0, 2.0)
+-- expect
+[[9]]
+
+-- name: ref_exp_0
+-- ref: google/zetasql docs/mathematical_functions.md#exp
+-- query
+SELECT EXP(0.0)
+-- expect
+[[1]]
+
+-- name: ref_exp_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#exp
+-- query
+SELECT EXP(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_exp_ninf
+-- ref: google/zetasql docs/mathematical_functions.md#exp
+-- query
+SELECT EXP(CAST('-inf' AS FLOAT64))
+-- expect
+[[0]]
+
+-- name: ref_exp_1
+-- ref: google/zetasql docs/mathematical_functions.md#exp
+-- query
+SELECT EXP(1.0)
+-- expect
+[[2.718281828459045]]
+
+-- name: ref_ln_1
+-- ref: google/zetasql docs/mathematical_functions.md#ln
+-- query
+SELECT LN(1.0)
+-- expect
+[[0]]
+
+-- name: ref_ln_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#ln
+-- query
+SELECT LN(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_ln_zero
+-- ref: google/zetasql docs/mathematical_functions.md#ln
+-- query
+SELECT LN(0.0)
+-- error: LN
+
+-- name: ref_ln_negative
+-- ref: google/zetasql docs/mathematical_functions.md#ln
+-- query
+SELECT LN(-1.0)
+-- error: LN
+
+-- name: ref_log_100_10
+-- ref: google/zetasql docs/mathematical_functions.md#log
+-- query
+SELECT LOG(100.0, 10.0)
+-- expect
+[[2]]
+
+-- name: ref_log_natural
+-- ref: google/zetasql docs/mathematical_functions.md#log
+-- query
+SELECT LOG(1.0)
+-- expect
+[[0]]
+
+-- name: ref_log_8_2
+-- ref: google/zetasql docs/mathematical_functions.md#log
+-- query
+SELECT LOG(8.0, 2.0)
+-- expect
+[[3]]
+
+-- name: ref_log_base_1
+-- ref: google/zetasql docs/mathematical_functions.md#log
+-- query
+SELECT LOG(8.0, 1.0)
+-- error: LOG
+
+-- name: ref_log_negative
+-- ref: google/zetasql docs/mathematical_functions.md#log
+-- query
+SELECT LOG(-1.0, 10.0)
+-- error: LOG
+
+-- name: ref_log10_100
+-- ref: google/zetasql docs/mathematical_functions.md#log10
+-- query
+SELECT LOG10(100.0)
+-- expect
+[[2]]
+
+-- name: ref_log10_pinf
+-- ref: google/zetasql docs/mathematical_functions.md#log10
+-- query
+SELECT LOG10(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_log10_negative
+-- ref: google/zetasql docs/mathematical_functions.md#log10
+-- query
+SELECT LOG10(-1.0)
+-- error: LOG10
+
+-- name: ref_greatest
+-- ref: google/zetasql docs/mathematical_functions.md#greatest
+-- query
+SELECT GREATEST(3, 5, 1)
+-- expect
+[[5]]
+
+-- name: ref_greatest_null
+-- ref: google/zetasql docs/mathematical_functions.md#greatest
+-- query
+SELECT GREATEST(3, NULL, 1)
+-- expect
+[[null]]
+
+-- name: ref_greatest_strings
+-- ref: google/zetasql docs/mathematical_functions.md#greatest
+-- query
+SELECT GREATEST('apple', 'pear', 'banana')
+-- expect
+[["pear"]]
+
+-- name: ref_least
+-- ref: google/zetasql docs/mathematical_functions.md#least
+-- query
+SELECT LEAST(3, 5, 1)
+-- expect
+[[1]]
+
+-- name: ref_least_null
+-- ref: google/zetasql docs/mathematical_functions.md#least
+-- query
+SELECT LEAST(3, NULL, 1)
+-- expect
+[[null]]
+
+-- name: ref_least_dates
+-- ref: google/zetasql docs/mathematical_functions.md#least
+-- query
+SELECT LEAST(DATE '2020-01-02', DATE '2019-12-31')
+-- expect
+[["2019-12-31"]]
+
+-- name: ref_div_12_m7
+-- ref: google/zetasql docs/mathematical_functions.md#div
+-- query
+SELECT DIV(12, -7)
+-- expect
+[[-1]]
+
+-- name: ref_div_20_3
+-- ref: google/zetasql docs/mathematical_functions.md#div
+-- query
+SELECT DIV(20, 3)
+-- expect
+[[6]]
+
+-- name: ref_div_0_20
+-- ref: google/zetasql docs/mathematical_functions.md#div
+-- query
+SELECT DIV(0, 20)
+-- expect
+[[0]]
+
+-- name: ref_div_20_0
+-- ref: google/zetasql docs/mathematical_functions.md#div
+-- query
+SELECT DIV(20, 0)
+-- error: division by zero
+
+-- name: ref_div_m7_2
+-- ref: google/zetasql docs/mathematical_functions.md#div
+-- query
+SELECT DIV(-7, 2)
+-- expect
+[[-3]]
+
+-- name: ref_safe_divide_20_4
+-- ref: google/zetasql docs/mathematical_functions.md#safe_divide
+-- query
+SELECT SAFE_DIVIDE(20, 4)
+-- expect
+[[5]]
+
+-- name: ref_safe_divide_0_20
+-- ref: google/zetasql docs/mathematical_functions.md#safe_divide
+-- query
+SELECT SAFE_DIVIDE(0, 20)
+-- expect
+[[0]]
+
+-- name: ref_safe_divide_20_0
+-- ref: google/zetasql docs/mathematical_functions.md#safe_divide
+-- query
+SELECT SAFE_DIVIDE(20, 0)
+-- expect
+[[null]]
+
+-- name: ref_safe_divide_null
+-- ref: google/zetasql docs/mathematical_functions.md#safe_divide
+-- query
+SELECT SAFE_DIVIDE(NULL, 4)
+-- expect
+[[null]]
+
+-- name: ref_safe_multiply
+-- ref: google/zetasql docs/mathematical_functions.md#safe_multiply
+-- query
+SELECT SAFE_MULTIPLY(20, 4)
+-- expect
+[[80]]
+
+-- name: ref_safe_multiply_overflow
+-- ref: google/zetasql docs/mathematical_functions.md#safe_multiply
+-- query
+SELECT SAFE_MULTIPLY(9223372036854775807, 2)
+-- expect
+[[null]]
+
+-- name: ref_safe_negate_pos
+-- ref: google/zetasql docs/mathematical_functions.md#safe_negate
+-- query
+SELECT SAFE_NEGATE(1)
+-- expect
+[[-1]]
+
+-- name: ref_safe_negate_neg
+-- ref: google/zetasql docs/mathematical_functions.md#safe_negate
+-- query
+SELECT SAFE_NEGATE(-1)
+-- expect
+[[1]]
+
+-- name: ref_safe_negate_zero
+-- ref: google/zetasql docs/mathematical_functions.md#safe_negate
+-- query
+SELECT SAFE_NEGATE(0)
+-- expect
+[[0]]
+
+-- name: ref_safe_negate_min
+-- ref: google/zetasql docs/mathematical_functions.md#safe_negate
+-- query
+SELECT SAFE_NEGATE(-9223372036854775807 - 1)
+-- expect
+[[null]]
+
+-- name: ref_safe_add
+-- ref: google/zetasql docs/mathematical_functions.md#safe_add
+-- query
+SELECT SAFE_ADD(5, 4)
+-- expect
+[[9]]
+
+-- name: ref_safe_add_overflow
+-- ref: google/zetasql docs/mathematical_functions.md#safe_add
+-- query
+SELECT SAFE_ADD(9223372036854775807, 1)
+-- expect
+[[null]]
+
+-- name: ref_safe_subtract
+-- ref: google/zetasql docs/mathematical_functions.md#safe_subtract
+-- query
+SELECT SAFE_SUBTRACT(5, 4)
+-- expect
+[[1]]
+
+-- name: ref_safe_subtract_overflow
+-- ref: google/zetasql docs/mathematical_functions.md#safe_subtract
+-- query
+SELECT SAFE_SUBTRACT(-9223372036854775807, 2)
+-- expect
+[[null]]
+
+-- name: ref_mod_25_12
+-- ref: google/zetasql docs/mathematical_functions.md#mod
+-- query
+SELECT MOD(25, 12)
+-- expect
+[[1]]
+
+-- name: ref_mod_25_0
+-- ref: google/zetasql docs/mathematical_functions.md#mod
+-- query
+SELECT MOD(25, 0)
+-- error: division by zero
+
+-- name: ref_mod_m25_12
+-- ref: google/zetasql docs/mathematical_functions.md#mod
+-- query
+SELECT MOD(-25, 12)
+-- expect
+[[-1]]
+
+-- name: ref_mod_25_m12
+-- ref: google/zetasql docs/mathematical_functions.md#mod
+-- query
+SELECT MOD(25, -12)
+-- expect
+[[1]]
+
+-- name: ref_mod_null
+-- ref: google/zetasql docs/mathematical_functions.md#mod
+-- query
+SELECT MOD(NULL, 12)
+-- expect
+[[null]]
+
+-- name: ref_round_2_0
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(2.0)
+-- expect
+[[2]]
+
+-- name: ref_round_2_3
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(2.3)
+-- expect
+[[2]]
+
+-- name: ref_round_2_8
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(2.8)
+-- expect
+[[3]]
+
+-- name: ref_round_2_5
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(2.5)
+-- expect
+[[3]]
+
+-- name: ref_round_m2_3
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(-2.3)
+-- expect
+[[-2]]
+
+-- name: ref_round_m2_8
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(-2.8)
+-- expect
+[[-3]]
+
+-- name: ref_round_m2_5
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(-2.5)
+-- expect
+[[-3]]
+
+-- name: ref_round_0
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(0)
+-- expect
+[[0]]
+
+-- name: ref_round_inf
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_round_nan
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(CAST('NaN' AS FLOAT64))
+-- expect
+[["NaN"]]
+
+-- name: ref_round_123_7_m1
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(123.7, -1)
+-- expect
+[[120]]
+
+-- name: ref_round_1_235_2
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(1.235, 2)
+-- expect
+[[1.24]]
+
+-- name: ref_round_numeric
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(NUMERIC '2.25', 1)
+-- expect
+[[2.3]]
+
+-- name: ref_round_numeric_half_even
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(NUMERIC '2.25', 1, 'ROUND_HALF_EVEN')
+-- error: Unsupported feature: ROUND with rounding mode
+
+-- name: ref_round_null
+-- ref: google/zetasql docs/mathematical_functions.md#round
+-- query
+SELECT ROUND(CAST(NULL AS FLOAT64))
+-- expect
+[[null]]
+
+-- name: ref_trunc_2_0
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(2.0)
+-- expect
+[[2]]
+
+-- name: ref_trunc_2_3
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(2.3)
+-- expect
+[[2]]
+
+-- name: ref_trunc_2_8
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(2.8)
+-- expect
+[[2]]
+
+-- name: ref_trunc_2_5
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(2.5)
+-- expect
+[[2]]
+
+-- name: ref_trunc_m2_3
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(-2.3)
+-- expect
+[[-2]]
+
+-- name: ref_trunc_m2_8
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(-2.8)
+-- expect
+[[-2]]
+
+-- name: ref_trunc_m2_5
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(-2.5)
+-- expect
+[[-2]]
+
+-- name: ref_trunc_0
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(0)
+-- expect
+[[0]]
+
+-- name: ref_trunc_123_7_m1
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(123.7, -1)
+-- expect
+[[120]]
+
+-- name: ref_trunc_1_235_2
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(1.235, 2)
+-- expect
+[[1.23]]
+
+-- name: ref_trunc_inf
+-- ref: google/zetasql docs/mathematical_functions.md#trunc
+-- query
+SELECT TRUNC(CAST('+inf' AS FLOAT64))
+-- expect
+[["+Inf"]]
+
+-- name: ref_ceil_2_0
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(2.0)
+-- expect
+[[2]]
+
+-- name: ref_ceil_2_3
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(2.3)
+-- expect
+[[3]]
+
+-- name: ref_ceil_2_8
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(2.8)
+-- expect
+[[3]]
+
+-- name: ref_ceil_2_5
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(2.5)
+-- expect
+[[3]]
+
+-- name: ref_ceil_m2_3
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(-2.3)
+-- expect
+[[-2]]
+
+-- name: ref_ceil_m2_8
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(-2.8)
+-- expect
+[[-2]]
+
+-- name: ref_ceil_m2_5
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(-2.5)
+-- expect
+[[-2]]
+
+-- name: ref_ceil_0
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEIL(0)
+-- expect
+[[0]]
+
+-- name: ref_ceiling_alias
+-- ref: google/zetasql docs/mathematical_functions.md#ceil
+-- query
+SELECT CEILING(2.3)
+-- expect
+[[3]]
+
+-- name: ref_floor_2_0
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(2.0)
+-- expect
+[[2]]
+
+-- name: ref_floor_2_3
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(2.3)
+-- expect
+[[2]]
+
+-- name: ref_floor_2_8
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(2.8)
+-- expect
+[[2]]
+
+-- name: ref_floor_2_5
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(2.5)
+-- expect
+[[2]]
+
+-- name: ref_floor_m2_3
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(-2.3)
+-- expect
+[[-3]]
+
+-- name: ref_floor_m2_8
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(-2.8)
+-- expect
+[[-3]]
+
+-- name: ref_floor_m2_5
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(-2.5)
+-- expect
+[[-3]]
+
+-- name: ref_floor_0
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(0)
+-- expect
+[[0]]
+
+-- name: ref_floor_inf
+-- ref: google/zetasql docs/mathematical_functions.md#floor
+-- query
+SELECT FLOOR(CAST('-inf' AS FLOAT64))
+-- expect
+[["-Inf"]]
+
+-- name: ref_cos_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COS(0.0)
+-- expect
+[[1]]
+
+-- name: ref_cos_inf
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COS(CAST('+inf' AS FLOAT64))
+-- expect
+[["NaN"]]
+
+-- name: ref_sin_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT SIN(0.0)
+-- expect
+[[0]]
+
+-- name: ref_tan_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT TAN(0.0)
+-- expect
+[[0]]
+
+-- name: ref_acos_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ACOS(1.0)
+-- expect
+[[0]]
+
+-- name: ref_acos_2
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ACOS(2.0)
+-- error: ACOS
+
+-- name: ref_asin_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ASIN(0.0)
+-- expect
+[[0]]
+
+-- name: ref_asin_2
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ASIN(2.0)
+-- error: ASIN
+
+-- name: ref_atan_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ATAN(0.0)
+-- expect
+[[0]]
+
+-- name: ref_atan2_1_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ATAN2(1.0, 0.0)
+-- expect
+[[1.5707963267948966]]
+
+-- name: ref_atan2_0_m1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ATAN2(0.0, -1.0)
+-- expect
+[[3.141592653589793]]
+
+-- name: ref_cosh_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COSH(0.0)
+-- expect
+[[1]]
+
+-- name: ref_sinh_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT SINH(0.0)
+-- expect
+[[0]]
+
+-- name: ref_tanh_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT TANH(0.0)
+-- expect
+[[0]]
+
+-- name: ref_tanh_inf
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT TANH(CAST('+inf' AS FLOAT64))
+-- expect
+[[1]]
+
+-- name: ref_acosh_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ACOSH(1.0)
+-- expect
+[[0]]
+
+-- name: ref_asinh_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ASINH(0.0)
+-- expect
+[[0]]
+
+-- name: ref_atanh_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT ATANH(0.0)
+-- expect
+[[0]]
+
+-- name: ref_cot_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COT(1.0)
+-- expect
+[[0.6420926159343306]]
+
+-- name: ref_csc_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT CSC(1.0)
+-- expect
+[[1.1883951057781212]]
+
+-- name: ref_sec_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT SEC(1.0)
+-- expect
+[[1.8508157176809255]]
+
+-- name: ref_coth_1
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COTH(1.0)
+-- expect
+[[1.3130352854993312]]
+
+-- name: ref_cot_0
+-- ref: google/zetasql docs/mathematical_functions.md#cos
+-- query
+SELECT COT(0.0)
+-- error: COT
+
+-- name: ref_cbrt_27
+-- ref: google/zetasql docs/mathematical_functions.md#cbrt
+-- query
+SELECT CBRT(27.0)
+-- expect
+[[3]]
+
+-- name: ref_cbrt_m8
+-- ref: google/zetasql docs/mathematical_functions.md#cbrt
+-- query
+SELECT CBRT(-8.0)
+-- expect
+[[-2]]
+
+-- name: ref_range_bucket_20
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(20, [0, 10, 20, 30, 40])
+-- expect
+[[3]]
+
+-- name: ref_range_bucket_15
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(15, [0, 10, 20, 30, 40])
+-- expect
+[[2]]
+
+-- name: ref_range_bucket_below
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(-1, [0, 10, 20, 30, 40])
+-- expect
+[[0]]
+
+-- name: ref_range_bucket_above
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(45, [0, 10, 20, 30, 40])
+-- expect
+[[5]]
+
+-- name: ref_range_bucket_empty
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(25, ARRAY<INT64>[])
+-- expect
+[[0]]
+
+-- name: ref_range_bucket_null
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(NULL, [0, 10])
+-- expect
+[[null]]
+
+-- name: ref_range_bucket_dups
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(10, [0, 10, 10, 20])
+-- expect
+[[3]]
+
+-- name: ref_range_bucket_unsorted
+-- ref: google/zetasql docs/mathematical_functions.md#range_bucket
+-- query
+SELECT RANGE_BUCKET(10, [20, 10])
+-- error: sorted
+
+-- name: ref_bit_count_0
+-- ref: google/zetasql docs/bit_functions.md#bit_count
+-- query
+SELECT BIT_COUNT(0)
+-- expect
+[[0]]
+
+-- name: ref_bit_count_42
+-- ref: google/zetasql docs/bit_functions.md#bit_count
+-- query
+SELECT BIT_COUNT(42)
+-- expect
+[[3]]
+
+-- name: ref_bit_count_m1
+-- ref: google/zetasql docs/bit_functions.md#bit_count
+-- query
+SELECT BIT_COUNT(-1)
+-- expect
+[[64]]
+
+-- name: ref_bit_count_null
+-- ref: google/zetasql docs/bit_functions.md#bit_count
+-- query
+SELECT BIT_COUNT(CAST(NULL AS INT64))
+-- expect
+[[null]]
+
+-- name: ref_bit_count_bytes
+-- ref: google/zetasql docs/bit_functions.md#bit_count
+-- query
+SELECT BIT_COUNT(b'\x00\x40\x10')
+-- expect
+[[2]]
+
+-- name: ref_op_shift_left
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 1 << 3
+-- expect
+[[8]]
+
+-- name: ref_op_shift_right
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 8 >> 1
+-- expect
+[[4]]
+
+-- name: ref_op_bit_and
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 5 & 3
+-- expect
+[[1]]
+
+-- name: ref_op_bit_or
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 5|3
+-- expect
+[[7]]
+
+-- name: ref_op_bit_xor
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 5 ^ 3
+-- expect
+[[6]]
+
+-- name: ref_op_bit_not
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT ~5
+-- expect
+[[-6]]
+
+-- name: ref_op_shift_64
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 1 << 64
+-- expect
+[[0]]
+
+-- name: ref_op_shift_negative
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 1 << -1
+-- error: negative
+
+-- name: ref_op_divide_float
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 7 / 2
+-- expect
+[[3.5]]
+
+-- name: ref_op_divide_zero
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 1 / 0
+-- error: division by zero
+
+-- name: ref_op_add_overflow
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 9223372036854775807 + 1
+-- error: verflow
+
+-- name: ref_op_sub_overflow
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT -9223372036854775807 - 2
+-- error: verflow
+
+-- name: ref_op_mul_overflow
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 9223372036854775807 * 2
+-- error: verflow
+
+-- name: ref_op_unary_minus
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT -(5)
+-- expect
+[[-5]]
+
+-- name: ref_op_precedence
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 2 + 3 * 4
+-- expect
+[[14]]
+
+-- name: ref_op_null_add
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 1 + NULL
+-- expect
+[[null]]
+
+-- name: ref_op_float_int
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT 1 + 2.5
+-- expect
+[[3.5]]
+
+-- name: ref_op_numeric_add
+-- ref: google/zetasql docs/operators.md#arithmetic_operators
+-- query
+SELECT NUMERIC '1.1' + NUMERIC '2.2'
+-- expect
+[[3.3]]
+
+-- name: ref_op_concat_strings
+-- ref: google/zetasql docs/operators.md#concatenation_operator
+-- query
+SELECT 'The' || ' ' || 'Quick'
+-- expect
+[["The Quick"]]
+
+-- name: ref_op_concat_null
+-- ref: google/zetasql docs/operators.md#concatenation_operator
+-- query
+SELECT 'a' || NULL
+-- expect
+[[null]]
+
+-- name: ref_op_concat_arrays
+-- ref: google/zetasql docs/operators.md#concatenation_operator
+-- query
+SELECT [1, 2] || [3]
+-- expect
+[[[1, 2, 3]]]
+
+-- name: ref_op_concat_bytes
+-- ref: google/zetasql docs/operators.md#concatenation_operator
+-- query
+SELECT b'ab' || b'c'
+-- expect
+[["YWJj"]]
+
+-- name: ref_op_eq_null
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT NULL = NULL
+-- expect
+[[null]]
+
+-- name: ref_op_lt_strings
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 'a' < 'b'
+-- expect
+[[true]]
+
+-- name: ref_op_ne
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 1 != 2, 1 <> 1
+-- expect
+[[true, false]]
+
+-- name: ref_op_in_true
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 1 IN (1, NULL)
+-- expect
+[[true]]
+
+-- name: ref_op_in_null
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 2 IN (1, NULL)
+-- expect
+[[null]]
+
+-- name: ref_op_not_in_null
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 2 NOT IN (1, NULL)
+-- expect
+[[null]]
+
+-- name: ref_op_not_in_false
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 1 NOT IN (1, 2)
+-- expect
+[[false]]
+
+-- name: ref_op_in_unnest
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 3 IN UNNEST([1, 2, 3])
+-- expect
+[[true]]
+
+-- name: ref_op_in_empty_unnest
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 3 IN UNNEST(ARRAY<INT64>[])
+-- expect
+[[false]]
+
+-- name: ref_op_between
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 5 BETWEEN 1 AND 10
+-- expect
+[[true]]
+
+-- name: ref_op_between_null
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT NULL BETWEEN 1 AND 2
+-- expect
+[[null]]
+
+-- name: ref_op_not_between
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 5 NOT BETWEEN 1 AND 3
+-- expect
+[[true]]
+
+-- name: ref_op_distinct_from
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT 1 IS DISTINCT FROM NULL, NULL IS NOT DISTINCT FROM NULL, 1 IS DISTINCT FROM 1
+-- expect
+[[true, true, false]]
+
+-- name: ref_op_is_true
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT NULL IS TRUE, NULL IS NOT FALSE, FALSE IS FALSE
+-- expect
+[[false, true, true]]
+
+-- name: ref_op_struct_eq
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT STRUCT(1 AS a, 'x' AS b) = STRUCT(1, 'x')
+-- expect
+[[true]]
+
+-- name: ref_op_array_eq_elem
+-- ref: google/zetasql docs/operators.md#comparison_operators
+-- query
+SELECT [1, 2][OFFSET(1)] = 2
+-- expect
+[[true]]
+
+-- name: ref_op_like_prefix
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'apple' LIKE 'a%'
+-- expect
+[[true]]
+
+-- name: ref_op_like_underscore
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'abc' LIKE 'a_c'
+-- expect
+[[true]]
+
+-- name: ref_op_like_escape
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'a_c' LIKE 'a\\_c', 'abc' LIKE 'a\\_c'
+-- expect
+[[true, false]]
+
+-- name: ref_op_like_case
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'ABC' LIKE 'a%'
+-- expect
+[[false]]
+
+-- name: ref_op_like_null
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'a' LIKE NULL
+-- expect
+[[null]]
+
+-- name: ref_op_not_like
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'apple' NOT LIKE '%z%'
+-- expect
+[[true]]
+
+-- name: ref_op_like_percent_escape
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT '100%' LIKE '100\\%'
+-- expect
+[[true]]
+
+-- name: ref_op_like_any
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'apple' LIKE ANY ('a%', 'z%')
+-- expect
+[[true]]
+
+-- name: ref_op_like_all
+-- ref: google/zetasql docs/operators.md#like_operator
+-- query
+SELECT 'apple' LIKE ALL ('a%', 'z%')
+-- expect
+[[false]]
+
+-- name: ref_op_and_null
+-- ref: google/zetasql docs/operators.md#logical_operators
+-- query
+SELECT TRUE AND NULL, FALSE AND NULL
+-- expect
+[[null, false]]
+
+-- name: ref_op_or_null
+-- ref: google/zetasql docs/operators.md#logical_operators
+-- query
+SELECT TRUE OR NULL, FALSE OR NULL
+-- expect
+[[true, null]]
+
+-- name: ref_op_not_null
+-- ref: google/zetasql docs/operators.md#logical_operators
+-- query
+SELECT NOT CAST(NULL AS BOOL)
+-- expect
+[[null]]
+
+-- name: ref_case_value
+-- ref: google/zetasql docs/conditional_expressions.md#case
+-- query
+SELECT CASE 1 WHEN 1 THEN 'a' ELSE 'b' END
+-- expect
+[["a"]]
+
+-- name: ref_case_no_else
+-- ref: google/zetasql docs/conditional_expressions.md#case
+-- query
+SELECT CASE 3 WHEN 1 THEN 'a' END
+-- expect
+[[null]]
+
+-- name: ref_case_when_null
+-- ref: google/zetasql docs/conditional_expressions.md#case
+-- query
+SELECT CASE WHEN NULL THEN 1 ELSE 2 END
+-- expect
+[[2]]
+
+-- name: ref_case_search
+-- ref: google/zetasql docs/conditional_expressions.md#case
+-- query
+SELECT A, CASE WHEN A > 60 THEN 'red' WHEN A > 30 THEN 'blue' ELSE 'green' END FROM UNNEST([90, 50, 60, 40, 30, 20, 10]) AS A
+-- expect
+[[90, "red"], [50, "blue"], [60, "blue"], [40, "blue"], [30, "green"], [20, "green"], [10, "green"]]
+
+-- name: ref_case_expr_null_match
+-- ref: google/zetasql docs/conditional_expressions.md#case
+-- query
+SELECT CASE CAST(NULL AS INT64) WHEN NULL THEN 'null' ELSE 'other' END
+-- expect
+[["other"]]
+
+-- name: ref_if_true
+-- ref: google/zetasql docs/conditional_expressions.md#if
+-- query
+SELECT IF(1 < 2, 'yes', 'no')
+-- expect
+[["yes"]]
+
+-- name: ref_if_null_cond
+-- ref: google/zetasql docs/conditional_expressions.md#if
+-- query
+SELECT IF(NULL, 1, 2)
+-- expect
+[[2]]
+
+-- name: ref_if_rows
+-- ref: google/zetasql docs/conditional_expressions.md#if
+-- query
+SELECT A, B, IF(A < B, 'true', 'false') FROM UNNEST([STRUCT(10 AS A, 20 AS B), (20, 10), (10, 10)])
+-- expect
+[[10, 20, "true"], [20, 10, "false"], [10, 10, "false"]]
+
+-- name: ref_ifnull_null
+-- ref: google/zetasql docs/conditional_expressions.md#ifnull
+-- query
+SELECT IFNULL(NULL, 0)
+-- expect
+[[0]]
+
+-- name: ref_ifnull_value
+-- ref: google/zetasql docs/conditional_expressions.md#ifnull
+-- query
+SELECT IFNULL(10, 0)
+-- expect
+[[10]]
+
+-- name: ref_nullif_equal
+-- ref: google/zetasql docs/conditional_expressions.md#nullif
+-- query
+SELECT NULLIF(0, 0)
+-- expect
+[[null]]
+
+-- name: ref_nullif_differ
+-- ref: google/zetasql docs/conditional_expressions.md#nullif
+-- query
+SELECT NULLIF(10, 0)
+-- expect
+[[10]]
+
+-- name: ref_nullif_null
+-- ref: google/zetasql docs/conditional_expressions.md#nullif
+-- query
+SELECT NULLIF(NULL, 0)
+-- expect
+[[null]]
+
+-- name: ref_coalesce_first
+-- ref: google/zetasql docs/conditional_expressions.md#coalesce
+-- query
+SELECT COALESCE('A', 'B', 'C')
+-- expect
+[["A"]]
+
+-- name: ref_coalesce_skip_null
+-- ref: google/zetasql docs/conditional_expressions.md#coalesce
+-- query
+SELECT COALESCE(NULL, 'B', 'C')
+-- expect
+[["B"]]
+
+-- name: ref_coalesce_all_null
+-- ref: google/zetasql docs/conditional_expressions.md#coalesce
+-- query
+SELECT COALESCE(NULL, NULL)
+-- expect
+[[null]]
+
+-- name: ref_zeroifnull_null
+-- ref: google/zetasql docs/conditional_expressions.md#zeroifnull
+-- query
+SELECT ZEROIFNULL(CAST(NULL AS INT64))
+-- expect
+[[0]]
+
+-- name: ref_zeroifnull_value
+-- ref: google/zetasql docs/conditional_expressions.md#zeroifnull
+-- query
+SELECT ZEROIFNULL(5)
+-- expect
+[[5]]
+
+-- name: ref_nullifzero_zero
+-- ref: google/zetasql docs/conditional_expressions.md#zeroifnull
+-- query
+SELECT NULLIFZERO(0)
+-- expect
+[[null]]
+
+-- name: ref_nullifzero_value
+-- ref: google/zetasql docs/conditional_expressions.md#zeroifnull
+-- query
+SELECT NULLIFZERO(5)
+-- expect
+[[5]]
+
+-- name: ref_op_shift_right_negative
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT -1 >> 1
+-- expect
+[[9223372036854775807]]
+
+-- name: ref_op_shift_right_64
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 8 >> 64
+-- expect
+[[0]]
+
+-- name: ref_op_shift_right_neg_4
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT -16 >> 2
+-- expect
+[[4611686018427387900]]
+
+-- name: ref_op_shift_left_63
+-- ref: google/zetasql docs/operators.md#bitwise_operators
+-- query
+SELECT 1 << 62
+-- expect
+[[4611686018427387904]]
