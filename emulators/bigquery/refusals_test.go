@@ -149,6 +149,7 @@ func TestRefusalsHaveNoDuckDBWording(t *testing.T) {
 		{`SELECT d + x FROM UNNEST([DATE '2020-01-01']) AS d, UNNEST([1]) AS x`, "No matching signature for operator + for argument types: DATE, INT64"},
 		{`SELECT DATE '2021-05-20' - DATE '2020-04-19'`, "Unsupported feature: DATE - DATE"},
 		{`SELECT 9223372036854775807 + 1`, "int64 overflow: 9223372036854775807 + 1"},
+		{`SELECT PARSE_DATE('%Y-%m-%d', '2008-13-25')`, "Failed to parse input string \"2008-13-25\""},
 		{`SELECT SOUNDEX('a')`, "Function not found: SOUNDEX (unsupported by the local emulator)"},
 		{`SELECT CONTAINS_SUBSTR('\u2168', 'IX')`, "Unsupported feature: CONTAINS_SUBSTR on text that NFKC normalization changes"},
 	} {

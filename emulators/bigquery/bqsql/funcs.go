@@ -805,7 +805,8 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 2, 3)
 		step := "INTERVAL 1 DAY"
 		if len(f.args) == 3 {
-			step = pr.intervalArg(f, 2)
+			// a zero step is an error in GoogleSQL (DuckDB: an empty array)
+			step = pr.nonZeroStep(pr.intervalArg(f, 2), name)
 		}
 		return nullIfAny(a[:2], "CAST(generate_series(CAST("+a[0]+" AS TIMESTAMP), CAST("+a[1]+" AS TIMESTAMP), "+step+") AS DATE[])")
 	case "GENERATE_TIMESTAMP_ARRAY":
@@ -813,7 +814,8 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			pr.fail(f.at, "Number of arguments does not match for function GENERATE_TIMESTAMP_ARRAY")
 		}
 		a := pr.args(f, 3, 3)
-		return nullIfAny(a[:2], "generate_series("+a[0]+", "+a[1]+", "+pr.intervalArg(f, 2)+")")
+		// string literals are TIMESTAMPs (DuckDB cannot choose between its two overloads)
+		return nullIfAny(a[:2], "generate_series(CAST("+a[0]+" AS TIMESTAMPTZ), CAST("+a[1]+" AS TIMESTAMPTZ), "+pr.nonZeroStep(pr.intervalArg(f, 2), name)+")")
 
 	// ----- aggregates
 	case "ARRAY_AGG":

@@ -348,7 +348,7 @@ func (pr *printer) callSemantics(f *funcExpr, name string) (string, bool) {
 	case "NULLIFZERO":
 		a := pr.args(f, 1, 1)
 		return "nullif(" + a[0] + ", 0)", true
-	case "SOUNDEX", "TO_BASE32", "FROM_BASE32", "SAFE_CONVERT_BYTES_TO_STRING", "NORMALIZE_AND_CASEFOLD", "EDIT_DISTANCE":
+	case "MAKE_INTERVAL", "JUSTIFY_HOURS", "JUSTIFY_DAYS", "JUSTIFY_INTERVAL", "SOUNDEX", "TO_BASE32", "FROM_BASE32", "SAFE_CONVERT_BYTES_TO_STRING", "NORMALIZE_AND_CASEFOLD", "EDIT_DISTANCE":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	return "", false
@@ -374,4 +374,9 @@ func (pr *printer) shift(op, l, r string) string {
 	}
 	return "(CASE WHEN " + r + " < 0 THEN " + neg + " WHEN " + r + " >= 64 THEN 0 WHEN " + l + " >= 0 OR " + r + " = 0 THEN " + l + " >> " + r +
 		" ELSE (" + l + " >> " + r + ") & (9223372036854775807 >> (" + r + " - 1)) END)"
+}
+
+// nonZeroStep raises GoogleSQL's error for a zero INTERVAL step of the GENERATE_*_ARRAY functions.
+func (pr *printer) nonZeroStep(step, name string) string {
+	return "(CASE WHEN " + step + " = INTERVAL 0 SECOND THEN " + pr.raise("'"+name+" does not allow a step of zero'") + " ELSE " + step + " END)"
 }

@@ -5102,3 +5102,1696 @@ SELECT -16 >> 2
 SELECT 1 << 62
 -- expect
 [[4611686018427387904]]
+
+-- name: ref_date_ymd
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(2016, 12, 25)
+-- expect
+[["2016-12-25"]]
+
+-- name: ref_date_datetime
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(DATETIME '2016-12-25 23:59:59')
+-- expect
+[["2016-12-25"]]
+
+-- name: ref_date_ts_tz
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(TIMESTAMP '2016-12-25 05:30:00+07', 'America/Los_Angeles')
+-- expect
+[["2016-12-24"]]
+
+-- name: ref_date_ts_utc
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(TIMESTAMP '2016-12-25 05:30:00+07')
+-- expect
+[["2016-12-24"]]
+
+-- name: ref_date_null
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(CAST(NULL AS TIMESTAMP))
+-- expect
+[[null]]
+
+-- name: ref_date_bad_day
+-- ref: google/zetasql docs/date_functions.md#date
+-- query
+SELECT DATE(2016, 2, 30)
+-- error: out of range
+
+-- name: ref_date_add_day
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-12-25', INTERVAL 5 DAY)
+-- expect
+[["2008-12-30"]]
+
+-- name: ref_date_add_month_end
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-01-31', INTERVAL 1 MONTH)
+-- expect
+[["2008-02-29"]]
+
+-- name: ref_date_add_week
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-12-25', INTERVAL 1 WEEK)
+-- expect
+[["2009-01-01"]]
+
+-- name: ref_date_add_quarter
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-12-25', INTERVAL 1 QUARTER)
+-- expect
+[["2009-03-25"]]
+
+-- name: ref_date_add_year
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-12-25', INTERVAL 1 YEAR)
+-- expect
+[["2009-12-25"]]
+
+-- name: ref_date_add_leap_year
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-02-29', INTERVAL 1 YEAR)
+-- expect
+[["2009-02-28"]]
+
+-- name: ref_date_add_negative
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(DATE '2008-12-25', INTERVAL -5 DAY)
+-- expect
+[["2008-12-20"]]
+
+-- name: ref_date_add_null
+-- ref: google/zetasql docs/date_functions.md#date_add
+-- query
+SELECT DATE_ADD(CAST(NULL AS DATE), INTERVAL 1 DAY)
+-- expect
+[[null]]
+
+-- name: ref_date_sub_day
+-- ref: google/zetasql docs/date_functions.md#date_sub
+-- query
+SELECT DATE_SUB(DATE '2008-12-25', INTERVAL 5 DAY)
+-- expect
+[["2008-12-20"]]
+
+-- name: ref_date_sub_month_end
+-- ref: google/zetasql docs/date_functions.md#date_sub
+-- query
+SELECT DATE_SUB(DATE '2008-03-31', INTERVAL 1 MONTH)
+-- expect
+[["2008-02-29"]]
+
+-- name: ref_date_sub_year
+-- ref: google/zetasql docs/date_functions.md#date_sub
+-- query
+SELECT DATE_SUB(DATE '2008-12-25', INTERVAL 10 YEAR)
+-- expect
+[["1998-12-25"]]
+
+-- name: ref_date_diff_day
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2010-07-07', DATE '2008-12-25', DAY)
+-- expect
+[[559]]
+
+-- name: ref_date_diff_day_neg
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2008-12-25', DATE '2010-07-07', DAY)
+-- expect
+[[-559]]
+
+-- name: ref_date_diff_one_day
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', DAY)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_week_sunday
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_year
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF('2017-12-30', '2014-12-30', YEAR)
+-- expect
+[[3]]
+
+-- name: ref_date_diff_isoyear
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF('2017-12-30', '2014-12-30', ISOYEAR)
+-- expect
+[[2]]
+
+-- name: ref_date_diff_week
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF('2017-12-18', '2017-12-17', WEEK)
+-- expect
+[[0]]
+
+-- name: ref_date_diff_week_monday
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF('2017-12-18', '2017-12-17', WEEK(MONDAY))
+-- expect
+[[1]]
+
+-- name: ref_date_diff_isoweek
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF('2017-12-18', '2017-12-17', ISOWEEK)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_month
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2018-01-01', DATE '2017-12-31', MONTH)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_quarter
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2018-01-01', DATE '2017-12-31', QUARTER)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_year_boundary
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2018-01-01', DATE '2017-12-31', YEAR)
+-- expect
+[[1]]
+
+-- name: ref_date_diff_same
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(DATE '2018-01-01', DATE '2018-01-01', DAY)
+-- expect
+[[0]]
+
+-- name: ref_date_diff_null
+-- ref: google/zetasql docs/date_functions.md#date_diff
+-- query
+SELECT DATE_DIFF(CAST(NULL AS DATE), DATE '2018-01-01', DAY)
+-- expect
+[[null]]
+
+-- name: ref_date_from_unix_date
+-- ref: google/zetasql docs/date_functions.md#date_from_unix_date
+-- query
+SELECT DATE_FROM_UNIX_DATE(14238)
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_date_from_unix_date_0
+-- ref: google/zetasql docs/date_functions.md#date_from_unix_date
+-- query
+SELECT DATE_FROM_UNIX_DATE(0)
+-- expect
+[["1970-01-01"]]
+
+-- name: ref_date_from_unix_date_neg
+-- ref: google/zetasql docs/date_functions.md#date_from_unix_date
+-- query
+SELECT DATE_FROM_UNIX_DATE(-1)
+-- expect
+[["1969-12-31"]]
+
+-- name: ref_unix_date
+-- ref: google/zetasql docs/date_functions.md#unix_date
+-- query
+SELECT UNIX_DATE(DATE '2008-12-25')
+-- expect
+[[14238]]
+
+-- name: ref_unix_date_epoch
+-- ref: google/zetasql docs/date_functions.md#unix_date
+-- query
+SELECT UNIX_DATE(DATE '1970-01-01')
+-- expect
+[[0]]
+
+-- name: ref_date_trunc_month
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', MONTH)
+-- expect
+[["2008-12-01"]]
+
+-- name: ref_date_trunc_week_monday
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2017-11-05', WEEK(MONDAY))
+-- expect
+[["2017-10-30"]]
+
+-- name: ref_date_trunc_isoyear
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2015-06-15', ISOYEAR)
+-- expect
+[["2014-12-29"]]
+
+-- name: ref_date_trunc_year
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', YEAR)
+-- expect
+[["2008-01-01"]]
+
+-- name: ref_date_trunc_quarter
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', QUARTER)
+-- expect
+[["2008-10-01"]]
+
+-- name: ref_date_trunc_week
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', WEEK)
+-- expect
+[["2008-12-21"]]
+
+-- name: ref_date_trunc_day
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', DAY)
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_date_trunc_isoweek
+-- ref: google/zetasql docs/date_functions.md#date_trunc
+-- query
+SELECT DATE_TRUNC(DATE '2008-12-25', ISOWEEK)
+-- expect
+[["2008-12-22"]]
+
+-- name: ref_extract_day
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(DAY FROM DATE '2013-12-25')
+-- expect
+[[25]]
+
+-- name: ref_extract_month
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(MONTH FROM DATE '2013-12-25')
+-- expect
+[[12]]
+
+-- name: ref_extract_year
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(YEAR FROM DATE '2013-12-25')
+-- expect
+[[2013]]
+
+-- name: ref_extract_quarter
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(QUARTER FROM DATE '2013-12-25')
+-- expect
+[[4]]
+
+-- name: ref_extract_dayofyear
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(DAYOFYEAR FROM DATE '2013-12-25')
+-- expect
+[[359]]
+
+-- name: ref_extract_dayofweek
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(DAYOFWEEK FROM DATE '2013-12-25')
+-- expect
+[[4]]
+
+-- name: ref_extract_weeks_1223
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2015-12-23']) AS d
+-- expect
+[[2015, 52, 2015, 51]]
+
+-- name: ref_extract_weeks_1227
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2015-12-27']) AS d
+-- expect
+[[2015, 52, 2015, 52]]
+
+-- name: ref_extract_weeks_1228
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2015-12-28']) AS d
+-- expect
+[[2015, 53, 2015, 52]]
+
+-- name: ref_extract_weeks_0101
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2016-01-01']) AS d
+-- expect
+[[2015, 53, 2016, 0]]
+
+-- name: ref_extract_weeks_0103
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2016-01-03']) AS d
+-- expect
+[[2015, 53, 2016, 1]]
+
+-- name: ref_extract_weeks_0104
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2016-01-04']) AS d
+-- expect
+[[2016, 1, 2016, 1]]
+
+-- name: ref_extract_weeks_0109
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(ISOYEAR FROM d), EXTRACT(ISOWEEK FROM d), EXTRACT(YEAR FROM d), EXTRACT(WEEK FROM d) FROM UNNEST([DATE '2016-01-09']) AS d
+-- expect
+[[2016, 1, 2016, 1]]
+
+-- name: ref_extract_week_monday
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2017-11-06'), EXTRACT(WEEK(SUNDAY) FROM DATE '2017-11-06')
+-- expect
+[[45, 45]]
+
+-- name: ref_extract_null
+-- ref: google/zetasql docs/date_functions.md#extract
+-- query
+SELECT EXTRACT(DAY FROM CAST(NULL AS DATE))
+-- expect
+[[null]]
+
+-- name: ref_last_day_month
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-25', MONTH)
+-- expect
+[["2008-11-30"]]
+
+-- name: ref_last_day_default
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-25')
+-- expect
+[["2008-11-30"]]
+
+-- name: ref_last_day_year
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-25', YEAR)
+-- expect
+[["2008-12-31"]]
+
+-- name: ref_last_day_week
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-10', WEEK)
+-- error: Unsupported feature: LAST_DAY with date part WEEK
+
+-- name: ref_last_day_week_monday
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-10', WEEK(MONDAY))
+-- error: Unsupported feature: LAST_DAY with date part WEEK
+
+-- name: ref_last_day_isoweek
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-10', ISOWEEK)
+-- error: Unsupported feature: LAST_DAY with date part ISOWEEK
+
+-- name: ref_last_day_quarter
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2008-11-25', QUARTER)
+-- error: Unsupported feature: LAST_DAY with date part QUARTER
+
+-- name: ref_last_day_leap
+-- ref: google/zetasql docs/date_functions.md#last_day
+-- query
+SELECT LAST_DAY(DATE '2024-02-10')
+-- expect
+[["2024-02-29"]]
+
+-- name: ref_format_date_x
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%x', DATE '2008-12-25')
+-- expect
+[["12/25/08"]]
+
+-- name: ref_format_date_b_d_Y
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%b-%d-%Y', DATE '2008-12-25')
+-- expect
+[["Dec-25-2008"]]
+
+-- name: ref_format_date_b_Y
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%b %Y', DATE '2008-12-25')
+-- expect
+[["Dec 2008"]]
+
+-- name: ref_format_date_A
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%A', DATE '2008-12-25')
+-- expect
+[["Thursday"]]
+
+-- name: ref_format_date_a
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%a', DATE '2008-12-25')
+-- expect
+[["Thu"]]
+
+-- name: ref_format_date_B
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%B', DATE '2008-12-25')
+-- expect
+[["December"]]
+
+-- name: ref_format_date_j
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%j', DATE '2008-12-25')
+-- expect
+[["360"]]
+
+-- name: ref_format_date_Q
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%Q', DATE '2008-12-25')
+-- expect
+[["4"]]
+
+-- name: ref_format_date_e
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%e', DATE '2008-12-05')
+-- expect
+[[" 5"]]
+
+-- name: ref_format_date_e_two
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%e', DATE '2008-12-25')
+-- expect
+[["25"]]
+
+-- name: ref_format_date_C
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%C', DATE '2008-12-25')
+-- expect
+[["20"]]
+
+-- name: ref_format_date_y
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%y', DATE '2008-12-25')
+-- expect
+[["08"]]
+
+-- name: ref_format_date_F
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%F', DATE '2008-12-25')
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_format_date_D
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%D', DATE '2008-12-25')
+-- expect
+[["12/25/08"]]
+
+-- name: ref_format_date_G_V
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%G-%V', DATE '2016-01-01')
+-- expect
+[["2015-53"]]
+
+-- name: ref_format_date_g
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%g', DATE '2016-01-01')
+-- expect
+[["15"]]
+
+-- name: ref_format_date_u_w
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%u %w', DATE '2008-12-28')
+-- expect
+[["7 0"]]
+
+-- name: ref_format_date_U_W
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%U %W', DATE '2021-01-20')
+-- expect
+[["03 03"]]
+
+-- name: ref_format_date_E4Y
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%E4Y', DATE '0987-01-02')
+-- expect
+[["0987"]]
+
+-- name: ref_format_date_percent
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%%%Y', DATE '2008-12-25')
+-- expect
+[["%2008"]]
+
+-- name: ref_format_date_literal_text
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('Year %Y!', DATE '2008-12-25')
+-- expect
+[["Year 2008!"]]
+
+-- name: ref_format_date_null
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%Y', CAST(NULL AS DATE))
+-- expect
+[[null]]
+
+-- name: ref_format_date_n_t
+-- ref: google/zetasql docs/date_functions.md#format_date
+-- query
+SELECT FORMAT_DATE('%Y%t%m', DATE '2008-12-25')
+-- expect
+[["2008\t12"]]
+
+-- name: ref_parse_date_compact
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%Y%m%d', '20081225')
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_parse_date_F
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%F', '2000-12-30')
+-- expect
+[["2000-12-30"]]
+
+-- name: ref_parse_date_x
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%x', '12/25/08')
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_parse_date_mdY
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%m/%d/%Y', '12/25/2008')
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_parse_date_d_b_Y
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%d-%b-%Y', '25-Dec-2008')
+-- expect
+[["2008-12-25"]]
+
+-- name: ref_parse_date_A_b_e_Y
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%A %b %e %Y', 'Thursday Dec 25 2008')
+-- error: Unsupported feature: format element %e
+
+-- name: ref_parse_date_month_only
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%m', '03')
+-- expect
+[["1970-03-01"]]
+
+-- name: ref_parse_date_year_only
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%Y', '2008')
+-- expect
+[["2008-01-01"]]
+
+-- name: ref_parse_date_bad_month
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%Y-%m-%d', '2008-13-25')
+-- error: parse
+
+-- name: ref_parse_date_safe
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT SAFE.PARSE_DATE('%Y-%m-%d', '2008-13-25')
+-- expect
+[[null]]
+
+-- name: ref_parse_date_null
+-- ref: google/zetasql docs/date_functions.md#parse_date
+-- query
+SELECT PARSE_DATE('%Y-%m-%d', CAST(NULL AS STRING))
+-- expect
+[[null]]
+
+-- name: ref_datetime_parts
+-- ref: google/zetasql docs/datetime_functions.md#datetime
+-- query
+SELECT DATETIME(2008, 12, 25, 05, 30, 00)
+-- expect
+[["2008-12-25T05:30:00"]]
+
+-- name: ref_datetime_ts_tz
+-- ref: google/zetasql docs/datetime_functions.md#datetime
+-- query
+SELECT DATETIME(TIMESTAMP '2008-12-25 05:30:00+00', 'America/Los_Angeles')
+-- expect
+[["2008-12-24T21:30:00"]]
+
+-- name: ref_datetime_date_time
+-- ref: google/zetasql docs/datetime_functions.md#datetime
+-- query
+SELECT DATETIME(DATE '2008-12-25', TIME '05:30:00')
+-- expect
+[["2008-12-25T05:30:00"]]
+
+-- name: ref_datetime_date
+-- ref: google/zetasql docs/datetime_functions.md#datetime
+-- query
+SELECT DATETIME(DATE '2008-12-25')
+-- expect
+[["2008-12-25T00:00:00"]]
+
+-- name: ref_datetime_add_minute
+-- ref: google/zetasql docs/datetime_functions.md#datetime_add
+-- query
+SELECT DATETIME_ADD(DATETIME '2008-12-25 15:30:00', INTERVAL 10 MINUTE)
+-- expect
+[["2008-12-25T15:40:00"]]
+
+-- name: ref_datetime_add_month_end
+-- ref: google/zetasql docs/datetime_functions.md#datetime_add
+-- query
+SELECT DATETIME_ADD(DATETIME '2008-01-31 10:00:00', INTERVAL 1 MONTH)
+-- expect
+[["2008-02-29T10:00:00"]]
+
+-- name: ref_datetime_add_microsecond
+-- ref: google/zetasql docs/datetime_functions.md#datetime_add
+-- query
+SELECT DATETIME_ADD(DATETIME '2008-12-25 15:30:00', INTERVAL 1 MICROSECOND)
+-- expect
+[["2008-12-25T15:30:00.000001"]]
+
+-- name: ref_datetime_sub_minute
+-- ref: google/zetasql docs/datetime_functions.md#datetime_sub
+-- query
+SELECT DATETIME_SUB(DATETIME '2008-12-25 15:30:00', INTERVAL 10 MINUTE)
+-- expect
+[["2008-12-25T15:20:00"]]
+
+-- name: ref_datetime_sub_day
+-- ref: google/zetasql docs/datetime_functions.md#datetime_sub
+-- query
+SELECT DATETIME_SUB(DATETIME '2008-12-25 15:30:00', INTERVAL 25 DAY)
+-- expect
+[["2008-11-30T15:30:00"]]
+
+-- name: ref_datetime_diff_day
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2010-07-07 10:20:00', DATETIME '2008-12-25 15:30:00', DAY)
+-- expect
+[[559]]
+
+-- name: ref_datetime_diff_week_sunday
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-10-15 00:00:00', DATETIME '2017-10-14 00:00:00', WEEK)
+-- expect
+[[1]]
+
+-- name: ref_datetime_diff_year
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-12-30 00:00:00', DATETIME '2014-12-30 00:00:00', YEAR)
+-- expect
+[[3]]
+
+-- name: ref_datetime_diff_isoyear
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-12-30 00:00:00', DATETIME '2014-12-30 00:00:00', ISOYEAR)
+-- expect
+[[2]]
+
+-- name: ref_datetime_diff_week
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-12-18', DATETIME '2017-12-17', WEEK)
+-- expect
+[[0]]
+
+-- name: ref_datetime_diff_week_monday
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-12-18', DATETIME '2017-12-17', WEEK(MONDAY))
+-- expect
+[[1]]
+
+-- name: ref_datetime_diff_isoweek
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2017-12-18', DATETIME '2017-12-17', ISOWEEK)
+-- expect
+[[1]]
+
+-- name: ref_datetime_diff_minute
+-- ref: google/zetasql docs/datetime_functions.md#datetime_diff
+-- query
+SELECT DATETIME_DIFF(DATETIME '2008-12-25 15:30:00', DATETIME '2008-12-25 14:45:00', MINUTE)
+-- expect
+[[45]]
+
+-- name: ref_datetime_trunc_day
+-- ref: google/zetasql docs/datetime_functions.md#datetime_trunc
+-- query
+SELECT DATETIME_TRUNC(DATETIME '2008-12-25 15:30:00', DAY)
+-- expect
+[["2008-12-25T00:00:00"]]
+
+-- name: ref_datetime_trunc_week_monday
+-- ref: google/zetasql docs/datetime_functions.md#datetime_trunc
+-- query
+SELECT DATETIME_TRUNC(DATETIME '2017-11-05 00:00:00', WEEK(MONDAY))
+-- expect
+[["2017-10-30T00:00:00"]]
+
+-- name: ref_datetime_trunc_isoyear
+-- ref: google/zetasql docs/datetime_functions.md#datetime_trunc
+-- query
+SELECT DATETIME_TRUNC(DATETIME '2015-06-15 00:00:00', ISOYEAR)
+-- expect
+[["2014-12-29T00:00:00"]]
+
+-- name: ref_datetime_trunc_hour
+-- ref: google/zetasql docs/datetime_functions.md#datetime_trunc
+-- query
+SELECT DATETIME_TRUNC(DATETIME '2008-12-25 15:30:00', HOUR)
+-- expect
+[["2008-12-25T15:00:00"]]
+
+-- name: ref_datetime_trunc_month
+-- ref: google/zetasql docs/datetime_functions.md#datetime_trunc
+-- query
+SELECT DATETIME_TRUNC(DATETIME '2008-12-25 15:30:00', MONTH)
+-- expect
+[["2008-12-01T00:00:00"]]
+
+-- name: ref_format_datetime_c
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%c', DATETIME '2008-12-25 15:30:00')
+-- expect
+[["Thu Dec 25 15:30:00 2008"]]
+
+-- name: ref_format_datetime_b_d_Y
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%b-%d-%Y', DATETIME '2008-12-25 15:30:00')
+-- expect
+[["Dec-25-2008"]]
+
+-- name: ref_format_datetime_b_Y
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%b %Y', DATETIME '2008-12-25 15:30:00')
+-- expect
+[["Dec 2008"]]
+
+-- name: ref_format_datetime_c_single_day
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%c', DATETIME '2008-12-05 09:05:00')
+-- expect
+[["Fri Dec  5 09:05:00 2008"]]
+
+-- name: ref_format_datetime_k_l
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%k|%l', DATETIME '2008-12-25 09:05:00')
+-- expect
+[[" 9| 9"]]
+
+-- name: ref_format_datetime_l_pm
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%l %p %P', DATETIME '2008-12-25 21:05:00')
+-- expect
+[[" 9 PM pm"]]
+
+-- name: ref_format_datetime_l_midnight
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%l %I', DATETIME '2008-12-25 00:05:00')
+-- expect
+[["12 12"]]
+
+-- name: ref_format_datetime_E_star_S
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E*S', DATETIME '2008-12-25 15:30:05.123400')
+-- expect
+[["05.1234"]]
+
+-- name: ref_format_datetime_E_star_S_whole
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E*S', DATETIME '2008-12-25 15:30:05')
+-- expect
+[["05"]]
+
+-- name: ref_format_datetime_E3S
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E3S', DATETIME '2008-12-25 15:30:05.123456')
+-- expect
+[["05.123"]]
+
+-- name: ref_format_datetime_E1S
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E1S', DATETIME '2008-12-25 15:30:05.987654')
+-- expect
+[["05.9"]]
+
+-- name: ref_format_datetime_E0S
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E0S', DATETIME '2008-12-25 15:30:05.987654')
+-- expect
+[["05"]]
+
+-- name: ref_format_datetime_E9S
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%E9S', DATETIME '2008-12-25 15:30:05.123456')
+-- expect
+[["05.123456000"]]
+
+-- name: ref_format_datetime_T_R
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%T %R', DATETIME '2008-12-25 15:30:05')
+-- expect
+[["15:30:05 15:30"]]
+
+-- name: ref_format_datetime_s
+-- ref: google/zetasql docs/datetime_functions.md#format_datetime
+-- query
+SELECT FORMAT_DATETIME('%s', DATETIME '1970-01-01 00:01:00')
+-- error: Unsupported feature: format element %s
+
+-- name: ref_parse_datetime_full
+-- ref: google/zetasql docs/datetime_functions.md#parse_datetime
+-- query
+SELECT PARSE_DATETIME('%Y-%m-%d %H:%M:%S', '1998-10-18 13:45:55')
+-- expect
+[["1998-10-18T13:45:55"]]
+
+-- name: ref_parse_datetime_pm
+-- ref: google/zetasql docs/datetime_functions.md#parse_datetime
+-- query
+SELECT PARSE_DATETIME('%m/%d/%Y %I:%M:%S %p', '8/30/2018 2:23:38 pm')
+-- expect
+[["2018-08-30T14:23:38"]]
+
+-- name: ref_parse_datetime_words
+-- ref: google/zetasql docs/datetime_functions.md#parse_datetime
+-- query
+SELECT PARSE_DATETIME('%A, %B %e, %Y', 'Wednesday, December 19, 2018')
+-- error: Unsupported feature: format element %e
+
+-- name: ref_parse_datetime_c
+-- ref: google/zetasql docs/datetime_functions.md#parse_datetime
+-- query
+SELECT PARSE_DATETIME('%c', 'Thu Dec 25 07:30:00 2008')
+-- error: Unsupported feature: format element %c
+
+-- name: ref_parse_datetime_fraction
+-- ref: google/zetasql docs/datetime_functions.md#parse_datetime
+-- query
+SELECT PARSE_DATETIME('%Y-%m-%d %H:%M:%E*S', '2008-12-25 07:30:00.25')
+-- expect
+[["2008-12-25T07:30:00.25"]]
+
+-- name: ref_time_parts
+-- ref: google/zetasql docs/time_functions.md#time
+-- query
+SELECT TIME(15, 30, 00)
+-- expect
+[["15:30:00"]]
+
+-- name: ref_time_ts_tz
+-- ref: google/zetasql docs/time_functions.md#time
+-- query
+SELECT TIME(TIMESTAMP '2008-12-25 15:30:00+08', 'America/Los_Angeles')
+-- expect
+[["23:30:00"]]
+
+-- name: ref_time_datetime
+-- ref: google/zetasql docs/time_functions.md#time
+-- query
+SELECT TIME(DATETIME '2008-12-25 15:30:00.000000')
+-- expect
+[["15:30:00"]]
+
+-- name: ref_time_add_minute
+-- ref: google/zetasql docs/time_functions.md#time_add
+-- query
+SELECT TIME_ADD(TIME '15:30:00', INTERVAL 10 MINUTE)
+-- expect
+[["15:40:00"]]
+
+-- name: ref_time_add_wrap
+-- ref: google/zetasql docs/time_functions.md#time_add
+-- query
+SELECT TIME_ADD(TIME '23:30:00', INTERVAL 1 HOUR)
+-- expect
+[["00:30:00"]]
+
+-- name: ref_time_sub_minute
+-- ref: google/zetasql docs/time_functions.md#time_add
+-- query
+SELECT TIME_SUB(TIME '15:30:00', INTERVAL 10 MINUTE)
+-- expect
+[["15:20:00"]]
+
+-- name: ref_time_sub_wrap
+-- ref: google/zetasql docs/time_functions.md#time_add
+-- query
+SELECT TIME_SUB(TIME '00:30:00', INTERVAL 1 HOUR)
+-- expect
+[["23:30:00"]]
+
+-- name: ref_time_diff_minute
+-- ref: google/zetasql docs/time_functions.md#time_diff
+-- query
+SELECT TIME_DIFF(TIME '15:30:00', TIME '14:35:00', MINUTE)
+-- expect
+[[55]]
+
+-- name: ref_time_diff_hour
+-- ref: google/zetasql docs/time_functions.md#time_diff
+-- query
+SELECT TIME_DIFF(TIME '15:30:00', TIME '14:35:00', HOUR)
+-- expect
+[[0]]
+
+-- name: ref_time_diff_negative
+-- ref: google/zetasql docs/time_functions.md#time_diff
+-- query
+SELECT TIME_DIFF(TIME '14:35:00', TIME '15:30:00', MINUTE)
+-- expect
+[[-55]]
+
+-- name: ref_time_trunc_hour
+-- ref: google/zetasql docs/time_functions.md#time_trunc
+-- query
+SELECT TIME_TRUNC(TIME '15:30:00', HOUR)
+-- expect
+[["15:00:00"]]
+
+-- name: ref_time_trunc_minute
+-- ref: google/zetasql docs/time_functions.md#time_trunc
+-- query
+SELECT TIME_TRUNC(TIME '15:30:45', MINUTE)
+-- expect
+[["15:30:00"]]
+
+-- name: ref_format_time_R
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%R', TIME '15:30:00')
+-- expect
+[["15:30"]]
+
+-- name: ref_format_time_H_M
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%H:%M', TIME '15:30:00')
+-- expect
+[["15:30"]]
+
+-- name: ref_format_time_T
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%T', TIME '15:30:00')
+-- expect
+[["15:30:00"]]
+
+-- name: ref_format_time_k
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%k', TIME '05:30:00')
+-- expect
+[[" 5"]]
+
+-- name: ref_format_time_I_p
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%I %p', TIME '15:30:00')
+-- expect
+[["03 PM"]]
+
+-- name: ref_format_time_E_star_S
+-- ref: google/zetasql docs/time_functions.md#format_time
+-- query
+SELECT FORMAT_TIME('%E*S', TIME '15:30:00.5')
+-- expect
+[["00.5"]]
+
+-- name: ref_parse_time_H
+-- ref: google/zetasql docs/time_functions.md#parse_time
+-- query
+SELECT PARSE_TIME('%H', '15')
+-- expect
+[["15:00:00"]]
+
+-- name: ref_parse_time_pm
+-- ref: google/zetasql docs/time_functions.md#parse_time
+-- query
+SELECT PARSE_TIME('%I:%M:%S %p', '2:23:38 pm')
+-- expect
+[["14:23:38"]]
+
+-- name: ref_parse_time_T
+-- ref: google/zetasql docs/time_functions.md#parse_time
+-- query
+SELECT PARSE_TIME('%T', '07:30:00')
+-- expect
+[["07:30:00"]]
+
+-- name: ref_parse_time_bad
+-- ref: google/zetasql docs/time_functions.md#parse_time
+-- query
+SELECT PARSE_TIME('%H:%M', '25:00')
+-- error: parse
+
+-- name: ref_timestamp_string_utc
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP('2008-12-25 15:30:00+00')
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_string_tz
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP('2008-12-25 15:30:00', 'America/Los_Angeles')
+-- expect
+[["2008-12-25 23:30:00+00"]]
+
+-- name: ref_timestamp_string_utc_name
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP('2008-12-25 15:30:00 UTC')
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_datetime
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP(DATETIME '2008-12-25 15:30:00')
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_date
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP(DATE '2008-12-25')
+-- expect
+[["2008-12-25 00:00:00+00"]]
+
+-- name: ref_timestamp_literal_offset
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP '2008-12-25 15:30:00-08:00'
+-- expect
+[["2008-12-25 23:30:00+00"]]
+
+-- name: ref_timestamp_literal_zone
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp
+-- query
+SELECT TIMESTAMP '2008-12-25 15:30:00 America/Los_Angeles'
+-- expect
+[["2008-12-25 23:30:00+00"]]
+
+-- name: ref_timestamp_add_minute
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_add
+-- query
+SELECT TIMESTAMP_ADD(TIMESTAMP '2008-12-25 15:30:00+00', INTERVAL 10 MINUTE)
+-- expect
+[["2008-12-25 15:40:00+00"]]
+
+-- name: ref_timestamp_add_day
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_add
+-- query
+SELECT TIMESTAMP_ADD(TIMESTAMP '2008-12-25 15:30:00+00', INTERVAL 7 DAY)
+-- expect
+[["2009-01-01 15:30:00+00"]]
+
+-- name: ref_timestamp_add_month
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_add
+-- query
+SELECT TIMESTAMP_ADD(TIMESTAMP '2008-12-25 15:30:00+00', INTERVAL 1 MONTH)
+-- error: MONTH
+
+-- name: ref_timestamp_sub_minute
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_sub
+-- query
+SELECT TIMESTAMP_SUB(TIMESTAMP '2008-12-25 15:30:00+00', INTERVAL 10 MINUTE)
+-- expect
+[["2008-12-25 15:20:00+00"]]
+
+-- name: ref_timestamp_sub_hour
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_sub
+-- query
+SELECT TIMESTAMP_SUB(TIMESTAMP '2008-12-25 00:30:00+00', INTERVAL 1 HOUR)
+-- expect
+[["2008-12-24 23:30:00+00"]]
+
+-- name: ref_timestamp_diff_hour
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_diff
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2010-07-07 10:20:00+00', TIMESTAMP '2008-12-25 15:30:00+00', HOUR)
+-- expect
+[[13410]]
+
+-- name: ref_timestamp_diff_day_negative
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_diff
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2018-08-14', TIMESTAMP '2018-10-14', DAY)
+-- expect
+[[-61]]
+
+-- name: ref_timestamp_diff_whole_hours
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_diff
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2001-02-01 01:00:00', TIMESTAMP '2001-02-01 00:00:01', HOUR)
+-- expect
+[[0]]
+
+-- name: ref_timestamp_diff_second
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_diff
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2001-02-01 00:00:01.5', TIMESTAMP '2001-02-01 00:00:00', SECOND)
+-- expect
+[[1]]
+
+-- name: ref_timestamp_diff_millisecond
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_diff
+-- query
+SELECT TIMESTAMP_DIFF(TIMESTAMP '2001-02-01 00:00:01.5', TIMESTAMP '2001-02-01 00:00:00', MILLISECOND)
+-- expect
+[[1500]]
+
+-- name: ref_timestamp_trunc_day_utc
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2008-12-25 15:30:00+00', DAY, 'UTC')
+-- expect
+[["2008-12-25 00:00:00+00"]]
+
+-- name: ref_timestamp_trunc_day_la
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2008-12-25 15:30:00+00', DAY, 'America/Los_Angeles')
+-- expect
+[["2008-12-25 08:00:00+00"]]
+
+-- name: ref_timestamp_trunc_isoweek
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2017-11-06 00:00:00+12', ISOWEEK)
+-- expect
+[["2017-10-30 00:00:00+00"]]
+
+-- name: ref_timestamp_trunc_isoweek_auckland
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2017-11-06 00:00:00+12', ISOWEEK, 'Pacific/Auckland')
+-- expect
+[["2017-11-05 11:00:00+00"]]
+
+-- name: ref_timestamp_trunc_isoyear
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2015-06-15 00:00:00+00', ISOYEAR)
+-- expect
+[["2014-12-29 00:00:00+00"]]
+
+-- name: ref_timestamp_trunc_hour
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_trunc
+-- query
+SELECT TIMESTAMP_TRUNC(TIMESTAMP '2008-12-25 15:30:00+00', HOUR)
+-- expect
+[["2008-12-25 15:00:00+00"]]
+
+-- name: ref_timestamp_seconds
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT TIMESTAMP_SECONDS(1230219000)
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_millis
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT TIMESTAMP_MILLIS(1230219000000)
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_micros
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT TIMESTAMP_MICROS(1230219000000000)
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_timestamp_seconds_negative
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT TIMESTAMP_SECONDS(-1)
+-- expect
+[["1969-12-31 23:59:59+00"]]
+
+-- name: ref_unix_seconds
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_SECONDS(TIMESTAMP '2008-12-25 15:30:00+00')
+-- expect
+[[1230219000]]
+
+-- name: ref_unix_millis
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_MILLIS(TIMESTAMP '2008-12-25 15:30:00+00')
+-- expect
+[[1230219000000]]
+
+-- name: ref_unix_micros
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_MICROS(TIMESTAMP '2008-12-25 15:30:00+00')
+-- expect
+[[1230219000000000]]
+
+-- name: ref_unix_seconds_truncates
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_SECONDS(TIMESTAMP '1970-01-01 00:00:01.8+00')
+-- expect
+[[1]]
+
+-- name: ref_unix_millis_truncates
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_MILLIS(TIMESTAMP '1970-01-01 00:00:00.0018+00')
+-- expect
+[[1]]
+
+-- name: ref_unix_seconds_before_epoch
+-- ref: google/zetasql docs/timestamp_functions.md#timestamp_seconds
+-- query
+SELECT UNIX_SECONDS(TIMESTAMP '1969-12-31 23:59:59.5+00')
+-- expect
+[[-1]]
+
+-- name: ref_format_timestamp_c
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%c', TIMESTAMP '2050-12-25 15:30:55+00', 'UTC')
+-- expect
+[["Sun Dec 25 15:30:55 2050"]]
+
+-- name: ref_format_timestamp_b_d_Y
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%b-%d-%Y', TIMESTAMP '2050-12-25 15:30:55+00')
+-- expect
+[["Dec-25-2050"]]
+
+-- name: ref_format_timestamp_b_Y
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%b %Y', TIMESTAMP '2050-12-25 15:30:55+00')
+-- expect
+[["Dec 2050"]]
+
+-- name: ref_format_timestamp_iso
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', TIMESTAMP '2050-12-25 15:30:55', 'UTC')
+-- expect
+[["2050-12-25T15:30:55Z"]]
+
+-- name: ref_format_timestamp_tz
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%F %T', TIMESTAMP '2008-12-25 15:30:00+00', 'America/Los_Angeles')
+-- expect
+[["2008-12-25 07:30:00"]]
+
+-- name: ref_format_timestamp_Ez_la
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Ez', TIMESTAMP '2008-12-25 15:30:00+00', 'America/Los_Angeles')
+-- expect
+[["-08:00"]]
+
+-- name: ref_format_timestamp_z_la
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%z', TIMESTAMP '2008-12-25 15:30:00+00', 'America/Los_Angeles')
+-- expect
+[["-0800"]]
+
+-- name: ref_format_timestamp_Ez_utc
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Ez', TIMESTAMP '2008-12-25 15:30:00+00')
+-- expect
+[["+00:00"]]
+
+-- name: ref_format_timestamp_z_kolkata
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%z', TIMESTAMP '2008-12-25 15:30:00+00', 'Asia/Kolkata')
+-- expect
+[["+0530"]]
+
+-- name: ref_format_timestamp_Ez_summer
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Ez', TIMESTAMP '2008-07-25 15:30:00+00', 'America/Los_Angeles')
+-- expect
+[["-07:00"]]
+
+-- name: ref_format_timestamp_rfc3339
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%Ez', TIMESTAMP '2008-12-25 15:30:00.25+00', 'America/Los_Angeles')
+-- expect
+[["2008-12-25T07:30:00.25-08:00"]]
+
+-- name: ref_format_timestamp_E_star_S
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%E*S', TIMESTAMP '2008-12-25 15:30:00.123400+00')
+-- expect
+[["00.1234"]]
+
+-- name: ref_format_timestamp_E3S
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%E3S', TIMESTAMP '2008-12-25 15:30:00.123456+00')
+-- expect
+[["00.123"]]
+
+-- name: ref_format_timestamp_e_k
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%e %k', TIMESTAMP '2008-12-05 05:30:00+00')
+-- expect
+[[" 5  5"]]
+
+-- name: ref_format_timestamp_null
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%c', CAST(NULL AS TIMESTAMP))
+-- expect
+[[null]]
+
+-- name: ref_format_timestamp_Z
+-- ref: google/zetasql docs/timestamp_functions.md#format_timestamp
+-- query
+SELECT FORMAT_TIMESTAMP('%Z', TIMESTAMP '2008-12-25 15:30:00+00')
+-- error: Unsupported feature: format element %Z
+
+-- name: ref_parse_timestamp_c
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%c', 'Thu Dec 25 07:30:00 2008')
+-- error: Unsupported feature: format element %c
+
+-- name: ref_parse_timestamp_tz
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%S', '2008-12-25 07:30:00', 'America/Los_Angeles')
+-- expect
+[["2008-12-25 15:30:00+00"]]
+
+-- name: ref_parse_timestamp_offset
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%S%Ez', '2008-12-25 07:30:00+05:00')
+-- error: Unsupported feature: format element %Ez
+
+-- name: ref_parse_timestamp_z
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%S %z', '2008-12-25 07:30:00 -0800')
+-- error: Unsupported feature: format element %z
+
+-- name: ref_parse_timestamp_fraction
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%F %H:%M:%E*S', '2008-12-25 07:30:00.123')
+-- expect
+[["2008-12-25 07:30:00.123+00"]]
+
+-- name: ref_parse_timestamp_s
+-- ref: google/zetasql docs/timestamp_functions.md#parse_timestamp
+-- query
+SELECT PARSE_TIMESTAMP('%s', '1230219000')
+-- error: Unsupported feature: format element %s
+
+-- name: ref_extract_ts_day_tz
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(DAY FROM TIMESTAMP '2008-12-25 05:30:00+00' AT TIME ZONE 'America/Los_Angeles')
+-- expect
+[[24]]
+
+-- name: ref_extract_ts_day_utc
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(DAY FROM TIMESTAMP '2008-12-25 05:30:00+00')
+-- expect
+[[25]]
+
+-- name: ref_extract_ts_hour
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(HOUR FROM TIMESTAMP '2008-12-25 05:30:00+00' AT TIME ZONE 'Asia/Kolkata')
+-- expect
+[[11]]
+
+-- name: ref_extract_ts_millisecond
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(MILLISECOND FROM TIMESTAMP '2008-12-25 05:30:00.123456+00')
+-- expect
+[[123]]
+
+-- name: ref_extract_ts_microsecond
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(MICROSECOND FROM TIMESTAMP '2008-12-25 05:30:00.123456+00')
+-- expect
+[[123456]]
+
+-- name: ref_extract_ts_date
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(DATE FROM TIMESTAMP '2008-12-25 05:30:00+00' AT TIME ZONE 'America/Los_Angeles')
+-- expect
+[["2008-12-24"]]
+
+-- name: ref_extract_ts_time
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(TIME FROM TIMESTAMP '2008-12-25 05:30:00+00')
+-- expect
+[["05:30:00"]]
+
+-- name: ref_extract_ts_datetime
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(DATETIME FROM TIMESTAMP '2008-12-25 05:30:00+00' AT TIME ZONE 'Asia/Kolkata')
+-- expect
+[["2008-12-25T11:00:00"]]
+
+-- name: ref_extract_ts_dayofweek
+-- ref: google/zetasql docs/timestamp_functions.md#extract
+-- query
+SELECT EXTRACT(DAYOFWEEK FROM TIMESTAMP '2008-12-25 05:30:00+00')
+-- expect
+[[5]]
+
+-- name: ref_generate_date_array
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-08')
+-- expect
+[[["2016-10-05", "2016-10-06", "2016-10-07", "2016-10-08"]]]
+
+-- name: ref_generate_date_array_step
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-09', INTERVAL 2 DAY)
+-- expect
+[[["2016-10-05", "2016-10-07", "2016-10-09"]]]
+
+-- name: ref_generate_date_array_negative
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-01', INTERVAL -3 DAY)
+-- expect
+[[["2016-10-05", "2016-10-02"]]]
+
+-- name: ref_generate_date_array_same
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-05', INTERVAL 8 DAY)
+-- expect
+[[["2016-10-05"]]]
+
+-- name: ref_generate_date_array_empty
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', '2016-10-01', INTERVAL 1 DAY)
+-- expect
+[[[]]]
+
+-- name: ref_generate_date_array_null
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-10-05', NULL)
+-- expect
+[[null]]
+
+-- name: ref_generate_date_array_month
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-01-01', '2016-12-31', INTERVAL 2 MONTH)
+-- expect
+[[["2016-01-01", "2016-03-01", "2016-05-01", "2016-07-01", "2016-09-01", "2016-11-01"]]]
+
+-- name: ref_generate_date_array_zero_step
+-- ref: google/zetasql docs/array_functions.md#generate_date_array
+-- query
+SELECT GENERATE_DATE_ARRAY('2016-01-01', '2016-12-31', INTERVAL 0 DAY)
+-- error: zero
+
+-- name: ref_generate_timestamp_array_day
+-- ref: google/zetasql docs/array_functions.md#generate_timestamp_array
+-- query
+SELECT GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-07 00:00:00', INTERVAL 1 DAY)
+-- expect
+[[["2016-10-05 00:00:00+00", "2016-10-06 00:00:00+00", "2016-10-07 00:00:00+00"]]]
+
+-- name: ref_generate_timestamp_array_second
+-- ref: google/zetasql docs/array_functions.md#generate_timestamp_array
+-- query
+SELECT GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-05 00:00:02', INTERVAL 1 SECOND)
+-- expect
+[[["2016-10-05 00:00:00+00", "2016-10-05 00:00:01+00", "2016-10-05 00:00:02+00"]]]
+
+-- name: ref_generate_timestamp_array_negative
+-- ref: google/zetasql docs/array_functions.md#generate_timestamp_array
+-- query
+SELECT GENERATE_TIMESTAMP_ARRAY('2016-10-06 00:00:00', '2016-10-01 00:00:00', INTERVAL -2 DAY)
+-- expect
+[[["2016-10-06 00:00:00+00", "2016-10-04 00:00:00+00", "2016-10-02 00:00:00+00"]]]
+
+-- name: ref_generate_timestamp_array_empty
+-- ref: google/zetasql docs/array_functions.md#generate_timestamp_array
+-- query
+SELECT GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-01 00:00:00', INTERVAL 1 HOUR)
+-- expect
+[[[]]]
+
+-- name: ref_make_interval
+-- ref: google/zetasql docs/interval_functions.md#make_interval
+-- query
+SELECT MAKE_INTERVAL(1, 6, 15)
+-- error: unsupported by the local emulator
+
+-- name: ref_justify_hours
+-- ref: google/zetasql docs/interval_functions.md#make_interval
+-- query
+SELECT JUSTIFY_HOURS(INTERVAL 29 HOUR)
+-- error: unsupported by the local emulator
+
+-- name: ref_justify_days
+-- ref: google/zetasql docs/interval_functions.md#make_interval
+-- query
+SELECT JUSTIFY_DAYS(INTERVAL 29 DAY)
+-- error: unsupported by the local emulator
+
+-- name: ref_justify_interval
+-- ref: google/zetasql docs/interval_functions.md#make_interval
+-- query
+SELECT JUSTIFY_INTERVAL(INTERVAL '29 49:00:00' DAY TO SECOND)
+-- error: unsupported by the local emulator
