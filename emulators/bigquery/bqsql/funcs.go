@@ -126,6 +126,17 @@ func (pr *printer) cast(x *castExpr) string {
 		return "(CASE WHEN typeof(" + inner + ") IN ('DOUBLE', 'FLOAT') THEN regexp_replace(" + s + ", '\\.0$', '')" +
 			" WHEN typeof(" + inner + ") LIKE 'DECIMAL%' AND contains(" + s + ", '.') THEN rtrim(rtrim(" + s + ", '0'), '.')" +
 			" ELSE " + s + " END)"
+	case "BOOL", "BOOLEAN":
+		// only 'true' and 'false' (any case) convert; DuckDB also takes 'yes', 't', '1', ...
+		if lit, ok := x.x.(*litExpr); ok && lit.kind != "STRING" {
+			break
+		}
+		bad := "error('Bad bool value: ' || " + inner + ")"
+		if x.safe {
+			bad = "NULL"
+		}
+		return "(CASE WHEN typeof(" + inner + ") = 'VARCHAR' AND lower(CAST(" + inner + " AS VARCHAR)) NOT IN ('true', 'false') THEN " + bad +
+			" ELSE " + fn + "(" + inner + " AS BOOLEAN) END)"
 	case "INT64", "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT":
 		// BigQuery rounds FLOAT64 halfway cases away from zero; DuckDB's DOUBLE->BIGINT rounds to even.
 		if lit, ok := x.x.(*litExpr); !ok || lit.kind == "FLOAT" || lit.kind == "NUMERIC" {
@@ -938,7 +949,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 1, 1)
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
 	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
-		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
+		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING",
 		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING",
 		"COLLATE", "CURRENT_TIME":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)

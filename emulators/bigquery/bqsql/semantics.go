@@ -348,7 +348,43 @@ func (pr *printer) callSemantics(f *funcExpr, name string) (string, bool) {
 	case "NULLIFZERO":
 		a := pr.args(f, 1, 1)
 		return "nullif(" + a[0] + ", 0)", true
-	case "MAKE_INTERVAL", "JUSTIFY_HOURS", "JUSTIFY_DAYS", "JUSTIFY_INTERVAL", "SOUNDEX", "TO_BASE32", "FROM_BASE32", "SAFE_CONVERT_BYTES_TO_STRING", "NORMALIZE_AND_CASEFOLD", "EDIT_DISTANCE":
+	case "CORR":
+		// fewer than two non-NULL pairs give NULL (DuckDB: NaN)
+		if f.over != nil || f.distinct || len(f.args) != 2 {
+			return "", false
+		}
+		a := pr.args(f, 2, 2)
+		return "(CASE WHEN regr_count(" + a[0] + ", " + a[1] + ") < 2 THEN NULL ELSE corr(" + a[0] + ", " + a[1] + ") END)", true
+	case "GENERATE_ARRAY":
+		for _, x := range f.args {
+			if lit, ok := x.(*litExpr); ok && lit.kind != "INT" && lit.kind != "NULL" {
+				pr.fail(f.at, "Unsupported feature: GENERATE_ARRAY of values other than INT64")
+			}
+		}
+		return "", false
+	case "STRING_AGG", "ARRAY_TO_STRING":
+		for _, x := range f.args {
+			if lit, ok := x.(*litExpr); ok && lit.kind == "BYTES" {
+				pr.fail(f.at, "Unsupported feature: %s of BYTES", name)
+			}
+		}
+		return "", false
+	case "BOOL", "INT64", "FLOAT64", "STRING":
+		// the JSON conversion functions; anything but a JSON argument is refused
+		a := pr.args(f, 1, 1)
+		conv := map[string]string{"BOOL": "CAST(%s AS BOOLEAN)", "INT64": "CAST(%s AS BIGINT)", "FLOAT64": "CAST(%s AS DOUBLE)",
+			"STRING": "json_extract_string(%s, '$')"}[name]
+		return "(CASE WHEN typeof(" + a[0] + ") <> 'JSON' THEN " + pr.raise("'Unsupported feature: "+name+"() of a value other than JSON'") +
+			" WHEN json_type(CAST(" + a[0] + " AS JSON)) NOT IN (" + map[string]string{"BOOL": "'BOOLEAN'", "INT64": "'BIGINT', 'UBIGINT'",
+			"FLOAT64": "'DOUBLE', 'BIGINT', 'UBIGINT'", "STRING": "'VARCHAR'"}[name] + ") THEN " +
+			pr.raise("'The provided JSON input is not of the type "+name+"'") + " ELSE " + fmt.Sprintf(conv, "CAST("+a[0]+" AS JSON)") + " END)", true
+	case "JSON_OBJECT":
+		return strings.ToLower(name) + "(" + strings.Join(pr.args(f, 0, -1), ", ") + ")", true
+	case "JSON_TYPE":
+		a := pr.args(f, 1, 1)
+		return "(CASE json_type(CAST(" + a[0] + " AS JSON)) WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' WHEN 'VARCHAR' THEN 'string'" +
+			" WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' END)", true
+	case "JSON_ARRAY", "PARSE_NUMERIC", "PARSE_BIGNUMERIC", "MAKE_INTERVAL", "JUSTIFY_HOURS", "JUSTIFY_DAYS", "JUSTIFY_INTERVAL", "SOUNDEX", "TO_BASE32", "FROM_BASE32", "SAFE_CONVERT_BYTES_TO_STRING", "NORMALIZE_AND_CASEFOLD", "EDIT_DISTANCE":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	return "", false

@@ -6795,3 +6795,1817 @@ SELECT JUSTIFY_DAYS(INTERVAL 29 DAY)
 -- query
 SELECT JUSTIFY_INTERVAL(INTERVAL '29 49:00:00' DAY TO SECOND)
 -- error: unsupported by the local emulator
+
+-- name: ref_array_agg_plain
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x) FROM UNNEST([2, 1, -2, 3, -2, 1, 2]) AS x
+-- expect
+[[[2, 1, -2, 3, -2, 1, 2]]]
+
+-- name: ref_array_agg_distinct
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(DISTINCT x ORDER BY x) FROM UNNEST([2, 1, -2, 3, -2, 1, 2]) AS x
+-- expect
+[[[-2, 1, 2, 3]]]
+
+-- name: ref_array_agg_ignore_nulls
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x IGNORE NULLS) FROM UNNEST([NULL, 1, -2, 3, -2, 1, NULL]) AS x
+-- expect
+[[[1, -2, 3, -2, 1]]]
+
+-- name: ref_array_agg_order_abs
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x ORDER BY ABS(x), x) FROM UNNEST([2, 1, -2, 3, -2, 1, 2]) AS x
+-- expect
+[[[1, 1, -2, -2, 2, 2, 3]]]
+
+-- name: ref_array_agg_limit
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x LIMIT 5) FROM UNNEST([2, 1, -2, 3, -2, 1, 2]) AS x
+-- expect
+[[[2, 1, -2, 3, -2]]]
+
+-- name: ref_array_agg_all_clauses
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(DISTINCT x IGNORE NULLS ORDER BY x LIMIT 2) FROM UNNEST([NULL, 1, -2, 3, -2, 1, NULL]) AS x
+-- expect
+[[[-2, 1]]]
+
+-- name: ref_array_agg_null_element
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x) FROM UNNEST([1, NULL]) AS x
+-- error: null element
+
+-- name: ref_array_agg_empty
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT ARRAY_AGG(x) FROM UNNEST(ARRAY<INT64>[]) AS x
+-- expect
+[[null]]
+
+-- name: ref_array_agg_window
+-- ref: google/zetasql docs/aggregate_functions.md#array_agg
+-- query
+SELECT x, ARRAY_AGG(x) OVER (ORDER BY ABS(x), x) FROM UNNEST([2, 1, -2, 3]) AS x ORDER BY ABS(x), x
+-- expect
+[[1, [1]], [-2, [1, -2]], [2, [1, -2, 2]], [3, [1, -2, 2, 3]]]
+
+-- name: ref_array_concat_agg
+-- ref: google/zetasql docs/aggregate_functions.md#array_concat_agg
+-- query
+SELECT ARRAY_CONCAT_AGG(x ORDER BY ARRAY_LENGTH(x)) FROM (SELECT [1, 2, 3, 4] AS x UNION ALL SELECT [5, 6] UNION ALL SELECT [7, 8, 9])
+-- expect
+[[[5, 6, 7, 8, 9, 1, 2, 3, 4]]]
+
+-- name: ref_array_concat_agg_limit
+-- ref: google/zetasql docs/aggregate_functions.md#array_concat_agg
+-- query
+SELECT ARRAY_CONCAT_AGG(x ORDER BY ARRAY_LENGTH(x) LIMIT 2) FROM (SELECT [1, 2, 3, 4] AS x UNION ALL SELECT [5, 6] UNION ALL SELECT [7, 8, 9])
+-- error: Unsupported feature: LIMIT in aggregate ARRAY_CONCAT_AGG
+
+-- name: ref_avg
+-- ref: google/zetasql docs/aggregate_functions.md#avg
+-- query
+SELECT AVG(x) FROM UNNEST([0, 2, 4, 4, 5]) AS x
+-- expect
+[[3]]
+
+-- name: ref_avg_distinct
+-- ref: google/zetasql docs/aggregate_functions.md#avg
+-- query
+SELECT AVG(DISTINCT x) FROM UNNEST([0, 2, 4, 4, 5]) AS x
+-- expect
+[[2.75]]
+
+-- name: ref_avg_null_only
+-- ref: google/zetasql docs/aggregate_functions.md#avg
+-- query
+SELECT AVG(x) FROM UNNEST([CAST(NULL AS INT64)]) AS x
+-- expect
+[[null]]
+
+-- name: ref_avg_ignores_null
+-- ref: google/zetasql docs/aggregate_functions.md#avg
+-- query
+SELECT AVG(x) FROM UNNEST([1, NULL, 3]) AS x
+-- expect
+[[2]]
+
+-- name: ref_avg_window
+-- ref: google/zetasql docs/aggregate_functions.md#avg
+-- query
+SELECT x, AVG(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM UNNEST([0, 2, NULL, 4, 4, 5]) AS x ORDER BY x
+-- expect
+[[null, null], [0, 0], [2, 1], [4, 3], [4, 4], [5, 4.5]]
+
+-- name: ref_bit_and
+-- ref: google/zetasql docs/aggregate_functions.md#bit_and
+-- query
+SELECT BIT_AND(x) FROM UNNEST([0xF001, 0x00A1]) AS x
+-- expect
+[[1]]
+
+-- name: ref_bit_or
+-- ref: google/zetasql docs/aggregate_functions.md#bit_and
+-- query
+SELECT BIT_OR(x) FROM UNNEST([0xF001, 0x00A1]) AS x
+-- expect
+[[61601]]
+
+-- name: ref_bit_xor
+-- ref: google/zetasql docs/aggregate_functions.md#bit_and
+-- query
+SELECT BIT_XOR(x) FROM UNNEST([5678, 1234]) AS x
+-- expect
+[[4860]]
+
+-- name: ref_bit_xor_three
+-- ref: google/zetasql docs/aggregate_functions.md#bit_and
+-- query
+SELECT BIT_XOR(x) FROM UNNEST([1234, 5678, 1234]) AS x
+-- expect
+[[5678]]
+
+-- name: ref_bit_xor_distinct
+-- ref: google/zetasql docs/aggregate_functions.md#bit_and
+-- query
+SELECT BIT_XOR(DISTINCT x) FROM UNNEST([1234, 5678, 1234]) AS x
+-- expect
+[[4860]]
+
+-- name: ref_count_star_distinct
+-- ref: google/zetasql docs/aggregate_functions.md#count
+-- query
+SELECT COUNT(*), COUNT(DISTINCT x) FROM UNNEST([1, 4, 4, 5]) AS x
+-- expect
+[[4, 3]]
+
+-- name: ref_count_with_null
+-- ref: google/zetasql docs/aggregate_functions.md#count
+-- query
+SELECT COUNT(*), COUNT(x), COUNT(DISTINCT x) FROM UNNEST([1, 4, NULL, 4, 5]) AS x
+-- expect
+[[5, 4, 3]]
+
+-- name: ref_count_empty
+-- ref: google/zetasql docs/aggregate_functions.md#count
+-- query
+SELECT COUNT(*), COUNT(x) FROM UNNEST(ARRAY<INT64>[]) AS x
+-- expect
+[[0, 0]]
+
+-- name: ref_count_window
+-- ref: google/zetasql docs/aggregate_functions.md#count
+-- query
+SELECT x, COUNT(*) OVER (PARTITION BY MOD(x, 3)), COUNT(x) OVER (PARTITION BY MOD(x, 3)) FROM UNNEST([1, 4, 4, 5]) AS x ORDER BY x
+-- expect
+[[1, 3, 3], [4, 3, 3], [4, 3, 3], [5, 1, 1]]
+
+-- name: ref_countif
+-- ref: google/zetasql docs/aggregate_functions.md#countif
+-- query
+SELECT COUNTIF(x < 0), COUNTIF(x > 0) FROM UNNEST([5, -2, 3, 6, -10, -7, 4, 0]) AS x
+-- expect
+[[3, 4]]
+
+-- name: ref_countif_null
+-- ref: google/zetasql docs/aggregate_functions.md#countif
+-- query
+SELECT COUNTIF(x > 0) FROM UNNEST([CAST(NULL AS INT64)]) AS x
+-- expect
+[[0]]
+
+-- name: ref_logical_and
+-- ref: google/zetasql docs/aggregate_functions.md#logical_and
+-- query
+SELECT LOGICAL_AND(x) FROM UNNEST([true, false, true]) AS x
+-- expect
+[[false]]
+
+-- name: ref_logical_or
+-- ref: google/zetasql docs/aggregate_functions.md#logical_and
+-- query
+SELECT LOGICAL_OR(x) FROM UNNEST([true, false, true]) AS x
+-- expect
+[[true]]
+
+-- name: ref_logical_and_empty
+-- ref: google/zetasql docs/aggregate_functions.md#logical_and
+-- query
+SELECT LOGICAL_AND(x) FROM UNNEST(ARRAY<BOOL>[]) AS x
+-- expect
+[[null]]
+
+-- name: ref_logical_and_nulls
+-- ref: google/zetasql docs/aggregate_functions.md#logical_and
+-- query
+SELECT LOGICAL_AND(x) FROM UNNEST([true, NULL]) AS x
+-- expect
+[[true]]
+
+-- name: ref_max
+-- ref: google/zetasql docs/aggregate_functions.md#max
+-- query
+SELECT MAX(x) FROM UNNEST([8, 37, 55, 4]) AS x
+-- expect
+[[55]]
+
+-- name: ref_min
+-- ref: google/zetasql docs/aggregate_functions.md#max
+-- query
+SELECT MIN(x) FROM UNNEST([8, 37, 55, 4]) AS x
+-- expect
+[[4]]
+
+-- name: ref_max_strings
+-- ref: google/zetasql docs/aggregate_functions.md#max
+-- query
+SELECT MAX(x) FROM UNNEST(['apple', 'pear', 'banana']) AS x
+-- expect
+[["pear"]]
+
+-- name: ref_max_empty
+-- ref: google/zetasql docs/aggregate_functions.md#max
+-- query
+SELECT MAX(x) FROM UNNEST(ARRAY<INT64>[]) AS x
+-- expect
+[[null]]
+
+-- name: ref_max_window
+-- ref: google/zetasql docs/aggregate_functions.md#max
+-- query
+SELECT x, MAX(x) OVER (PARTITION BY MOD(x, 2)) FROM UNNEST([8, NULL, 37, 55, NULL, 4]) AS x ORDER BY x
+-- expect
+[[null, null], [null, null], [4, 8], [8, 8], [37, 55], [55, 55]]
+
+-- name: ref_max_by
+-- ref: google/zetasql docs/aggregate_functions.md#max_by
+-- query
+SELECT MAX_BY(fruit, price) FROM UNNEST([STRUCT('apple' AS fruit, 10 AS price), ('banana', 20), ('orange', 15)])
+-- expect
+[["banana"]]
+
+-- name: ref_min_by
+-- ref: google/zetasql docs/aggregate_functions.md#max_by
+-- query
+SELECT MIN_BY(fruit, price) FROM UNNEST([STRUCT('apple' AS fruit, 10 AS price), ('banana', 20), ('orange', 15)])
+-- expect
+[["apple"]]
+
+-- name: ref_string_agg_default
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(fruit) FROM UNNEST(['apple', NULL, 'pear', 'banana', 'pear']) AS fruit
+-- expect
+[["apple,pear,banana,pear"]]
+
+-- name: ref_string_agg_delimiter
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(fruit, ' & ') FROM UNNEST(['apple', 'pear', 'banana', 'pear']) AS fruit
+-- expect
+[["apple & pear & banana & pear"]]
+
+-- name: ref_string_agg_distinct_order
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(DISTINCT fruit, ' & ' ORDER BY fruit) FROM UNNEST(['apple', 'pear', 'banana', 'pear']) AS fruit
+-- expect
+[["apple & banana & pear"]]
+
+-- name: ref_string_agg_order
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(fruit, ' & ' ORDER BY LENGTH(fruit)) FROM UNNEST(['apple', 'pear', 'banana', 'pear']) AS fruit
+-- expect
+[["pear & pear & apple & banana"]]
+
+-- name: ref_string_agg_limit
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(fruit, ' & ' LIMIT 2) FROM UNNEST(['apple', 'pear', 'banana', 'pear']) AS fruit
+-- expect
+[["apple & pear"]]
+
+-- name: ref_string_agg_all
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(DISTINCT fruit, ' & ' ORDER BY fruit DESC LIMIT 2) FROM UNNEST(['apple', 'pear', 'banana', 'pear']) AS fruit
+-- error: Unsupported feature: STRING_AGG with DISTINCT and LIMIT
+
+-- name: ref_string_agg_empty
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(fruit) FROM UNNEST(ARRAY<STRING>[]) AS fruit
+-- expect
+[[null]]
+
+-- name: ref_string_agg_bytes
+-- ref: google/zetasql docs/aggregate_functions.md#string_agg
+-- query
+SELECT STRING_AGG(b, b'-') FROM UNNEST([b'a', b'b']) AS b
+-- error: Unsupported feature: STRING_AGG of BYTES
+
+-- name: ref_sum
+-- ref: google/zetasql docs/aggregate_functions.md#sum
+-- query
+SELECT SUM(x) FROM UNNEST([1, 2, 3, 4, 5, 4, 3, 2, 1]) AS x
+-- expect
+[[25]]
+
+-- name: ref_sum_distinct
+-- ref: google/zetasql docs/aggregate_functions.md#sum
+-- query
+SELECT SUM(DISTINCT x) FROM UNNEST([1, 2, 3, 4, 5, 4, 3, 2, 1]) AS x
+-- expect
+[[15]]
+
+-- name: ref_sum_null_only
+-- ref: google/zetasql docs/aggregate_functions.md#sum
+-- query
+SELECT SUM(x) FROM UNNEST([CAST(NULL AS INT64)]) AS x
+-- expect
+[[null]]
+
+-- name: ref_sum_empty
+-- ref: google/zetasql docs/aggregate_functions.md#sum
+-- query
+SELECT SUM(x) FROM UNNEST(ARRAY<INT64>[]) AS x
+-- expect
+[[null]]
+
+-- name: ref_sum_window
+-- ref: google/zetasql docs/aggregate_functions.md#sum
+-- query
+SELECT x, SUM(x) OVER (PARTITION BY MOD(x, 3)) FROM UNNEST([1, 2, 3, 4, 5, 4, 3, 2, 1]) AS x ORDER BY x
+-- expect
+[[1, 10], [1, 10], [2, 9], [2, 9], [3, 6], [3, 6], [4, 10], [4, 10], [5, 9]]
+
+-- name: ref_any_value_single
+-- ref: google/zetasql docs/aggregate_functions.md#any_value
+-- query
+SELECT ANY_VALUE(x) FROM UNNEST(['apple']) AS x
+-- expect
+[["apple"]]
+
+-- name: ref_any_value_having_max
+-- ref: google/zetasql docs/aggregate_functions.md#any_value
+-- query
+SELECT ANY_VALUE(fruit HAVING MAX sold) FROM UNNEST([STRUCT('apple' AS fruit, 3 AS sold), ('banana', 5), ('pear', 2)])
+-- expect
+[["banana"]]
+
+-- name: ref_any_value_having_min
+-- ref: google/zetasql docs/aggregate_functions.md#any_value
+-- query
+SELECT ANY_VALUE(fruit HAVING MIN sold) FROM UNNEST([STRUCT('apple' AS fruit, 3 AS sold), ('banana', 5), ('pear', 2)])
+-- expect
+[["pear"]]
+
+-- name: ref_var_pop
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VAR_POP(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[10.666666666666666]]
+
+-- name: ref_var_samp
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VAR_SAMP(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[16]]
+
+-- name: ref_variance
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VARIANCE(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[16]]
+
+-- name: ref_stddev_samp
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT STDDEV_SAMP(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[4]]
+
+-- name: ref_stddev
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT STDDEV(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[4]]
+
+-- name: ref_stddev_pop
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT STDDEV_POP(x) FROM UNNEST([10, 14, 18]) AS x
+-- expect
+[[3.265986323710904]]
+
+-- name: ref_var_samp_one
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VAR_SAMP(x) FROM UNNEST([10]) AS x
+-- expect
+[[null]]
+
+-- name: ref_var_pop_one
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VAR_POP(x) FROM UNNEST([10]) AS x
+-- expect
+[[0]]
+
+-- name: ref_var_pop_nulls
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#var_pop
+-- query
+SELECT VAR_POP(x) FROM UNNEST([10, 14, 18, NULL]) AS x
+-- expect
+[[10.666666666666666]]
+
+-- name: ref_corr
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#corr
+-- query
+SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, 9.0), (4.0, 7.0)])
+-- expect
+[[0.6546536707079772]]
+
+-- name: ref_covar_pop
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#corr
+-- query
+SELECT COVAR_POP(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, 9.0), (4.0, 7.0)])
+-- expect
+[[1.3333333333333333]]
+
+-- name: ref_covar_samp
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#corr
+-- query
+SELECT COVAR_SAMP(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, 9.0), (4.0, 7.0)])
+-- expect
+[[2]]
+
+-- name: ref_corr_single
+-- ref: google/zetasql docs/statistical_aggregate_functions.md#corr
+-- query
+SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x)])
+-- expect
+[[null]]
+
+-- name: ref_approx_count_distinct
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_COUNT_DISTINCT(x) FROM UNNEST([0, 1, 1, 2, 3, 5]) AS x
+-- expect
+[[5]]
+
+-- name: ref_approx_quantiles_2
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(x, 2) FROM UNNEST([1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[[1, 5, 10]]]
+
+-- name: ref_approx_quantiles_offset
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(x, 100)[OFFSET(90)] FROM UNNEST([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[9]]
+
+-- name: ref_approx_quantiles_distinct
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(DISTINCT x, 2) FROM UNNEST([1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[[1, 6, 10]]]
+
+-- name: ref_approx_quantiles_nulls
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(x, 2) FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[[1, 5, 10]]]
+
+-- name: ref_approx_quantiles_respect
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(x, 2 RESPECT NULLS) FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[[null, 4, 10]]]
+
+-- name: ref_approx_quantiles_respect_distinct
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_QUANTILES(DISTINCT x, 2 RESPECT NULLS) FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x
+-- expect
+[[[null, 6, 10]]]
+
+-- name: ref_approx_top_count
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_TOP_COUNT(x, 2) FROM UNNEST(['apple', 'apple', 'pear', 'pear', 'pear', 'banana']) AS x
+-- error: Function not found: APPROX_TOP_COUNT (unsupported by the local emulator)
+
+-- name: ref_approx_top_sum
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT APPROX_TOP_SUM(x, weight, 2) FROM UNNEST([STRUCT('apple' AS x, 3 AS weight), ('pear', 2), ('apple', 0), ('banana', 5), ('pear', 4)])
+-- error: Function not found: APPROX_TOP_SUM (unsupported by the local emulator)
+
+-- name: ref_hll_count_init
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
+-- query
+SELECT HLL_COUNT.EXTRACT(HLL_COUNT.INIT(x)) FROM UNNEST([1, 2, 2]) AS x
+-- error: Function not found: HLL_COUNT.EXTRACT (unsupported by the local emulator)
+
+-- name: ref_percentile_cont
+-- ref: google/zetasql docs/navigation_functions.md#percentile_cont
+-- query
+SELECT PERCENTILE_CONT(x, 0) OVER(), PERCENTILE_CONT(x, 0.01) OVER(), PERCENTILE_CONT(x, 0.5) OVER(), PERCENTILE_CONT(x, 0.9) OVER(), PERCENTILE_CONT(x, 1) OVER() FROM UNNEST([0, 3, NULL, 1, 2]) AS x LIMIT 1
+-- expect
+[[0, 0.03, 1.5, 2.7, 3]]
+
+-- name: ref_percentile_cont_respect
+-- ref: google/zetasql docs/navigation_functions.md#percentile_cont
+-- query
+SELECT PERCENTILE_CONT(x, 0 RESPECT NULLS) OVER(), PERCENTILE_CONT(x, 0.01 RESPECT NULLS) OVER(), PERCENTILE_CONT(x, 0.5 RESPECT NULLS) OVER(), PERCENTILE_CONT(x, 0.9 RESPECT NULLS) OVER(), PERCENTILE_CONT(x, 1 RESPECT NULLS) OVER() FROM UNNEST([0, 3, NULL, 1, 2]) AS x LIMIT 1
+-- expect
+[[null, 0, 1, 2.6, 3]]
+
+-- name: ref_percentile_cont_partition
+-- ref: google/zetasql docs/navigation_functions.md#percentile_cont
+-- query
+SELECT g, PERCENTILE_CONT(x, 0.5) OVER (PARTITION BY g) FROM UNNEST([STRUCT('a' AS g, 1 AS x), ('a', 3), ('b', 10)]) ORDER BY g LIMIT 2
+-- expect
+[["a", 2], ["a", 2]]
+
+-- name: ref_percentile_disc
+-- ref: google/zetasql docs/navigation_functions.md#percentile_disc
+-- unordered
+-- query
+SELECT x, PERCENTILE_DISC(x, 0) OVER(), PERCENTILE_DISC(x, 0.5) OVER(), PERCENTILE_DISC(x, 1) OVER() FROM UNNEST(['c', NULL, 'b', 'a']) AS x
+-- expect
+[["c", "a", "b", "c"], [null, "a", "b", "c"], ["b", "a", "b", "c"], ["a", "a", "b", "c"]]
+
+-- name: ref_percentile_disc_respect
+-- ref: google/zetasql docs/navigation_functions.md#percentile_disc
+-- unordered
+-- query
+SELECT x, PERCENTILE_DISC(x, 0 RESPECT NULLS) OVER(), PERCENTILE_DISC(x, 0.5 RESPECT NULLS) OVER(), PERCENTILE_DISC(x, 1 RESPECT NULLS) OVER() FROM UNNEST(['c', NULL, 'b', 'a']) AS x
+-- expect
+[["c", null, "a", "c"], [null, null, "a", "c"], ["b", null, "a", "c"], ["a", null, "a", "c"]]
+
+-- name: ref_percentile_disc_ints
+-- ref: google/zetasql docs/navigation_functions.md#percentile_disc
+-- query
+SELECT PERCENTILE_DISC(x, 0.5 RESPECT NULLS) OVER () FROM UNNEST([1, NULL, 3]) AS x LIMIT 1
+-- expect
+[[1]]
+
+-- name: ref_lag
+-- ref: google/zetasql docs/navigation_functions.md#lag
+-- query
+SELECT x, LAG(x) OVER (ORDER BY x) FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, null], [2, 1], [3, 2]]
+
+-- name: ref_lag_offset_default
+-- ref: google/zetasql docs/navigation_functions.md#lag
+-- query
+SELECT x, LAG(x, 2, 0) OVER (ORDER BY x) FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, 0], [2, 0], [3, 1]]
+
+-- name: ref_lead
+-- ref: google/zetasql docs/navigation_functions.md#lag
+-- query
+SELECT x, LEAD(x) OVER (ORDER BY x) FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, 2], [2, 3], [3, null]]
+
+-- name: ref_lead_offset
+-- ref: google/zetasql docs/navigation_functions.md#lag
+-- query
+SELECT x, LEAD(x, 2) OVER (ORDER BY x) FROM UNNEST([1, 2, 3]) AS x ORDER BY x
+-- expect
+[[1, 3], [2, null], [3, null]]
+
+-- name: ref_lag_partition
+-- ref: google/zetasql docs/navigation_functions.md#lag
+-- query
+SELECT g, x, LAG(x) OVER (PARTITION BY g ORDER BY x) FROM UNNEST([STRUCT('a' AS g, 1 AS x), ('a', 2), ('b', 5)]) ORDER BY g, x
+-- expect
+[["a", 1, null], ["a", 2, 1], ["b", 5, null]]
+
+-- name: ref_first_value
+-- ref: google/zetasql docs/navigation_functions.md#first_value
+-- query
+SELECT x, FIRST_VALUE(x) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM UNNEST([3, 1, 2]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 1], [3, 1]]
+
+-- name: ref_last_value
+-- ref: google/zetasql docs/navigation_functions.md#first_value
+-- query
+SELECT x, LAST_VALUE(x) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM UNNEST([3, 1, 2]) AS x ORDER BY x
+-- expect
+[[1, 3], [2, 3], [3, 3]]
+
+-- name: ref_last_value_default_frame
+-- ref: google/zetasql docs/navigation_functions.md#first_value
+-- query
+SELECT x, LAST_VALUE(x) OVER (ORDER BY x) FROM UNNEST([3, 1, 2]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 2], [3, 3]]
+
+-- name: ref_first_value_ignore_nulls
+-- ref: google/zetasql docs/navigation_functions.md#first_value
+-- query
+SELECT x, FIRST_VALUE(x IGNORE NULLS) OVER (ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM UNNEST([STRUCT(NULL AS x, 1 AS o), (5, 2), (7, 3)]) ORDER BY o
+-- expect
+[[null, 5], [5, 5], [7, 5]]
+
+-- name: ref_nth_value
+-- ref: google/zetasql docs/navigation_functions.md#nth_value
+-- query
+SELECT x, NTH_VALUE(x, 2) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM UNNEST([3, 1, 2]) AS x ORDER BY x
+-- expect
+[[1, 2], [2, 2], [3, 2]]
+
+-- name: ref_nth_value_missing
+-- ref: google/zetasql docs/navigation_functions.md#nth_value
+-- query
+SELECT NTH_VALUE(x, 5) OVER () FROM UNNEST([3, 1, 2]) AS x LIMIT 1
+-- expect
+[[null]]
+
+-- name: ref_row_number
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, ROW_NUMBER() OVER (ORDER BY x) FROM UNNEST([1, 2, 5, 8, 10]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 2], [5, 3], [8, 4], [10, 5]]
+
+-- name: ref_rank
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, RANK() OVER (ORDER BY x) FROM UNNEST([1, 2, 2, 5, 8, 10, 10]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 2], [2, 2], [5, 4], [8, 5], [10, 6], [10, 6]]
+
+-- name: ref_dense_rank
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, DENSE_RANK() OVER (ORDER BY x) FROM UNNEST([1, 2, 2, 5, 8, 10, 10]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 2], [2, 2], [5, 3], [8, 4], [10, 5], [10, 5]]
+
+-- name: ref_percent_rank
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, PERCENT_RANK() OVER (ORDER BY x) FROM UNNEST([1, 2, 2, 5, 8, 10, 10]) AS x ORDER BY x
+-- expect
+[[1, 0], [2, 0.16666666666666666], [2, 0.16666666666666666], [5, 0.5], [8, 0.6666666666666666], [10, 0.8333333333333334], [10, 0.8333333333333334]]
+
+-- name: ref_cume_dist
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, CUME_DIST() OVER (ORDER BY x) FROM UNNEST([1, 2, 2, 5, 8, 10, 10]) AS x ORDER BY x
+-- expect
+[[1, 0.14285714285714285], [2, 0.42857142857142855], [2, 0.42857142857142855], [5, 0.5714285714285714], [8, 0.7142857142857143], [10, 1], [10, 1]]
+
+-- name: ref_ntile
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, NTILE(3) OVER (ORDER BY x) FROM UNNEST([1, 2, 2, 5, 8, 10, 11]) AS x ORDER BY x
+-- expect
+[[1, 1], [2, 1], [2, 1], [5, 2], [8, 2], [10, 3], [11, 3]]
+
+-- name: ref_rank_desc_nulls
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, RANK() OVER (ORDER BY x DESC) FROM UNNEST([1, NULL, 2]) AS x ORDER BY x DESC
+-- expect
+[[2, 1], [1, 2], [null, 3]]
+
+-- name: ref_rank_asc_nulls_first
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT x, RANK() OVER (ORDER BY x) FROM UNNEST([1, NULL, 2]) AS x ORDER BY x
+-- expect
+[[null, 1], [1, 2], [2, 3]]
+
+-- name: ref_ntile_zero
+-- ref: google/zetasql docs/numbering_functions.md#rank
+-- query
+SELECT NTILE(0) OVER (ORDER BY x) FROM UNNEST([1]) AS x
+-- error: must be
+
+-- name: ref_array_concat
+-- ref: google/zetasql docs/array_functions.md#array_concat
+-- query
+SELECT ARRAY_CONCAT([1, 2], [3, 4], [5, 6])
+-- expect
+[[[1, 2, 3, 4, 5, 6]]]
+
+-- name: ref_array_concat_null
+-- ref: google/zetasql docs/array_functions.md#array_concat
+-- query
+SELECT ARRAY_CONCAT([1], NULL)
+-- expect
+[[null]]
+
+-- name: ref_array_concat_empty
+-- ref: google/zetasql docs/array_functions.md#array_concat
+-- query
+SELECT ARRAY_CONCAT(ARRAY<INT64>[], [1])
+-- expect
+[[[1]]]
+
+-- name: ref_array_length
+-- ref: google/zetasql docs/array_functions.md#array_length
+-- query
+SELECT ARRAY_LENGTH([1, 2, 3, 4])
+-- expect
+[[4]]
+
+-- name: ref_array_length_empty
+-- ref: google/zetasql docs/array_functions.md#array_length
+-- query
+SELECT ARRAY_LENGTH(ARRAY<INT64>[])
+-- expect
+[[0]]
+
+-- name: ref_array_length_null
+-- ref: google/zetasql docs/array_functions.md#array_length
+-- query
+SELECT ARRAY_LENGTH(CAST(NULL AS ARRAY<INT64>))
+-- expect
+[[null]]
+
+-- name: ref_array_length_split
+-- ref: google/zetasql docs/array_functions.md#array_length
+-- query
+SELECT ARRAY_LENGTH(SPLIT('a,b,c'))
+-- expect
+[[3]]
+
+-- name: ref_array_to_string_null_text
+-- ref: google/zetasql docs/array_functions.md#array_to_string
+-- query
+SELECT ARRAY_TO_STRING(['coffee', 'tea', 'milk', NULL], '--', 'MISSING')
+-- expect
+[["coffee--tea--milk--MISSING"]]
+
+-- name: ref_array_to_string
+-- ref: google/zetasql docs/array_functions.md#array_to_string
+-- query
+SELECT ARRAY_TO_STRING(['coffee', 'tea', 'milk', NULL], '--')
+-- expect
+[["coffee--tea--milk"]]
+
+-- name: ref_array_to_string_cake
+-- ref: google/zetasql docs/array_functions.md#array_to_string
+-- query
+SELECT ARRAY_TO_STRING(['cake', 'pie', NULL], '--', 'MISSING')
+-- expect
+[["cake--pie--MISSING"]]
+
+-- name: ref_array_to_string_empty
+-- ref: google/zetasql docs/array_functions.md#array_to_string
+-- query
+SELECT ARRAY_TO_STRING(ARRAY<STRING>[], ',')
+-- expect
+[[""]]
+
+-- name: ref_array_to_string_bytes
+-- ref: google/zetasql docs/array_functions.md#array_to_string
+-- query
+SELECT ARRAY_TO_STRING([b'a', b'b'], b'+')
+-- error: Unsupported feature: ARRAY_TO_STRING of BYTES
+
+-- name: ref_array_reverse
+-- ref: google/zetasql docs/array_functions.md#array_reverse
+-- query
+SELECT ARRAY_REVERSE([1, 2, 3])
+-- expect
+[[[3, 2, 1]]]
+
+-- name: ref_array_reverse_empty
+-- ref: google/zetasql docs/array_functions.md#array_reverse
+-- query
+SELECT ARRAY_REVERSE(ARRAY<INT64>[])
+-- expect
+[[[]]]
+
+-- name: ref_array_reverse_strings
+-- ref: google/zetasql docs/array_functions.md#array_reverse
+-- query
+SELECT ARRAY_REVERSE(['a', 'b'])
+-- expect
+[[["b", "a"]]]
+
+-- name: ref_generate_array
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(1, 5)
+-- expect
+[[[1, 2, 3, 4, 5]]]
+
+-- name: ref_generate_array_step
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(0, 10, 3)
+-- expect
+[[[0, 3, 6, 9]]]
+
+-- name: ref_generate_array_negative
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(10, 0, -3)
+-- expect
+[[[10, 7, 4, 1]]]
+
+-- name: ref_generate_array_same
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(4, 4, 10)
+-- expect
+[[[4]]]
+
+-- name: ref_generate_array_empty
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(4, 1)
+-- expect
+[[[]]]
+
+-- name: ref_generate_array_down
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(4, 1, -1)
+-- expect
+[[[4, 3, 2, 1]]]
+
+-- name: ref_generate_array_null
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(1, NULL)
+-- expect
+[[null]]
+
+-- name: ref_generate_array_zero_step
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(0, 10, 0)
+-- error: step cannot be 0
+
+-- name: ref_generate_array_float
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT GENERATE_ARRAY(2, 10, 1.5)
+-- error: Unsupported feature: GENERATE_ARRAY of values other than INT64
+
+-- name: ref_generate_array_unnest
+-- ref: google/zetasql docs/array_functions.md#generate_array
+-- query
+SELECT x FROM UNNEST(GENERATE_ARRAY(5, 15, 5)) AS x ORDER BY x
+-- expect
+[[5], [10], [15]]
+
+-- name: ref_array_offset
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT [10, 20, 30][OFFSET(0)], [10, 20, 30][ORDINAL(1)]
+-- expect
+[[10, 10]]
+
+-- name: ref_array_safe_offset
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT [10, 20, 30][SAFE_OFFSET(5)], [10, 20, 30][SAFE_ORDINAL(0)]
+-- expect
+[[null, null]]
+
+-- name: ref_array_offset_out_of_range
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT [10, 20, 30][OFFSET(3)]
+-- error: out of bounds
+
+-- name: ref_array_index
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT [10, 20, 30][1]
+-- expect
+[[20]]
+
+-- name: ref_array_offset_null_index
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT [10, 20, 30][SAFE_OFFSET(NULL)]
+-- expect
+[[null]]
+
+-- name: ref_array_subquery
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT ARRAY(SELECT x * 2 FROM UNNEST([1, 2, 3]) AS x ORDER BY x)
+-- expect
+[[[2, 4, 6]]]
+
+-- name: ref_array_subquery_empty
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT ARRAY(SELECT x FROM UNNEST([1, 2]) AS x WHERE x > 5)
+-- expect
+[[[]]]
+
+-- name: ref_unnest_struct
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT a, b FROM UNNEST([STRUCT(1 AS a, 'x' AS b), (2, 'y')]) ORDER BY a
+-- expect
+[[1, "x"], [2, "y"]]
+
+-- name: ref_unnest_null
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT x FROM UNNEST(CAST(NULL AS ARRAY<INT64>)) AS x
+-- expect
+[]
+
+-- name: ref_unnest_offset
+-- ref: google/zetasql docs/array_functions.md#offset_and_ordinal
+-- query
+SELECT x, o FROM UNNEST(['a', 'b']) AS x WITH OFFSET AS o ORDER BY o
+-- expect
+[["a", 0], ["b", 1]]
+
+-- name: ref_json_query_root
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{"class": {"students": [{"name": "Jane"}]}}', '$')
+-- expect
+[["{\"class\":{\"students\":[{\"name\":\"Jane\"}]}}"]]
+
+-- name: ref_json_query_elem
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{"class": {"students": [{"name": "Jane"}]}}', '$.class.students[0]')
+-- expect
+[["{\"name\":\"Jane\"}"]]
+
+-- name: ref_json_query_empty_array
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{"class": {"students": []}}', '$.class.students[0]')
+-- expect
+[[null]]
+
+-- name: ref_json_query_name
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{"class": {"students": [{"name": "John"}, {"name": "Jamie"}]}}', '$.class.students[1].name')
+-- expect
+[["\"Jamie\""]]
+
+-- name: ref_json_query_quoted_key
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{"a.b": {"c": "world"}}', '$."a.b"')
+-- expect
+[["{\"c\":\"world\"}"]]
+
+-- name: ref_json_query_json_type
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY(JSON '{"a": {"b": 1}}', '$.a')
+-- expect
+[["{\"b\":1}"]]
+
+-- name: ref_json_query_null
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY(CAST(NULL AS STRING), '$')
+-- expect
+[[null]]
+
+-- name: ref_json_query_malformed
+-- ref: google/zetasql docs/json_functions.md#json_query
+-- query
+SELECT JSON_QUERY('{bad', '$')
+-- expect
+[[null]]
+
+-- name: ref_json_extract_root
+-- ref: google/zetasql docs/json_functions.md#json_extract
+-- query
+SELECT JSON_EXTRACT('{"class": {"students": [{"name": "Jane"}]}}', '$')
+-- expect
+[["{\"class\":{\"students\":[{\"name\":\"Jane\"}]}}"]]
+
+-- name: ref_json_extract_bracket
+-- ref: google/zetasql docs/json_functions.md#json_extract
+-- query
+SELECT JSON_EXTRACT('{"a.b": {"c": "world"}}', "$['a.b']")
+-- expect
+[["{\"c\":\"world\"}"]]
+
+-- name: ref_json_extract_elem
+-- ref: google/zetasql docs/json_functions.md#json_extract
+-- query
+SELECT JSON_EXTRACT('{"class": {"students": [{"name": "John"}, {"name": "Jamie"}]}}', '$.class.students[1].name')
+-- expect
+[["\"Jamie\""]]
+
+-- name: ref_json_extract_missing
+-- ref: google/zetasql docs/json_functions.md#json_extract
+-- query
+SELECT JSON_EXTRACT('{"a": 1}', '$.b')
+-- expect
+[[null]]
+
+-- name: ref_json_value_name
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"name": "Jakob", "age": "6" }', '$.name')
+-- expect
+[["Jakob"]]
+
+-- name: ref_json_value_age
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"name": "Jakob", "age": "6" }', '$.age')
+-- expect
+[["6"]]
+
+-- name: ref_json_value_array
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"fruits": ["apple", "banana"]}', '$.fruits')
+-- expect
+[[null]]
+
+-- name: ref_json_value_quoted_key
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"a.b": {"c": "world"}}', '$."a.b".c')
+-- expect
+[["world"]]
+
+-- name: ref_json_value_number
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"a": 12.50}', '$.a')
+-- expect
+[["12.50"]]
+
+-- name: ref_json_value_bool
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"a": true}', '$.a')
+-- expect
+[["true"]]
+
+-- name: ref_json_value_json_null
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE('{"a": null}', '$.a')
+-- expect
+[[null]]
+
+-- name: ref_json_value_json_type
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_VALUE(JSON '{"a": "x"}', '$.a')
+-- expect
+[["x"]]
+
+-- name: ref_json_extract_scalar_bracket
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_EXTRACT_SCALAR('{"a.b": {"c": "world"}}', "$['a.b'].c")
+-- expect
+[["world"]]
+
+-- name: ref_json_extract_scalar_object
+-- ref: google/zetasql docs/json_functions.md#json_value
+-- query
+SELECT JSON_EXTRACT_SCALAR('{"a": {"b": 1}}', '$.a')
+-- expect
+[[null]]
+
+-- name: ref_json_query_array_numbers
+-- ref: google/zetasql docs/json_functions.md#json_query_array
+-- query
+SELECT JSON_QUERY_ARRAY('[1, 2, 3]')
+-- expect
+[[["1", "2", "3"]]]
+
+-- name: ref_json_query_array_strings
+-- ref: google/zetasql docs/json_functions.md#json_query_array
+-- query
+SELECT JSON_QUERY_ARRAY('{"fruits": ["apples", "oranges", "grapes"]}', '$.fruits')
+-- expect
+[[["\"apples\"", "\"oranges\"", "\"grapes\""]]]
+
+-- name: ref_json_query_array_not_array
+-- ref: google/zetasql docs/json_functions.md#json_query_array
+-- query
+SELECT JSON_QUERY_ARRAY('{"a": 1}', '$.a')
+-- expect
+[[null]]
+
+-- name: ref_json_query_array_empty
+-- ref: google/zetasql docs/json_functions.md#json_query_array
+-- query
+SELECT JSON_QUERY_ARRAY('[]')
+-- expect
+[[[]]]
+
+-- name: ref_json_extract_array
+-- ref: google/zetasql docs/json_functions.md#json_query_array
+-- query
+SELECT JSON_EXTRACT_ARRAY('{"fruits": ["apples", "oranges"]}', '$.fruits')
+-- expect
+[[["\"apples\"", "\"oranges\""]]]
+
+-- name: ref_json_value_array_strings
+-- ref: google/zetasql docs/json_functions.md#json_value_array
+-- query
+SELECT JSON_VALUE_ARRAY('{"fruits": ["apples", "oranges", "grapes"]}', '$.fruits')
+-- expect
+[[["apples", "oranges", "grapes"]]]
+
+-- name: ref_json_value_array_numbers
+-- ref: google/zetasql docs/json_functions.md#json_value_array
+-- query
+SELECT JSON_VALUE_ARRAY('[1, 2, 3]')
+-- expect
+[[["1", "2", "3"]]]
+
+-- name: ref_json_value_array_empty
+-- ref: google/zetasql docs/json_functions.md#json_value_array
+-- query
+SELECT JSON_VALUE_ARRAY('[]')
+-- expect
+[[[]]]
+
+-- name: ref_json_extract_string_array
+-- ref: google/zetasql docs/json_functions.md#json_value_array
+-- query
+SELECT JSON_EXTRACT_STRING_ARRAY('["foo", "bar"]', '$')
+-- expect
+[[["foo", "bar"]]]
+
+-- name: ref_to_json_string_struct
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(STRUCT(1 AS id, [10, 20] AS coordinates))
+-- expect
+[["{\"id\":1,\"coordinates\":[10,20]}"]]
+
+-- name: ref_to_json_string_array
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING([1, 2])
+-- expect
+[["[1,2]"]]
+
+-- name: ref_to_json_string_quote
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING('a"b')
+-- expect
+[["\"a\\\"b\""]]
+
+-- name: ref_to_json_string_null
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(CAST(NULL AS INT64))
+-- expect
+[["null"]]
+
+-- name: ref_to_json_string_bool
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(TRUE)
+-- expect
+[["true"]]
+
+-- name: ref_to_json_string_float
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(1.5)
+-- expect
+[["1.5"]]
+
+-- name: ref_to_json_string_date
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(DATE '2017-03-06')
+-- expect
+[["\"2017-03-06\""]]
+
+-- name: ref_to_json_string_big_int
+-- ref: google/zetasql docs/json_functions.md#to_json_string
+-- query
+SELECT TO_JSON_STRING(9007199254740993)
+-- expect
+[["\"9007199254740993\""]]
+
+-- name: ref_json_subscript_key_index
+-- ref: google/zetasql docs/json_functions.md#json_subscript
+-- query
+SELECT JSON '{"a": [10, 20]}'['a'][1]
+-- expect
+[[20]]
+
+-- name: ref_json_subscript_out_of_range
+-- ref: google/zetasql docs/json_functions.md#json_subscript
+-- query
+SELECT JSON '[1, 2]'[5]
+-- expect
+[[null]]
+
+-- name: ref_json_subscript_missing_key
+-- ref: google/zetasql docs/json_functions.md#json_subscript
+-- query
+SELECT JSON '{"a": 1}'['b']
+-- expect
+[[null]]
+
+-- name: ref_parse_json
+-- ref: google/zetasql docs/json_functions.md#parse_json
+-- query
+SELECT PARSE_JSON('{"id": 1}')
+-- expect
+[["{\"id\":1}"]]
+
+-- name: ref_parse_json_string
+-- ref: google/zetasql docs/json_functions.md#parse_json
+-- query
+SELECT PARSE_JSON('"abc"')
+-- expect
+[["\"abc\""]]
+
+-- name: ref_parse_json_bad
+-- ref: google/zetasql docs/json_functions.md#parse_json
+-- query
+SELECT PARSE_JSON('{bad')
+-- error: JSON
+
+-- name: ref_json_literal_string
+-- ref: google/zetasql docs/json_functions.md#parse_json
+-- query
+SELECT JSON '"abc"'
+-- expect
+[["\"abc\""]]
+
+-- name: ref_json_bool
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT BOOL(JSON 'true')
+-- expect
+[[true]]
+
+-- name: ref_json_int64
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT INT64(JSON '2005')
+-- expect
+[[2005]]
+
+-- name: ref_json_float64
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT FLOAT64(JSON '9.8')
+-- expect
+[[9.8]]
+
+-- name: ref_json_string
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT STRING(JSON '"purple"')
+-- expect
+[["purple"]]
+
+-- name: ref_json_type
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT JSON_TYPE(JSON '[1]')
+-- expect
+[["array"]]
+
+-- name: ref_json_array_fn
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT JSON_ARRAY(1, 'a')
+-- error: Function not found: JSON_ARRAY (unsupported by the local emulator)
+
+-- name: ref_json_object_fn
+-- ref: google/zetasql docs/json_functions.md#json_conversion
+-- query
+SELECT JSON_OBJECT('a', 1)
+-- expect
+[["{\"a\":1}"]]
+
+-- name: ref_cast_string_int
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('123' AS INT64)
+-- expect
+[[123]]
+
+-- name: ref_cast_hex_int
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('0x123' AS INT64)
+-- expect
+[[291]]
+
+-- name: ref_cast_float_int_half
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(1.5 AS INT64), CAST(-1.5 AS INT64), CAST(2.5 AS INT64)
+-- expect
+[[2, -2, 3]]
+
+-- name: ref_cast_bool_int
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(TRUE AS INT64), CAST(FALSE AS INT64)
+-- expect
+[[1, 0]]
+
+-- name: ref_cast_int_bool
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(1 AS BOOL), CAST(0 AS BOOL), CAST(-5 AS BOOL)
+-- expect
+[[true, false, true]]
+
+-- name: ref_cast_string_bool
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('true' AS BOOL), CAST('FALSE' AS BOOL)
+-- expect
+[[true, false]]
+
+-- name: ref_cast_string_bool_bad
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('yes' AS BOOL)
+-- error: Bad bool value
+
+-- name: ref_cast_int_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(1 AS STRING)
+-- expect
+[["1"]]
+
+-- name: ref_cast_float_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(1.5 AS STRING)
+-- expect
+[["1.5"]]
+
+-- name: ref_cast_bool_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(TRUE AS STRING)
+-- expect
+[["true"]]
+
+-- name: ref_cast_date_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(DATE '2020-01-02' AS STRING)
+-- expect
+[["2020-01-02"]]
+
+-- name: ref_cast_timestamp_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(TIMESTAMP '2020-01-02 03:04:05+00' AS STRING)
+-- expect
+[["2020-01-02 03:04:05+00"]]
+
+-- name: ref_cast_datetime_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(DATETIME '2020-01-02 03:04:05' AS STRING)
+-- expect
+[["2020-01-02 03:04:05"]]
+
+-- name: ref_cast_bytes_string
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(b'abc' AS STRING)
+-- expect
+[["abc"]]
+
+-- name: ref_cast_string_bytes
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('abc' AS BYTES)
+-- expect
+[["YWJj"]]
+
+-- name: ref_cast_string_date
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('2020-01-02' AS DATE)
+-- expect
+[["2020-01-02"]]
+
+-- name: ref_cast_string_time
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('12:34:56' AS TIME)
+-- expect
+[["12:34:56"]]
+
+-- name: ref_cast_string_timestamp
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('2020-01-02 03:04:05' AS TIMESTAMP)
+-- expect
+[["2020-01-02 03:04:05+00"]]
+
+-- name: ref_cast_string_int_bad
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('x' AS INT64)
+-- error: x
+
+-- name: ref_safe_cast_bad
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT SAFE_CAST('apple' AS INT64)
+-- expect
+[[null]]
+
+-- name: ref_safe_cast_ok
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT SAFE_CAST('5' AS INT64)
+-- expect
+[[5]]
+
+-- name: ref_cast_numeric_int
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(NUMERIC '1.5' AS INT64)
+-- expect
+[[2]]
+
+-- name: ref_cast_float_int_overflow
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(9.99e20 AS INT64)
+-- error: INT64
+
+-- name: ref_cast_inf_float
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('inf' AS FLOAT64), CAST('-inf' AS FLOAT64)
+-- expect
+[["+Inf", "-Inf"]]
+
+-- name: ref_cast_nan_float
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('NaN' AS FLOAT64)
+-- expect
+[["NaN"]]
+
+-- name: ref_cast_int_numeric
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(123 AS NUMERIC)
+-- expect
+[[123]]
+
+-- name: ref_cast_string_numeric_round
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST('1.23456789012' AS NUMERIC)
+-- expect
+[[1.23456789]]
+
+-- name: ref_cast_datetime_date
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(DATETIME '2020-01-02 03:04:05' AS DATE)
+-- expect
+[["2020-01-02"]]
+
+-- name: ref_cast_date_datetime
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(DATE '2020-01-02' AS DATETIME)
+-- expect
+[["2020-01-02T00:00:00"]]
+
+-- name: ref_cast_date_timestamp
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(DATE '2020-01-02' AS TIMESTAMP)
+-- expect
+[["2020-01-02 00:00:00+00"]]
+
+-- name: ref_cast_timestamp_date
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(TIMESTAMP '2020-01-02 23:04:05+00' AS DATE)
+-- expect
+[["2020-01-02"]]
+
+-- name: ref_cast_null
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(NULL AS STRING)
+-- expect
+[[null]]
+
+-- name: ref_cast_struct
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST(STRUCT(1 AS a) AS STRUCT<a STRING>).a
+-- expect
+[["1"]]
+
+-- name: ref_cast_array
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT CAST([1, 2] AS ARRAY<STRING>)
+-- expect
+[[["1", "2"]]]
+
+-- name: ref_parse_numeric
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT PARSE_NUMERIC('123.45')
+-- error: Function not found: PARSE_NUMERIC (unsupported by the local emulator)
+
+-- name: ref_parse_bignumeric
+-- ref: google/zetasql docs/conversion_functions.md#cast
+-- query
+SELECT PARSE_BIGNUMERIC('123.45')
+-- error: Function not found: PARSE_BIGNUMERIC (unsupported by the local emulator)
+
+-- name: ref_md5_hex
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT TO_HEX(MD5('Hello World'))
+-- expect
+[["b10a8db164e0754105b7a99be72e3fe5"]]
+
+-- name: ref_md5_bytes
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT MD5('Hello World')
+-- expect
+[["sQqNsWTgdUEFt6mb5y4/5Q=="]]
+
+-- name: ref_md5_empty
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT TO_HEX(MD5(''))
+-- expect
+[["d41d8cd98f00b204e9800998ecf8427e"]]
+
+-- name: ref_sha1_hex
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT TO_HEX(SHA1('Hello World'))
+-- expect
+[["0a4d55a8d778e5022fab701977c5d840bbc486d0"]]
+
+-- name: ref_sha1_bytes
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT SHA1('Hello World')
+-- expect
+[["Ck1VqNd45QIvq3AZd8XYQLvEhtA="]]
+
+-- name: ref_sha256_hex
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT TO_HEX(SHA256('Hello World'))
+-- expect
+[["a591a6d40bf420404a011733cfb7b190d62c65bf0bcda32b57b277d9ad9f146e"]]
+
+-- name: ref_sha256_bytes
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT SHA256('Hello World')
+-- expect
+[["pZGm1Av0IEBKARczz7exkNYsZb8LzaMrV7J32a2fFG4="]]
+
+-- name: ref_sha512_hex
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT TO_HEX(SHA512('Hello World'))
+-- error: Function not found: SHA512 (unsupported by the local emulator)
+
+-- name: ref_farm_fingerprint
+-- ref: google/zetasql docs/hash_functions.md#md5
+-- query
+SELECT FARM_FINGERPRINT('foo')
+-- error: Function not found: FARM_FINGERPRINT (unsupported by the local emulator)
+
+-- name: ref_rollup_day
+-- ref: google/zetasql docs/query-syntax.md#rollup
+-- unordered
+-- query
+SELECT day, SUM(price) FROM (SELECT 123 AS sku, 1 AS day, NUMERIC '9.99' AS price UNION ALL SELECT 123, 1, 8.99 UNION ALL SELECT 456, 1, 4.56 UNION ALL SELECT 123, 2, 9.99 UNION ALL SELECT 789, 3, 1.00 UNION ALL SELECT 456, 3, 4.25 UNION ALL SELECT 789, 3, 0.99) GROUP BY ROLLUP(day)
+-- expect
+[[null, 39.77], [1, 23.54], [2, 9.99], [3, 6.24]]
+
+-- name: ref_grouping_sets
+-- ref: google/zetasql docs/query-syntax.md#rollup
+-- query
+SELECT x, COUNT(*) FROM UNNEST([1, 1, 2]) AS x GROUP BY GROUPING SETS ((x), ())
+-- error: Unsupported feature: GROUP BY GROUPING
+
+-- name: ref_cube
+-- ref: google/zetasql docs/query-syntax.md#rollup
+-- query
+SELECT x, COUNT(*) FROM UNNEST([1, 1, 2]) AS x GROUP BY CUBE (x)
+-- error: Unsupported feature: GROUP BY CUBE
+
+-- name: ref_union_all
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 2]) AS x UNION ALL SELECT 2 ORDER BY 1
+-- expect
+[[1], [2], [2]]
+
+-- name: ref_union_distinct
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 2]) AS x UNION DISTINCT SELECT 2 ORDER BY 1
+-- expect
+[[1], [2]]
+
+-- name: ref_intersect_distinct
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 2, 3]) AS x INTERSECT DISTINCT SELECT * FROM UNNEST([2, 3, 4]) AS y ORDER BY 1
+-- expect
+[[2], [3]]
+
+-- name: ref_except_distinct
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 2, 3]) AS x EXCEPT DISTINCT SELECT 2 ORDER BY 1
+-- expect
+[[1], [3]]
+
+-- name: ref_intersect_all
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 1, 2]) AS x INTERSECT ALL SELECT * FROM UNNEST([1, 1, 1]) AS y
+-- error: Unsupported feature: INTERSECT ALL
+
+-- name: ref_except_all
+-- ref: google/zetasql docs/query-syntax.md#set_operators
+-- query
+SELECT * FROM UNNEST([1, 1, 2]) AS x EXCEPT ALL SELECT 1 ORDER BY 1
+-- error: Unsupported feature: EXCEPT ALL
+
+-- name: ref_limit
+-- ref: google/zetasql docs/query-syntax.md#limit_and_offset_clause
+-- query
+SELECT x FROM UNNEST(['a', 'b', 'c', 'd', 'e']) AS x ORDER BY x LIMIT 2
+-- expect
+[["a"], ["b"]]
+
+-- name: ref_limit_offset
+-- ref: google/zetasql docs/query-syntax.md#limit_and_offset_clause
+-- query
+SELECT x FROM UNNEST(['a', 'b', 'c', 'd', 'e']) AS x ORDER BY x LIMIT 3 OFFSET 1
+-- expect
+[["b"], ["c"], ["d"]]
+
+-- name: ref_limit_zero
+-- ref: google/zetasql docs/query-syntax.md#limit_and_offset_clause
+-- query
+SELECT x FROM UNNEST([1]) AS x LIMIT 0
+-- expect
+[]
+
+-- name: ref_qualify
+-- ref: google/zetasql docs/query-syntax.md#qualify_clause
+-- query
+SELECT item, RANK() OVER (PARTITION BY category ORDER BY purchases DESC) AS rank FROM UNNEST([STRUCT('kale' AS item, 23 AS purchases, 'vegetable' AS category), ('banana', 2, 'fruit'), ('cabbage', 9, 'vegetable'), ('apple', 8, 'fruit'), ('leek', 2, 'vegetable'), ('lettuce', 10, 'vegetable')]) WHERE TRUE QUALIFY rank <= 3 ORDER BY item
+-- expect
+[["apple", 1], ["banana", 2], ["cabbage", 3], ["kale", 1], ["lettuce", 2]]
+
+-- name: ref_select_star_except
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT * EXCEPT (b) FROM (SELECT 1 AS a, 2 AS b, 3 AS c)
+-- expect
+[[1, 3]]
+
+-- name: ref_select_star_replace
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT * REPLACE (b * 10 AS b) FROM (SELECT 1 AS a, 2 AS b)
+-- expect
+[[1, 20]]
+
+-- name: ref_select_distinct
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT DISTINCT x FROM UNNEST([1, 1, 2]) AS x ORDER BY x
+-- expect
+[[1], [2]]
+
+-- name: ref_select_as_struct
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT AS STRUCT 1 AS a, 'x' AS b
+-- expect
+[[{"a": 1, "b": "x"}]]
+
+-- name: ref_select_as_value
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT AS VALUE 5
+-- expect
+[[5]]
+
+-- name: ref_pivot
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT * FROM (SELECT 'a' AS k, 1 AS v) PIVOT (SUM(v) FOR k IN ('a'))
+-- error: Unsupported feature
+
+-- name: ref_unpivot
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT * FROM (SELECT 1 AS a, 2 AS b) UNPIVOT (v FOR k IN (a, b))
+-- error: Unsupported feature
+
+-- name: ref_recursive
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r ORDER BY n
+-- error: Unsupported feature: WITH RECURSIVE
+
+-- name: ref_natural_join
+-- ref: google/zetasql docs/query-syntax.md#select_list
+-- query
+SELECT * FROM (SELECT 1 AS a) NATURAL JOIN (SELECT 1 AS a)
+-- error: Unsupported feature
+
+-- name: ref_join_using_order
+-- ref: google/zetasql docs/query-syntax.md#join_types
+-- query
+SELECT * FROM (SELECT 'a' AS LastName, 50 AS SchoolID) JOIN (SELECT 50 AS SchoolID, 'Jaguars' AS Mascot) USING (SchoolID)
+-- expect
+[[50, "a", "Jaguars"]]
+
+-- name: ref_left_join_null
+-- ref: google/zetasql docs/query-syntax.md#join_types
+-- query
+SELECT a.x, b.y FROM UNNEST([1, 2]) AS x JOIN UNNEST([1]) AS y ON x = y
+-- error: a
+
+-- name: ref_cross_join_count
+-- ref: google/zetasql docs/query-syntax.md#join_types
+-- query
+SELECT COUNT(*) FROM UNNEST([1, 2, 3]) AS a CROSS JOIN UNNEST([1, 2]) AS b
+-- expect
+[[6]]
+
+-- name: ref_left_join
+-- ref: google/zetasql docs/query-syntax.md#join_types
+-- query
+SELECT x, y FROM UNNEST([1, 2]) AS x LEFT JOIN UNNEST([1]) AS y ON x = y ORDER BY x
+-- expect
+[[1, 1], [2, null]]
+
+-- name: ref_full_join
+-- ref: google/zetasql docs/query-syntax.md#join_types
+-- query
+SELECT x, y FROM UNNEST([1, 2]) AS x FULL JOIN UNNEST([2, 3]) AS y ON x = y ORDER BY x, y
+-- expect
+[[null, 3], [1, null], [2, 2]]
