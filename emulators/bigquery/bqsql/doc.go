@@ -63,7 +63,7 @@
 // the others, BigQuery's errors otherwise. The JSON subscript json[n] (0-based) and json['key'] (NULL when
 // missing). TO_JSON_STRING, TO_JSON, PARSE_JSON, JSON_OBJECT, JSON_TYPE, BOOL/INT64/FLOAT64/STRING of a JSON value (another JSON type is an error, a non-JSON argument refused). Arrays: ARRAY_LENGTH, ARRAY_TO_STRING
 // (null text), ARRAY_CONCAT (NULL if any argument is NULL), ARRAY_REVERSE, GENERATE_ARRAY (INT64), GENERATE_DATE_ARRAY/GENERATE_TIMESTAMP_ARRAY (a zero step is an error),
-// and the date and timestamp ones. Date and time: CURRENT_DATE/TIMESTAMP/DATETIME (from
+// Date and time: CURRENT_DATE/TIMESTAMP/DATETIME (from
 // Options.Now when set), DATE(ts), DATE(ts, tz), DATE(y, m, d), DATETIME(...), TIME(...),
 // TIMESTAMP(x [, tz]), DATE_TRUNC (returns DATE; WEEK is Sunday-based, WEEK(<day>), ISOWEEK, ISOYEAR),
 // DATETIME_TRUNC, TIMESTAMP_TRUNC (with time zone), TIME_TRUNC, DATE/DATETIME/TIMESTAMP/TIME_ADD and
