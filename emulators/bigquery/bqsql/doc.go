@@ -38,7 +38,7 @@
 //
 // Functions: aggregates COUNT (DISTINCT, *), COUNTIF, SUM, AVG, MIN, MAX, ANY_VALUE (HAVING MAX/MIN),
 // LOGICAL_OR/AND, BIT_AND/OR/XOR, STDDEV/VARIANCE family, CORR (NULL for fewer than two pairs)/COVAR, MAX_BY/MIN_BY,
-// APPROX_COUNT_DISTINCT (exact), APPROX_QUANTILES (exact discrete quantiles; a literal number; RESPECT NULLS sorts NULLs first and counts them), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
+// APPROX_COUNT_DISTINCT (exact), APPROX_TOP_COUNT (exact, ties by value; NULL values refused), APPROX_QUANTILES (exact discrete quantiles; a literal number; RESPECT NULLS sorts NULLs first and counts them), STRING_AGG (separator, DISTINCT, ORDER BY, LIMIT), ARRAY_AGG
 // (DISTINCT, IGNORE NULLS, ORDER BY, LIMIT → list_slice; a NULL element raises BigQuery's error),
 // ARRAY_CONCAT_AGG; analytic ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG,
 // LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS), PERCENTILE_CONT/DISC (RESPECT NULLS: NULLs sort first and take part), any aggregate with
@@ -95,7 +95,7 @@
 // columns are not known here): DATE - DATE (an INTERVAL in BigQuery; "Unsupported feature: DATE - DATE"),
 // SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
 // another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
-// NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_TOP_COUNT/APPROX_TOP_SUM, KEYS.*/AEAD.*, JSON_TYPE and LAX_*,
+// NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_TOP_SUM, KEYS.*/AEAD.*, LAX_*,
 // NORMALIZE other than NFC, NORMALIZE_AND_CASEFOLD, SOUNDEX, TO_BASE32/FROM_BASE32, SAFE_CONVERT_BYTES_TO_STRING, EDIT_DISTANCE, TRIM/LTRIM/RTRIM and REPLACE of BYTES, FORMAT's %t %T %' elements, SHA512, JSON_ARRAY, PARSE_NUMERIC/PARSE_BIGNUMERIC, MAKE_INTERVAL/JUSTIFY_*, GENERATE_ARRAY of FLOAT64, STRING_AGG/ARRAY_TO_STRING of BYTES, CURRENT_TIME, table-valued functions, PIVOT/
 // UNPIVOT, TABLESAMPLE, FOR SYSTEM_TIME AS OF, WITH RECURSIVE, GROUP BY CUBE/GROUPING SETS, INTERSECT/
 // EXCEPT ALL, NATURAL JOIN, named arguments, COLLATE, CAST ... FORMAT, INTERVAL 'x' a TO b, %Z / %J and other unknown format elements (in PARSE_* also %e %k %c and the other computed ones), REGEXP_EXTRACT with a non-literal pattern, JavaScript and

@@ -471,7 +471,7 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 var aggregates = map[string]bool{"SUM": true, "AVG": true, "MIN": true, "MAX": true, "COUNT": true, "ANY_VALUE": true, "LOGICAL_OR": true,
 	"LOGICAL_AND": true, "BIT_AND": true, "BIT_OR": true, "BIT_XOR": true, "STDDEV": true, "STDDEV_SAMP": true, "STDDEV_POP": true,
 	"VARIANCE": true, "VAR_SAMP": true, "VAR_POP": true, "CORR": true, "COVAR_POP": true, "COVAR_SAMP": true, "MAX_BY": true,
-	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
+	"MIN_BY": true, "COUNTIF": true, "APPROX_TOP_COUNT": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
 
 func (pr *printer) call(f *funcExpr) string {
 	name := strings.Join(f.name, ".")
@@ -948,7 +948,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "ERROR":
 		a := pr.args(f, 1, 1)
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
-	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
+	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT",
 		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING",
 		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING",
 		"COLLATE", "CURRENT_TIME":

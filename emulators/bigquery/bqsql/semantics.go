@@ -348,6 +348,20 @@ func (pr *printer) callSemantics(f *funcExpr, name string) (string, bool) {
 	case "NULLIFZERO":
 		a := pr.args(f, 1, 1)
 		return "nullif(" + a[0] + ", 0)", true
+	case "APPROX_TOP_COUNT":
+		// exact: every value's count, the highest first (ties by value); NULL values refused
+		if f.over != nil || f.distinct || len(f.orderBy) > 0 || f.limit != nil || len(f.args) != 2 {
+			pr.unsupported(f.at, "APPROX_TOP_COUNT with OVER, DISTINCT, ORDER BY or LIMIT")
+		}
+		lit, ok := f.args[1].(*litExpr)
+		if !ok || lit.kind != "INT" {
+			pr.unsupported(f.at, "APPROX_TOP_COUNT without an integer literal number")
+		}
+		x := pr.expr(f.args[0])
+		e := fmt.Sprintf("_tc%d", pr.nextID())
+		return "(CASE WHEN count(*) > count(" + x + ") THEN " + pr.raise("'Unsupported feature: APPROX_TOP_COUNT over NULL values'") +
+			" ELSE list_transform(list_slice(list_sort(list_transform(map_entries(histogram(" + x + ")), " + e + " -> {'k': -CAST(" + e +
+			".value AS BIGINT), 'v': " + e + ".key})), 1, " + lit.val + "), " + e + " -> {'value': " + e + ".v, 'count': -" + e + ".k}) END)", true
 	case "CORR":
 		// fewer than two non-NULL pairs give NULL (DuckDB: NaN)
 		if f.over != nil || f.distinct || len(f.args) != 2 {

@@ -7310,12 +7310,6 @@ SELECT APPROX_QUANTILES(DISTINCT x, 2 RESPECT NULLS) FROM UNNEST([NULL, NULL, 1,
 -- expect
 [[[null, 6, 10]]]
 
--- name: ref_approx_top_count
--- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
--- query
-SELECT APPROX_TOP_COUNT(x, 2) FROM UNNEST(['apple', 'apple', 'pear', 'pear', 'pear', 'banana']) AS x
--- error: Function not found: APPROX_TOP_COUNT (unsupported by the local emulator)
-
 -- name: ref_approx_top_sum
 -- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_count_distinct
 -- query
@@ -8609,3 +8603,37 @@ SELECT x, y FROM UNNEST([1, 2]) AS x LEFT JOIN UNNEST([1]) AS y ON x = y ORDER B
 SELECT x, y FROM UNNEST([1, 2]) AS x FULL JOIN UNNEST([2, 3]) AS y ON x = y ORDER BY x, y
 -- expect
 [[null, 3], [1, null], [2, 2]]
+
+-- name: ref_approx_top_count_fruit
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_top_count
+-- query
+SELECT APPROX_TOP_COUNT(x, 2) FROM UNNEST(['apple', 'apple', 'pear', 'pear', 'pear', 'banana']) AS x
+-- expect
+[[[{"value": "pear", "count": 3}, {"value": "apple", "count": 2}]]]
+
+-- name: ref_approx_top_count_null
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_top_count
+-- query
+SELECT APPROX_TOP_COUNT(x, 2) FROM UNNEST([NULL, 'pear', 'pear', 'pear', 'apple', NULL]) AS x
+-- error: Unsupported feature: APPROX_TOP_COUNT over NULL values
+
+-- name: ref_approx_top_count_ints
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_top_count
+-- query
+SELECT APPROX_TOP_COUNT(x, 1) FROM UNNEST([1, 2, 2]) AS x
+-- expect
+[[[{"value": 2, "count": 2}]]]
+
+-- name: ref_approx_top_count_more_than_values
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_top_count
+-- query
+SELECT APPROX_TOP_COUNT(x, 5) FROM UNNEST(['a', 'b', 'b']) AS x
+-- expect
+[[[{"value": "b", "count": 2}, {"value": "a", "count": 1}]]]
+
+-- name: ref_approx_top_count_grouped
+-- ref: google/zetasql docs/approximate_aggregate_functions.md#approx_top_count
+-- query
+SELECT g, APPROX_TOP_COUNT(x, 1) FROM UNNEST([STRUCT('a' AS g, 1 AS x), ('a', 1), ('a', 2), ('b', 3)]) GROUP BY g ORDER BY g
+-- expect
+[["a", [{"value": 1, "count": 2}]], ["b", [{"value": 3, "count": 1}]]]
