@@ -20,6 +20,8 @@ var (
 	reUnknownColumn = regexp.MustCompile(`^(?:Referenced column "?([^"]+?)"? not found in FROM clause|Column "([^"]+)" referenced that exists in the SELECT clause - but this column cannot be referenced before it is defined)`)
 	reUnknownFunc   = regexp.MustCompile(`^(?:Scalar |Aggregate |Table )?Function with name "?([^"\s!]+?)"? does not exist`)
 	reDuckConvert   = regexp.MustCompile(`^Could not convert string '(.*)' to (\w+)`)
+	reParseFail     = regexp.MustCompile(`^Could not parse string "(.*?)" according to format specifier`)
+	reOverflow      = regexp.MustCompile(`^Overflow (?:in (?:addition|subtraction|multiplication) of INT64 \((.+)\)|on (abs\(.+\)))`)
 	// a JSON_QUERY-like call on a document that is neither STRING nor JSON: bqsql names the document
 	// _jd<id>_<argument count>_<FUNCTION> and mixes it with VARCHAR in a CASE
 	reJSONMix = regexp.MustCompile(`^Cannot mix values of type (.+?) and (.+?) in CASE expression`)
@@ -77,6 +79,14 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 	}
 	if m := reUnknownColumn.FindStringSubmatch(body); m != nil {
 		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unrecognized name: " + m[1] + m[2], Extra: debug}
+	}
+	if m := reParseFail.FindStringSubmatch(body); m != nil {
+		// BigQuery: Failed to parse input string "2008-13-25"
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Failed to parse input string \"" + m[1] + "\"", Extra: debug}
+	}
+	if m := reOverflow.FindStringSubmatch(body); m != nil {
+		// BigQuery: "int64 overflow: 9223372036854775807 + 1"
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "int64 overflow: " + m[1] + m[2], Extra: debug}
 	}
 	if m := reDuckConvert.FindStringSubmatch(body); m != nil {
 		if t, ok := duckTypeNames[strings.ToUpper(m[2])]; ok {

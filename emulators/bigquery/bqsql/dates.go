@@ -179,7 +179,7 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		if cast == "TIME" {
 			x = "(CAST('1970-01-01' AS DATE) + " + x + ")"
 		}
-		return "strftime(" + x + ", " + pr.fmtString(f.at, f.args[0]) + ")", true
+		return pr.formatValue(f.at, x, f.args[0], "", ""), true
 	case "FORMAT_TIMESTAMP":
 		if len(f.args) < 2 || len(f.args) > 3 {
 			pr.fail(f.at, "Number of arguments does not match for function FORMAT_TIMESTAMP")
@@ -188,7 +188,8 @@ func (pr *printer) dateCall(f *funcExpr, name string) (string, bool) {
 		if len(f.args) == 3 {
 			tz = pr.expr(f.args[2])
 		}
-		return "strftime(timezone(" + tz + ", CAST(" + pr.expr(f.args[1]) + " AS TIMESTAMPTZ)), " + pr.fmtString(f.at, f.args[0]) + ")", true
+		tsz := "CAST(" + pr.expr(f.args[1]) + " AS TIMESTAMPTZ)"
+		return pr.formatValue(f.at, "timezone("+tz+", "+tsz+")", f.args[0], tsz, tz), true
 	case "PARSE_DATE", "PARSE_DATETIME", "PARSE_TIMESTAMP", "PARSE_TIME":
 		if len(f.args) < 2 || len(f.args) > 3 || (len(f.args) == 3 && name != "PARSE_TIMESTAMP") {
 			pr.fail(f.at, "Number of arguments does not match for function %s", name)

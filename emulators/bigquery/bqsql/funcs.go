@@ -126,6 +126,17 @@ func (pr *printer) cast(x *castExpr) string {
 		return "(CASE WHEN typeof(" + inner + ") IN ('DOUBLE', 'FLOAT') THEN regexp_replace(" + s + ", '\\.0$', '')" +
 			" WHEN typeof(" + inner + ") LIKE 'DECIMAL%' AND contains(" + s + ", '.') THEN rtrim(rtrim(" + s + ", '0'), '.')" +
 			" ELSE " + s + " END)"
+	case "BOOL", "BOOLEAN":
+		// only 'true' and 'false' (any case) convert; DuckDB also takes 'yes', 't', '1', ...
+		if lit, ok := x.x.(*litExpr); ok && lit.kind != "STRING" {
+			break
+		}
+		bad := "error('Bad bool value: ' || " + inner + ")"
+		if x.safe {
+			bad = "NULL"
+		}
+		return "(CASE WHEN typeof(" + inner + ") = 'VARCHAR' AND lower(CAST(" + inner + " AS VARCHAR)) NOT IN ('true', 'false') THEN " + bad +
+			" ELSE " + fn + "(" + inner + " AS BOOLEAN) END)"
 	case "INT64", "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT":
 		// BigQuery rounds FLOAT64 halfway cases away from zero; DuckDB's DOUBLE->BIGINT rounds to even.
 		if lit, ok := x.x.(*litExpr); !ok || lit.kind == "FLOAT" || lit.kind == "NUMERIC" {
@@ -440,7 +451,7 @@ var passThrough = map[string]string{
 	"LOWER": "lower", "UPPER": "upper", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with", "STRPOS": "strpos",
 	"REPLACE": "replace", "REPEAT": "repeat",
 	"ASCII": "ascii", "TO_BASE64": "to_base64", "FROM_BASE64": "from_base64", "FROM_HEX": "unhex",
-	"CONTAINS_SUBSTR": "contains", "SOUNDEX": "soundex",
+	"CONTAINS_SUBSTR": "contains",
 	// arrays
 	"ARRAY_REVERSE": "list_reverse",
 	// windows
@@ -460,7 +471,7 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 var aggregates = map[string]bool{"SUM": true, "AVG": true, "MIN": true, "MAX": true, "COUNT": true, "ANY_VALUE": true, "LOGICAL_OR": true,
 	"LOGICAL_AND": true, "BIT_AND": true, "BIT_OR": true, "BIT_XOR": true, "STDDEV": true, "STDDEV_SAMP": true, "STDDEV_POP": true,
 	"VARIANCE": true, "VAR_SAMP": true, "VAR_POP": true, "CORR": true, "COVAR_POP": true, "COVAR_SAMP": true, "MAX_BY": true,
-	"MIN_BY": true, "COUNTIF": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
+	"MIN_BY": true, "COUNTIF": true, "APPROX_TOP_COUNT": true, "ARRAY_AGG": true, "STRING_AGG": true, "ARRAY_CONCAT_AGG": true, "APPROX_COUNT_DISTINCT": true, "APPROX_QUANTILES": true}
 
 func (pr *printer) call(f *funcExpr) string {
 	name := strings.Join(f.name, ".")
@@ -479,7 +490,7 @@ func (pr *printer) call(f *funcExpr) string {
 	if (f.distinct || len(f.orderBy) > 0 || f.limit != nil || f.having != nil) && !aggregates[name] {
 		pr.fail(f.at, "Syntax error: DISTINCT, ORDER BY, LIMIT or HAVING is not allowed in %s", name)
 	}
-	if f.nulls != "" && !windowOnly[name] && name != "ARRAY_AGG" && name != "ANY_VALUE" {
+	if f.nulls != "" && !windowOnly[name] && name != "ARRAY_AGG" && name != "ANY_VALUE" && name != "APPROX_QUANTILES" {
 		pr.fail(f.at, "IGNORE NULLS and RESPECT NULLS are not allowed for %s", name)
 	}
 	if f.limit != nil && name != "ARRAY_AGG" && name != "STRING_AGG" {
@@ -507,6 +518,9 @@ func (pr *printer) call(f *funcExpr) string {
 }
 
 func (pr *printer) call1(f *funcExpr, name string) string {
+	if s, ok := pr.callSemantics(f, name); ok {
+		return s
+	}
 	switch name {
 	// ----- conditionals
 	case "IF":
@@ -532,7 +546,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return "try(" + a[0] + " " + op + " " + a[1] + ")"
 	case "SAFE_NEGATE":
 		a := pr.args(f, 1, 1)
-		return "try(-" + a[0] + ")"
+		return "try(-(" + a[0] + "))"
 	case "DIV":
 		a := pr.args(f, 2, 2)
 		return "CAST(trunc(" + a[0] + " / " + pr.nonZero(a[1]) + ") AS BIGINT)"
@@ -583,10 +597,7 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		return strings.ToLower(name) + "(" + strings.Join(a, ", ") + ")"
 	case "SUBSTR", "SUBSTRING":
 		a := pr.args(f, 2, 3)
-		if len(a) == 3 {
-			return "CASE WHEN " + a[2] + " < 0 THEN " + pr.raise("'Third argument in SUBSTR() cannot be negative'") + " ELSE substr(" + a[0] + ", " + a[1] + ", " + a[2] + ") END"
-		}
-		return "substr(" + a[0] + ", " + a[1] + ")"
+		return pr.substr(f, name, a)
 	case "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "BYTE_LENGTH", "OCTET_LENGTH":
 		a := pr.args(f, 1, 1)
 		str := "length"
@@ -610,6 +621,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "LPAD", "RPAD":
 		a := pr.args(f, 2, 3)
 		fn := strings.ToLower(name)
+		// a negative length and an empty pattern are errors in GoogleSQL (DuckDB: '' and its own error)
+		a[1] = "(CASE WHEN " + a[1] + " < 0 THEN " + pr.raise("'"+name+"() requires a non-negative return length'") + " ELSE " + a[1] + " END)"
+		if len(a) == 3 {
+			a[2] = "(CASE WHEN CAST(" + a[2] + " AS VARCHAR) = '' THEN " + pr.raise("'"+name+"() requires a non-empty pattern'") + " ELSE " + a[2] + " END)"
+		}
 		if len(a) == 2 {
 			// the default pattern is a blank, for BYTES too
 			return pr.stringOrBytes(f, name, a[0], true, func(s string) string { return fn + "(" + s + ", CAST(" + a[1] + " AS INTEGER), ' ')" },
@@ -647,8 +663,6 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			}
 		}
 		return "printf(" + strings.Join(pr.args(f, 1, -1), ", ") + ")"
-	case "INITCAP":
-		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	case "INSTR":
 		a := pr.args(f, 2, 4)
 		if len(a) == 2 {
@@ -802,7 +816,8 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		a := pr.args(f, 2, 3)
 		step := "INTERVAL 1 DAY"
 		if len(f.args) == 3 {
-			step = pr.intervalArg(f, 2)
+			// a zero step is an error in GoogleSQL (DuckDB: an empty array)
+			step = pr.nonZeroStep(pr.intervalArg(f, 2), name)
 		}
 		return nullIfAny(a[:2], "CAST(generate_series(CAST("+a[0]+" AS TIMESTAMP), CAST("+a[1]+" AS TIMESTAMP), "+step+") AS DATE[])")
 	case "GENERATE_TIMESTAMP_ARRAY":
@@ -810,7 +825,8 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 			pr.fail(f.at, "Number of arguments does not match for function GENERATE_TIMESTAMP_ARRAY")
 		}
 		a := pr.args(f, 3, 3)
-		return nullIfAny(a[:2], "generate_series("+a[0]+", "+a[1]+", "+pr.intervalArg(f, 2)+")")
+		// string literals are TIMESTAMPs (DuckDB cannot choose between its two overloads)
+		return nullIfAny(a[:2], "generate_series(CAST("+a[0]+" AS TIMESTAMPTZ), CAST("+a[1]+" AS TIMESTAMPTZ), "+pr.nonZeroStep(pr.intervalArg(f, 2), name)+")")
 
 	// ----- aggregates
 	case "ARRAY_AGG":
@@ -884,6 +900,9 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if f.over != nil && (len(f.over.orderBy) > 0 || f.over.frameUnit != "") {
 			pr.fail(f.at, "%s does not support ORDER BY or a window frame in OVER", name)
 		}
+		if f.nulls == "RESPECT" {
+			return pr.percentileRespectNulls(f, name, a)
+		}
 		return pr.agg(f, fn, a, "")
 
 	// ----- hashing / misc refused
@@ -897,11 +916,11 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 		if !ok || lit.kind != "INT" || err != nil || n <= 0 || n > 100000 {
 			pr.unsupported(f.at, "APPROX_QUANTILES without a positive integer literal number")
 		}
-		if f.nulls == "RESPECT" {
-			pr.unsupported(f.at, "APPROX_QUANTILES RESPECT NULLS")
-		}
 		if f.over != nil || len(f.orderBy) > 0 || f.limit != nil || f.having != nil {
 			pr.unsupported(f.at, "APPROX_QUANTILES with OVER, ORDER BY, LIMIT or HAVING")
+		}
+		if f.nulls == "RESPECT" {
+			return pr.approxQuantilesRespectNulls(pr.expr(f.args[0]), f.distinct, n)
 		}
 		qs := make([]string, n+1)
 		for i := range qs {
@@ -929,10 +948,10 @@ func (pr *printer) call1(f *funcExpr, name string) string {
 	case "ERROR":
 		a := pr.args(f, 1, 1)
 		return pr.raise("CAST(" + a[0] + " AS VARCHAR)")
-	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT", "APPROX_TOP_COUNT",
-		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING", "JSON_TYPE",
-		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING", "CODE_POINTS_TO_BYTES",
-		"SAFE_CONVERT_BYTES_TO_STRING", "TRANSLATE", "COLLATE", "EDIT_DISTANCE", "CURRENT_TIME":
+	case "FARM_FINGERPRINT", "FINGERPRINT", "SESSION_USER", "HLL_COUNT",
+		"APPROX_TOP_SUM", "ML", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT_STRING",
+		"LAX_BOOL", "LAX_INT64", "LAX_FLOAT64", "LAX_STRING",
+		"COLLATE", "CURRENT_TIME":
 		pr.fail(f.at, "Function not found: %s (unsupported by the local emulator)", name)
 	}
 	if strings.HasPrefix(name, "ST_") {

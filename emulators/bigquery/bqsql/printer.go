@@ -537,6 +537,8 @@ func (pr *printer) expr(x expr) string {
 		switch x.op {
 		case "^":
 			return "xor(" + l + ", " + r + ")"
+		case "<<", ">>":
+			return pr.shift(x.op, l, r)
 		case "/":
 			// BigQuery: division by zero is an error
 			return "(" + l + " / " + pr.nonZero(r) + ")"

@@ -123,7 +123,7 @@ func TestErrors(t *testing.T) {
 		{"hll", "SELECT HLL_COUNT.MERGE(x) FROM ds.t", "Function not found: HLL_COUNT.MERGE (unsupported by the local emulator)", 1, 8},
 		{"js_udf", "CREATE TEMP FUNCTION f(x INT64) RETURNS INT64 LANGUAGE js AS 'return x;'; SELECT 1", "Unsupported feature: JavaScript", 1, 1},
 		{"unknown_function", "SELECT NO_SUCH_FN(1)", "Function not found: NO_SUCH_FN", 1, 8},
-		{"format_element", "SELECT FORMAT_TIMESTAMP('%E*S', CURRENT_TIMESTAMP())", "Unsupported feature: format element %E*S", 1, 8},
+		{"format_element", "SELECT FORMAT_TIMESTAMP('%J', CURRENT_TIMESTAMP())", "Unsupported feature: format element %J", 1, 8},
 		{"pivot", "SELECT * FROM ds.t PIVOT(SUM(x) FOR y IN ('a'))", "Unsupported feature: PIVOT", 1, 20},
 		{"merge_insert_row_unknown", "MERGE ds.t T USING ds.s S ON T.id = S.id WHEN NOT MATCHED THEN INSERT ROW", "INSERT ROW", 1, 64},
 		{"recursive", "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r", "Unsupported feature: WITH RECURSIVE", 1, 1},

@@ -155,7 +155,7 @@ func TestNormalizeUnicodeChr(t *testing.T) {
 }
 
 // TestApproxQuantilesDocs: APPROX_QUANTILES computed exactly (discrete quantiles, NULLs ignored), the
-// reference's examples; RESPECT NULLS refused.
+// reference's examples, RESPECT NULLS included (NULLs sort first and count).
 func TestApproxQuantilesDocs(t *testing.T) {
 	db := newDB(t)
 	for _, c := range []struct{ sql, want string }{
@@ -163,6 +163,8 @@ func TestApproxQuantilesDocs(t *testing.T) {
 		{`SELECT APPROX_QUANTILES(DISTINCT x, 2) AS approx_quantiles FROM UNNEST([1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x`, `[[1, 6, 10]]`},
 		{`SELECT APPROX_QUANTILES(x, 2) AS approx_quantiles FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x`, `[[1, 5, 10]]`},
 		{`SELECT APPROX_QUANTILES(x, 4) FROM UNNEST([1, 2, 3, 4, 5]) AS x`, `[[1, 2, 3, 4, 5]]`},
+		{`SELECT APPROX_QUANTILES(x, 2 RESPECT NULLS) AS approx_quantiles FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x`, `[[null, 4, 10]]`},
+		{`SELECT APPROX_QUANTILES(DISTINCT x, 2 RESPECT NULLS) AS approx_quantiles FROM UNNEST([NULL, NULL, 1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x`, `[[null, 6, 10]]`},
 	} {
 		rows, err := runBQ(t, db, c.sql, Options{})
 		if err != nil {
@@ -173,7 +175,7 @@ func TestApproxQuantilesDocs(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", c.sql, toJSON(rows), toJSON(want))
 		}
 	}
-	for _, q := range []string{`SELECT APPROX_QUANTILES(x, 2 RESPECT NULLS) FROM UNNEST([1]) AS x`, `SELECT APPROX_QUANTILES(x, n) FROM UNNEST([1]) AS x, UNNEST([2]) AS n`} {
+	for _, q := range []string{`SELECT APPROX_QUANTILES(x, n) FROM UNNEST([1]) AS x, UNNEST([2]) AS n`} {
 		if _, err := runBQ(t, db, q, Options{}); err == nil {
 			t.Errorf("%s: want a refusal", q)
 		}
