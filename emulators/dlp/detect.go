@@ -285,7 +285,8 @@ func compileCustom(c *dlppb.CustomInfoType) (*customType, error) {
 	case c.GetSurrogateType() != nil:
 		ct.surrogate = true
 	case c.GetStoredType() != nil:
-		return nil, unsupported("custom_info_types[].stored_type", "stored infoTypes are not emulated; put the dictionary or regex inline")
+		// Server.resolveStored replaces stored types before an inspector is built.
+		return nil, invalid("custom_info_types[].stored_type %q was not resolved.", c.GetStoredType().GetName())
 	default:
 		// A custom infoType named after a built-in extends it; with no
 		// detector of its own it only carries exclusion_type and rules

@@ -169,7 +169,7 @@ func (s *Server) validateInspectJob(ij *dlppb.InspectJobConfig) (*dlppb.InspectC
 			return nil, unsupported(fmt.Sprintf("inspect_job.actions[%d] %s", i, name), "jobs support the save_findings and pub_sub actions")
 		}
 	}
-	cfg, err := s.resolveInspectConfig(ij.GetInspectConfig(), ij.GetInspectTemplateName())
+	cfg, err := s.resolveInspectConfig(context.Background(), ij.GetInspectConfig(), ij.GetInspectTemplateName())
 	if err != nil {
 		return nil, err
 	}

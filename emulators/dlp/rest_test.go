@@ -100,6 +100,8 @@ func TestContentThroughREST(t *testing.T) {
 		{"KMSWrappedKeyRoundTrip", TestKMSWrappedKeyRoundTrip},
 		{"InspectJobOverBigQuery", TestInspectJobOverBigQuery},
 		{"DlpJobStates", TestDlpJobStates},
+		{"StoredInfoTypeLifecycle", TestStoredInfoTypeLifecycle},
+		{"StoredInfoTypeFromCloudStorage", TestStoredInfoTypeFromCloudStorage},
 		{"CreateDlpJobRefusals", TestCreateDlpJobRefusals},
 	} {
 		t.Run(tc.name, tc.fn)

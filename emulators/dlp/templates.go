@@ -332,7 +332,17 @@ func (s *Server) DeleteDeidentifyTemplate(ctx context.Context, req *dlppb.Delete
 // resolveInspectConfig merges a named template with the request config the
 // way DLP documents: the template is the base, singular request fields
 // replace, repeated fields append, messages merge recursively.
-func (s *Server) resolveInspectConfig(cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
+// Stored infoTypes and Cloud Storage dictionaries are then resolved
+// (stored.go).
+func (s *Server) resolveInspectConfig(ctx context.Context, cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
+	out, err := s.mergeInspectTemplate(cfg, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.resolveStored(ctx, out)
+}
+
+func (s *Server) mergeInspectTemplate(cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
 	if name == "" {
 		if cfg == nil {
 			return &dlppb.InspectConfig{}, nil

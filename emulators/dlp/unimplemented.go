@@ -73,31 +73,6 @@ func (s *Server) DeleteDiscoveryConfig(context.Context, *dlppb.DeleteDiscoveryCo
 	return nil, s.notEmulated("DeleteDiscoveryConfig", "discovery")
 }
 
-// CreateStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) CreateStoredInfoType(context.Context, *dlppb.CreateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("CreateStoredInfoType", "stored")
-}
-
-// UpdateStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) UpdateStoredInfoType(context.Context, *dlppb.UpdateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("UpdateStoredInfoType", "stored")
-}
-
-// GetStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) GetStoredInfoType(context.Context, *dlppb.GetStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("GetStoredInfoType", "stored")
-}
-
-// ListStoredInfoTypes answers UNIMPLEMENTED.
-func (s *Server) ListStoredInfoTypes(context.Context, *dlppb.ListStoredInfoTypesRequest) (*dlppb.ListStoredInfoTypesResponse, error) {
-	return nil, s.notEmulated("ListStoredInfoTypes", "stored")
-}
-
-// DeleteStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) DeleteStoredInfoType(context.Context, *dlppb.DeleteStoredInfoTypeRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("DeleteStoredInfoType", "stored")
-}
-
 // ListProjectDataProfiles answers UNIMPLEMENTED.
 func (s *Server) ListProjectDataProfiles(context.Context, *dlppb.ListProjectDataProfilesRequest) (*dlppb.ListProjectDataProfilesResponse, error) {
 	return nil, s.notEmulated("ListProjectDataProfiles", "profile")

@@ -13,7 +13,7 @@ import (
 var implementedRPCs = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields("InspectContent ListInfoTypes DeidentifyContent ReidentifyContent CreateInspectTemplate GetInspectTemplate UpdateInspectTemplate ListInspectTemplates DeleteInspectTemplate CreateDeidentifyTemplate GetDeidentifyTemplate UpdateDeidentifyTemplate ListDeidentifyTemplates DeleteDeidentifyTemplate CreateDlpJob GetDlpJob ListDlpJobs CancelDlpJob DeleteDlpJob CreateJobTrigger GetJobTrigger UpdateJobTrigger ListJobTriggers DeleteJobTrigger ActivateJobTrigger") {
+	for _, n := range strings.Fields("InspectContent ListInfoTypes DeidentifyContent ReidentifyContent CreateInspectTemplate GetInspectTemplate UpdateInspectTemplate ListInspectTemplates DeleteInspectTemplate CreateDeidentifyTemplate GetDeidentifyTemplate UpdateDeidentifyTemplate ListDeidentifyTemplates DeleteDeidentifyTemplate CreateDlpJob GetDlpJob ListDlpJobs CancelDlpJob DeleteDlpJob CreateJobTrigger GetJobTrigger UpdateJobTrigger ListJobTriggers DeleteJobTrigger ActivateJobTrigger CreateStoredInfoType GetStoredInfoType ListStoredInfoTypes UpdateStoredInfoType DeleteStoredInfoType") {
 		implementedRPCs[n] = true
 	}
 }
@@ -41,7 +41,7 @@ func TestUnimplementedRPCsAreNamed(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if unimpl < 35 { // 35 after the job trigger RPCs were implemented
+	if unimpl < 30 { // 30 after the stored infoType RPCs were implemented
 		t.Errorf("only %d unimplemented RPCs checked", unimpl)
 	}
 	_, err := c.RedactImage(ctx, &dlppb.RedactImageRequest{Parent: parent, ByteItem: &dlppb.ByteContentItem{Type: dlppb.ByteContentItem_IMAGE_PNG, Data: []byte{0x89}}})
@@ -56,10 +56,6 @@ func TestUnimplementedRPCsAreNamed(t *testing.T) {
 	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "HybridInspectJobTrigger") {
 		t.Errorf("HybridInspectJobTrigger: %v", err)
 	}
-	_, err = c.CreateStoredInfoType(ctx, &dlppb.CreateStoredInfoTypeRequest{Parent: parent})
-	if codeOf(err) != codes.Unimplemented || !strings.Contains(err.Error(), "stored infoTypes") {
-		t.Errorf("CreateStoredInfoType: %v", err)
-	}
 }
 
 // Config fields and items the emulator does not implement answer
@@ -67,13 +63,8 @@ func TestUnimplementedRPCsAreNamed(t *testing.T) {
 func TestUnsupportedFieldsAreNamed(t *testing.T) {
 	_, c := start(t, Options{})
 	ctx := context.Background()
-	gcsDict := &dlppb.CustomInfoType{InfoType: &dlppb.InfoType{Name: "D"}, Type: &dlppb.CustomInfoType_Dictionary_{Dictionary: &dlppb.CustomInfoType_Dictionary{
-		Source: &dlppb.CustomInfoType_Dictionary_CloudStoragePath{CloudStoragePath: &dlppb.CloudStoragePath{Path: "gs://b/words.txt"}}}}}
-	stored := &dlppb.CustomInfoType{InfoType: &dlppb.InfoType{Name: "S"}, Type: &dlppb.CustomInfoType_StoredType{StoredType: &dlppb.StoredType{Name: "projects/p/storedInfoTypes/s"}}}
 	for field, req := range map[string]*dlppb.InspectContentRequest{
-		"dictionary.cloud_storage_path":   {InspectConfig: &dlppb.InspectConfig{CustomInfoTypes: []*dlppb.CustomInfoType{gcsDict}}, Item: textItem("x")},
-		"custom_info_types[].stored_type": {InspectConfig: &dlppb.InspectConfig{CustomInfoTypes: []*dlppb.CustomInfoType{stored}}, Item: textItem("x")},
-		"byte_item.type IMAGE_JPEG":       {Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_ByteItem{ByteItem: &dlppb.ByteContentItem{Type: dlppb.ByteContentItem_IMAGE_JPEG, Data: []byte{1}}}}},
+		"byte_item.type IMAGE_JPEG": {Item: &dlppb.ContentItem{DataItem: &dlppb.ContentItem_ByteItem{ByteItem: &dlppb.ByteContentItem{Type: dlppb.ByteContentItem_IMAGE_JPEG, Data: []byte{1}}}}},
 	} {
 		req.Parent = parent
 		_, err := c.InspectContent(ctx, req)
