@@ -102,6 +102,8 @@ func TestContentThroughREST(t *testing.T) {
 		{"DlpJobStates", TestDlpJobStates},
 		{"StoredInfoTypeLifecycle", TestStoredInfoTypeLifecycle},
 		{"StoredInfoTypeFromCloudStorage", TestStoredInfoTypeFromCloudStorage},
+		{"HybridJob", TestHybridJob},
+		{"HybridInspectJobTrigger", TestHybridInspectJobTrigger},
 		{"CreateDlpJobRefusals", TestCreateDlpJobRefusals},
 	} {
 		t.Run(tc.name, tc.fn)

@@ -43,11 +43,6 @@ func (s *Server) RedactImage(context.Context, *dlppb.RedactImageRequest) (*dlppb
 	return nil, s.notEmulated("RedactImage", "image")
 }
 
-// HybridInspectJobTrigger answers UNIMPLEMENTED.
-func (s *Server) HybridInspectJobTrigger(context.Context, *dlppb.HybridInspectJobTriggerRequest) (*dlppb.HybridInspectResponse, error) {
-	return nil, s.notEmulated("HybridInspectJobTrigger", "trigger")
-}
-
 // CreateDiscoveryConfig answers UNIMPLEMENTED.
 func (s *Server) CreateDiscoveryConfig(context.Context, *dlppb.CreateDiscoveryConfigRequest) (*dlppb.DiscoveryConfig, error) {
 	return nil, s.notEmulated("CreateDiscoveryConfig", "discovery")
@@ -121,16 +116,6 @@ func (s *Server) GetColumnDataProfile(context.Context, *dlppb.GetColumnDataProfi
 // DeleteTableDataProfile answers UNIMPLEMENTED.
 func (s *Server) DeleteTableDataProfile(context.Context, *dlppb.DeleteTableDataProfileRequest) (*emptypb.Empty, error) {
 	return nil, s.notEmulated("DeleteTableDataProfile", "profile")
-}
-
-// HybridInspectDlpJob answers UNIMPLEMENTED.
-func (s *Server) HybridInspectDlpJob(context.Context, *dlppb.HybridInspectDlpJobRequest) (*dlppb.HybridInspectResponse, error) {
-	return nil, s.notEmulated("HybridInspectDlpJob", "job")
-}
-
-// FinishDlpJob answers UNIMPLEMENTED.
-func (s *Server) FinishDlpJob(context.Context, *dlppb.FinishDlpJobRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("FinishDlpJob", "job")
 }
 
 // CreateConnection answers UNIMPLEMENTED.
