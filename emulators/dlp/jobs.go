@@ -168,6 +168,9 @@ func (s *Server) validateJobActions(ij *dlppb.InspectJobConfig) (*dlppb.InspectC
 				return nil, status.Errorf(codes.FailedPrecondition, "inspect_job.actions[%d].save_findings needs a BigQuery: the DLP emulator has none (set Options.BigQueryEndpoint, `sluice emulator dlp --bigquery-endpoint`, to the BigQuery emulator's URL).", i)
 			}
 			oc := x.SaveFindings.GetOutputConfig()
+			if oc.GetStoragePath() != nil {
+				return nil, unsupported(fmt.Sprintf("inspect_job.actions[%d].save_findings.output_config.storage_path", i), "findings are saved to a BigQuery table (output_config.table)")
+			}
 			t := oc.GetTable()
 			if t.GetProjectId() == "" || t.GetDatasetId() == "" {
 				return nil, invalid("inspect_job.actions[%d].save_findings.output_config.table needs project_id and dataset_id (table_id may be left empty for a generated name).", i)

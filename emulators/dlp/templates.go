@@ -212,7 +212,9 @@ func listKeys[T any](m map[string]T, parent string) []string {
 func page(keys []string, token string, size int32) ([]string, string) {
 	start := 0
 	if token != "" {
-		start, _ = strconv.Atoi(token)
+		if n, err := strconv.Atoi(token); err == nil && n > 0 {
+			start = n
+		}
 	}
 	if start > len(keys) {
 		start = len(keys)
