@@ -246,3 +246,33 @@ func TestStoredInfoTypeNeedsStorage(t *testing.T) {
 		t.Errorf("inline cloud_storage_path without Storage: %v", err)
 	}
 }
+
+// A large custom dictionary built from a BigQuery column (big_query_field)
+// through the BigQuery emulator.
+func TestStoredInfoTypeFromBigQuery(t *testing.T) {
+	e := startJobEnv(t)
+	_, c := start(t, Options{BigQueryEndpoint: e.bqURL})
+	ctx := context.Background()
+	st, err := c.CreateStoredInfoType(ctx, &dlppb.CreateStoredInfoTypeRequest{Parent: parent, StoredInfoTypeId: "staff-emails",
+		Config: &dlppb.StoredInfoTypeConfig{Type: &dlppb.StoredInfoTypeConfig_LargeCustomDictionary{LargeCustomDictionary: &dlppb.LargeCustomDictionaryConfig{
+			Source: &dlppb.LargeCustomDictionaryConfig_BigQueryField{BigQueryField: &dlppb.BigQueryField{
+				Table: &dlppb.BigQueryTable{ProjectId: jobProject, DatasetId: "hr", TableId: "people"}, Field: &dlppb.FieldId{Name: "email"}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The column holds three addresses and one empty string.
+	if st.GetCurrentVersion().GetState() != dlppb.StoredInfoTypeState_READY || st.GetCurrentVersion().GetStats().GetLargeCustomDictionary().GetApproxNumPhrases() != 3 {
+		t.Fatalf("from BigQuery: %v", st)
+	}
+	got, err := storedQuotes(t, c, "cc grace@example.org, not bob@example.org", storedCustom("STAFF", st.GetName()))
+	if err != nil || strings.Join(got, ",") != "STAFF:grace@example.org" {
+		t.Errorf("inspect: %q %v", got, err)
+	}
+	bad, err := c.CreateStoredInfoType(ctx, &dlppb.CreateStoredInfoTypeRequest{Parent: parent,
+		Config: &dlppb.StoredInfoTypeConfig{Type: &dlppb.StoredInfoTypeConfig_LargeCustomDictionary{LargeCustomDictionary: &dlppb.LargeCustomDictionaryConfig{
+			Source: &dlppb.LargeCustomDictionaryConfig_BigQueryField{BigQueryField: &dlppb.BigQueryField{
+				Table: &dlppb.BigQueryTable{ProjectId: jobProject, DatasetId: "hr", TableId: "nope"}, Field: &dlppb.FieldId{Name: "email"}}}}}}})
+	if err != nil || len(bad.GetPendingVersions()) != 1 || bad.GetPendingVersions()[0].GetState() != dlppb.StoredInfoTypeState_FAILED {
+		t.Errorf("missing table: %v %v", bad, err)
+	}
+}
