@@ -32,6 +32,7 @@ func emulatorCmd(args []string) error {
 	bqEndpoint := fs.String("bigquery-endpoint", bqURL(os.Getenv("BIGQUERY_EMULATOR_HOST")), "dlp: URL of the BigQuery emulator that inspection jobs read and save findings to (default from $BIGQUERY_EMULATOR_HOST)")
 	psAddr := fs.String("pubsub-addr", os.Getenv("PUBSUB_EMULATOR_HOST"), "dlp: host:port of the Pub/Sub emulator for the pub_sub job action (default $PUBSUB_EMULATOR_HOST)")
 	restAddr := fs.String("rest-addr", "127.0.0.1:0", "dlp: listen address of the REST (HTTP/JSON) endpoint, for dlp.NewRESTClient and curl")
+	storageAddr := fs.String("storage-addr", os.Getenv("STORAGE_EMULATOR_HOST"), "dlp: host:port of the Cloud Storage emulator that dictionaries named by cloud_storage_path are read from (default $STORAGE_EMULATOR_HOST)")
 	kmsAddr := fs.String("kms-addr", os.Getenv("KMS_EMULATOR_HOST"), "dlp: host:port of the KMS emulator that unwraps kms_wrapped crypto keys (default $KMS_EMULATOR_HOST)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -91,7 +92,7 @@ func emulatorCmd(args []string) error {
 		envName, where = "BIGQUERY_EMULATOR_HOST", lis.Addr().String()
 		fmt.Fprintf(os.Stderr, "sluice emulator: BigQuery REST at http://%s, Storage Read/Write API (gRPC, plaintext) at %s\n", where, where)
 	case "dlp":
-		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr, BigQueryEndpoint: *bqEndpoint, PubSubAddr: *psAddr})
+		s := dlp.NewServer(dlp.Options{KMSAddr: *kmsAddr, BigQueryEndpoint: *bqEndpoint, PubSubAddr: *psAddr, StorageAddr: strings.TrimPrefix(strings.TrimPrefix(*storageAddr, "http://"), "https://")})
 		lis, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err

@@ -28,7 +28,7 @@ Usage:
         force a run on a running dev stack (as Cloud Scheduler's "force run"); mask is
         started by publishing transform.completed; the token is $SLUICE_CONTROL_TOKEN
         or read from .sluice/dev/control.token
-  sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT]
+  sluice emulator pubsub|gcs|bigquery|dlp|kms [--addr HOST:PORT] [--workdir DIR] [--kms-addr HOST:PORT] [--bigquery-endpoint URL] [--pubsub-addr HOST:PORT] [--storage-addr HOST:PORT]
         start one emulator alone
   sluice validate [--json]
         check pipeline.yaml and the model DAG, and dry-run every model on an in-process BigQuery

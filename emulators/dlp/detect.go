@@ -241,6 +241,8 @@ func newInspector(cfg *dlppb.InspectConfig) (*inspector, error) {
 						return nil, err
 					}
 					ex.hot = hw
+				case x.GetExcludeByImageFindings() != nil:
+					return nil, unsupported("exclusion_rule.exclude_by_image_findings", "images are not inspected (no OCR)")
 				default:
 					return nil, invalid("Exclusion rule must set a type.")
 				}
@@ -284,8 +286,13 @@ func compileCustom(c *dlppb.CustomInfoType) (*customType, error) {
 		ct.dict = d
 	case c.GetSurrogateType() != nil:
 		ct.surrogate = true
+	case c.GetMetadataKeyValueExpression() != nil:
+		return nil, unsupported("custom_info_types[].metadata_key_value_expression", "metadata is not inspected; use a regex or dictionary")
+	case c.GetFileLabelInfoType() != nil:
+		return nil, unsupported("custom_info_types[].file_label_info_type", "file labels are not inspected; use a regex or dictionary")
 	case c.GetStoredType() != nil:
-		return nil, unsupported("custom_info_types[].stored_type", "stored infoTypes are not emulated; put the dictionary or regex inline")
+		// Server.resolveStored replaces stored types before an inspector is built.
+		return nil, invalid("custom_info_types[].stored_type %q was not resolved.", c.GetStoredType().GetName())
 	default:
 		// A custom infoType named after a built-in extends it; with no
 		// detector of its own it only carries exclusion_type and rules

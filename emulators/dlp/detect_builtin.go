@@ -227,8 +227,22 @@ var (
 	hwVIN      = newHotwords("vin", "vehicle", "chassis")
 )
 
-// runBuiltins appends the spans of the enabled built-ins found in text.
+// runBuiltins appends the spans of the enabled built-ins found in text;
+// text with non-ASCII letters is scanned folded (detect_fold.go).
 func runBuiltins(text string, set typeSet, out []span) []span {
+	folded, pos, ok := foldText(text)
+	if !ok {
+		return runBuiltinsASCII(text, set, out)
+	}
+	n := len(out)
+	out = runBuiltinsASCII(folded, set, out)
+	for i := n; i < len(out); i++ {
+		out[i] = unfoldSpan(text, pos, out[i])
+	}
+	return out
+}
+
+func runBuiltinsASCII(text string, set typeSet, out []span) []span {
 	if set.has(bEmail) {
 		out = findEmails(text, out)
 	}

@@ -32,7 +32,7 @@ const (
 // placeOpeners open place names that would otherwise look like a given
 // name and a surname ("San Francisco", "Santa Clara", "Port Elizabeth").
 const (
-	honorifics   = "Sir Dame Lord Lady"
+	honorifics   = "Sir Dame Lord Lady Count Countess Baron Baroness Viscount Cardinal Bishop Archbishop Pope Prince Princess Duke Duchess Emperor Empress Tsar Sultan"
 	placeOpeners = "San Santa Santo Sao Los Las Fort Port Mount Lake Cape Saint Puerto Porto Rio Costa Bay"
 )
 
@@ -266,15 +266,21 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		if given {
 			lik = vLikely
 		}
-		// "Gabriel Garcia Marquez"
-		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && strongSurname(capLookup(text[xs:xe])) {
-			end = compoundEnd(text, xe)
+		// "Gabriel Garcia Marquez", "John Jacob Astor": a third word that is
+		// a surname, or a given name's next word that is in no list and no
+		// common word.
+		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) {
+			if f3 := capLookup(text[xs:xe]); strongSurname(f3) || given && f3&flagPlace == 0 && unknownWordOK(text[xs:xe], f3) && f3&flagCommon == 0 {
+				end = compoundEnd(text, xe)
+			}
 		}
 	case given || f&flagDictGiven != 0 && strongGiven(f2):
 		// A common-word given name ("Hope") before a dictionary given name
 		// that is no common word ("Hope Lange") is taken as a full name
 		// too; the middle-name rules below apply to it.
-		if !unknownWordOK(w2, f2) && f2&flagDictSurname == 0 {
+		if !unknownWordOK(w2, f2) && f2&flagDictSurname == 0 && !(given && strongNameContext(text, s, end, out)) {
+			// A common word after a given name is a surname only where a
+			// name is clearly expected ("Francis Bacon's", "Dear Johnny Cash").
 			return out
 		}
 		// A middle name: "Johannes Peter Muller", "Wolfgang Amadeus Mozart".
@@ -291,6 +297,9 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		}
 		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && strongSurname(capLookup(text[xs:xe])) {
 			end = compoundEnd(text, xe)
+		} else if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && f2&flagDictGiven != 0 && !isCommonWord(text[xs:xe]) && nameContext(text, s, compoundEnd(text, xe), out) {
+			// "Wystan Hugh Auden": unknown, given, unknown, where a name is expected.
+			end = compoundEnd(text, xe)
 		} else if f2&(flagPlace|flagHonorific|flagParticle) != 0 || !nameContext(text, s, end, out) {
 			// Two words in no list ("Mao Zedong") count only where a
 			// name is expected: product and project names ("Debian
@@ -304,6 +313,22 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 	end = possessive(text, end)
 	*skip = end
 	return append(out, span{s, end, "PERSON_NAME", lik})
+}
+
+// strongNameContext is nameContext without the line and cell forms, which
+// headings ("Grace Period") share: a possessive, a cue word, or next in a
+// list after a name.
+func strongNameContext(text string, s, e int, out []span) bool {
+	if possessive(text, e) > e || nameCue(text, s) {
+		return true
+	}
+	if n := len(out); n > 0 && out[n-1].it == "PERSON_NAME" && out[n-1].end < s && s-out[n-1].end <= 6 {
+		switch text[out[n-1].end:s] {
+		case ", ", " and ", ", and ", " & ", "; ", " or ":
+			return true
+		}
+	}
+	return false
 }
 
 // nameContext reports whether the words at s..e stand where a name is
@@ -338,4 +363,102 @@ func nameContext(text string, s, e int, out []span) bool {
 		}
 	}
 	return false
+}
+
+// loneName finds given names standing alone where a name is expected: a
+// list of single names ("Ana, Bo and Chen", at least two of them given
+// names that are no common word, the others such names or words in no list
+// that are no common word either), or a signature under a short sign-off
+// ("Regards,\nTomasz", also a word in no list). Only a word that does not
+// run on into another capitalised word: full names are dictName's.
+func loneName(text string, s, e int, t string, f uint16, out []span, skip *int) []span {
+	// Cheap test first: a lone name needs a list separator after it, a
+	// name just before it, or a line of its own.
+	if !(s > 0 && text[s-1] == '\n' || e+2 < len(text) && (text[e] == ',' || text[e] == ' ' && (text[e+1] == 'a' || text[e+1] == '&')) ||
+		len(out) > 0 && out[len(out)-1].it == "PERSON_NAME" && s-out[len(out)-1].end <= 6) {
+		return out
+	}
+	if !loneWord(text, s, e, t, f) {
+		return out
+	}
+	// A list run starting here.
+	type w struct{ s, e int }
+	run := []w{{s, e}}
+	strong := 0
+	if strongGiven(f) {
+		strong++
+	}
+	for p := e; ; {
+		sep := ""
+		for _, x := range []string{", and ", ", ", " and ", " & "} {
+			if strings.HasPrefix(text[p:], x) {
+				sep = x
+				break
+			}
+		}
+		if sep == "" || p+len(sep) >= len(text) || !isUpper(text[p+len(sep)]) {
+			break
+		}
+		ws, we := tokenAt(text, p+len(sep))
+		f2 := capLookup(text[ws:we])
+		if !loneWord(text, ws, we, text[ws:we], f2) {
+			break
+		}
+		if strongGiven(f2) {
+			strong++
+		}
+		run = append(run, w{ws, we})
+		p = we
+	}
+	if len(run) >= 2 && strong >= 2 {
+		for _, r := range run {
+			out = append(out, span{r.s, possessive(text, r.e), "PERSON_NAME", vPossible})
+		}
+		*skip = run[len(run)-1].e
+		return out
+	}
+	if !signOffAbove(text, s, e) {
+		return out
+	}
+	end := possessive(text, e)
+	*skip = end
+	return append(out, span{s, end, "PERSON_NAME", vPossible})
+}
+
+// loneWord reports whether the capitalised word t at s..e may be a name on
+// its own: a given name that is no common word, or a word in no list that
+// is no common word, not followed by another capitalised word.
+func loneWord(text string, s, e int, t string, f uint16) bool {
+	if f&(flagPlace|flagHonorific|flagParticle|flagTitle) != 0 || !nameWordOK(t) {
+		return false
+	}
+	if e+1 < len(text) && (text[e] == ' ' || text[e] == '-') && isUpper(text[e+1]) {
+		return false
+	}
+	return strongGiven(f) || f&(flagDictGiven|flagDictSurname|flagSurname) == 0 && !isCommonWord(t)
+}
+
+// signOffAbove reports whether the word at s..e is alone on its line and
+// the line above (blank lines skipped) is a short sign-off ending in a
+// comma: "Regards,", "Best wishes,", "Thanks,".
+func signOffAbove(text string, s, e int) bool {
+	for e < len(text) && (text[e] == ' ' || text[e] == '.') {
+		e++
+	}
+	if e < len(text) && text[e] != '\n' && text[e] != '\r' || s == 0 || text[s-1] != '\n' {
+		return false
+	}
+	p := s - 1
+	for p > 0 && (text[p-1] == '\n' || text[p-1] == '\r' || text[p-1] == ' ') {
+		p--
+	}
+	if p == 0 || text[p-1] != ',' {
+		return false
+	}
+	q := p - 1
+	for q > 0 && text[q-1] != '\n' {
+		q--
+	}
+	line := text[q : p-1]
+	return len(line) > 0 && len(line) <= 24 && strings.Count(line, " ") <= 2 && isUpper(line[0])
 }

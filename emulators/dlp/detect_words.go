@@ -302,7 +302,10 @@ func upperToken(text string, s, e int, t string, prev byte, set typeSet, out []s
 	}
 	fl := capLookup(t)
 	if set.has(bPerson) && fl&flagTitle == 0 && isUpper(t[0]) {
-		out = dictName(text, s, e, t, fl, out, skip)
+		n := len(out)
+		if out = dictName(text, s, e, t, fl, out, skip); len(out) == n && *skip < e {
+			out = loneName(text, s, e, t, fl, out, skip)
+		}
 	}
 	if fl&(flagGiven|flagTitle) == 0 {
 		if set.has(bPerson) && *skip < e && e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) && isCapWord(t) && nameCue(text, s) && !notSurname[t] && !isCommonWord(t) {

@@ -30,7 +30,13 @@
 // findings are saved to a BigQuery table in the Finding-derived schema
 // (findings_schema.go) and a pub_sub action publishes the DlpJobName
 // attribute through Options.PubSubAddr. Job triggers (triggers.go) start
-// those jobs by hand (ActivateJobTrigger) or on their schedule. Every other RPC answers UNIMPLEMENTED with a message
+// those jobs by hand (ActivateJobTrigger) or on their schedule. Hybrid jobs
+// (hybrid.go: storage_config hybrid_options, ACTIVE, HybridInspectDlpJob,
+// HybridInspectJobTrigger, FinishDlpJob) inspect items the caller sends and
+// save their findings when finished. Stored infoTypes (stored.go) keep
+// word lists, regexes and dictionaries read from Cloud Storage
+// (Options.StorageAddr) or BigQuery for custom_info_types[].stored_type.
+// Every other RPC answers UNIMPLEMENTED with a message
 // naming it (README.md has the table of RPCs and config fields). Faults()
 // injects failures and latency per RPC name.
 //
@@ -128,9 +134,10 @@
 // undocumented): both are stable and reversible through this emulator and
 // keep DLP's output shapes, but are not byte-identical to Cloud DLP's
 // ciphertexts. Date shift without a crypto key is random per value.
-// Image redaction, stored infoTypes, Cloud Storage dictionaries, risk and
-// hybrid jobs, jobs over Cloud Storage or Datastore, job triggers,
-// discovery and data profiles are not emulated.
+// Image redaction, risk jobs, jobs over Cloud Storage or Datastore,
+// discovery and data profiles are not emulated. Text with non-ASCII letters
+// is folded to ASCII for detection (detect_fold.go) and findings are mapped
+// back to the original bytes.
 //
 // The tests use the real Go client over gRPC. They run against a running
 // server too: start `sluice emulator dlp --addr 127.0.0.1:9161` and run

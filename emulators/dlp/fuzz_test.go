@@ -2,7 +2,9 @@ package dlp
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 )
@@ -50,6 +52,9 @@ func FuzzDetectors(f *testing.F) {
 	for _, s := range genCorpus(50, 2) {
 		f.Add(s.text)
 	}
+	for _, s := range []string{"José Núñez's", "Straße ß", "Иван Петров", "Zoë, Ana and Ødegård", "Regards,\nŁukasz", "ǅ\u0301x", "ß\xff\xfeé"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, text string) { checkSpans(t, text) })
 }
 
@@ -80,6 +85,31 @@ func TestSortSpansMatchesSort(t *testing.T) {
 		for i := range got {
 			if got[i] != want[i] {
 				t.Fatalf("trial %d: position %d = %+v, want %+v", trial, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// Text mixing ASCII, folded letters (Latin with diacritics, ß, Cyrillic,
+// Greek), letters that are not folded, combining marks and invalid bytes:
+// spans stay inside the text and, in valid UTF-8, on rune boundaries.
+func TestFoldedSpansRobust(t *testing.T) {
+	pieces := []string{"José", " ", "Núñez", "'s", ", ", " and ", "\n", "Regards,\n", "Dr. ", "ß", "Straße", "Иван", "Петров", "Ζωή", "ǅ", "\u0301", "\xff", "é", "李", "ada@exämple.com", "415-555-0132", "Zoë", "Ødegård", "ъ", "Ъ", "ı"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 3000; trial++ {
+		var b strings.Builder
+		for k := rng.IntN(12); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		checkSpans(t, text)
+		if !utf8.ValidString(text) {
+			continue
+		}
+		ins, _ := newInspector(&dlppb.InspectConfig{})
+		for _, s := range ins.scanText(text) {
+			if !utf8.RuneStart(text[s.start]) || s.end < len(text) && !utf8.RuneStart(text[s.end]) {
+				t.Fatalf("span %+v of %q splits a rune", s, text)
 			}
 		}
 	}

@@ -160,8 +160,8 @@ func TestErrorsAndLimits(t *testing.T) {
 		}
 	}
 	_, err = c.HybridInspectDlpJob(ctx, &dlppb.HybridInspectDlpJobRequest{Name: parent + "/dlpJobs/i-1"})
-	if codeOf(err) != codes.Unimplemented {
-		t.Fatalf("unimplemented RPC: %v", err)
+	if codeOf(err) != codes.NotFound {
+		t.Fatalf("HybridInspectDlpJob on an unknown job: %v", err)
 	}
 	// FPE on a value outside the alphabet fails the request by default
 	// and is left untransformed (with an ERROR summary) when asked.

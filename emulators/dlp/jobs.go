@@ -46,6 +46,7 @@ type dlpJob struct {
 	pb     *dlppb.DlpJob
 	cancel context.CancelFunc
 	done   chan struct{}
+	hybrid *hybridJob // nil unless the job inspects hybrid content (hybrid.go)
 }
 
 type jobStore struct {
@@ -115,39 +116,61 @@ func (s *Server) validateInspectJob(ij *dlppb.InspectJobConfig) (*dlppb.InspectC
 	case sc.GetDatastoreOptions() != nil:
 		return nil, unsupported("inspect_job.storage_config.datastore_options", "only BigQuery tables (big_query_options) are inspected by jobs")
 	case sc.GetHybridOptions() != nil:
-		return nil, unsupported("inspect_job.storage_config.hybrid_options", "hybrid jobs are not emulated")
+		if err := validateHybridOptions(sc.GetHybridOptions()); err != nil {
+			return nil, err
+		}
 	case sc.GetBigQueryOptions() == nil:
-		return nil, invalid("inspect_job.storage_config must set big_query_options.")
+		return nil, invalid("inspect_job.storage_config must set big_query_options or hybrid_options.")
 	}
 	if sc.GetTimespanConfig() != nil {
 		return nil, unsupported("inspect_job.storage_config.timespan_config", "every row of the table is read")
 	}
-	bo := sc.GetBigQueryOptions()
+	if bo := sc.GetBigQueryOptions(); bo != nil {
+		if err := s.validateBigQueryOptions(bo); err != nil {
+			return nil, err
+		}
+	}
+	return s.validateJobActions(ij)
+}
+
+func (s *Server) validateBigQueryOptions(bo *dlppb.BigQueryOptions) error {
 	tr := bo.GetTableReference()
 	if tr.GetProjectId() == "" || tr.GetDatasetId() == "" || tr.GetTableId() == "" {
-		return nil, invalid("inspect_job.storage_config.big_query_options.table_reference needs project_id, dataset_id and table_id.")
+		return invalid("inspect_job.storage_config.big_query_options.table_reference needs project_id, dataset_id and table_id.")
 	}
 	// "Only one of rows_limit and rows_limit_percent can be specified."
 	// "Must be between 0 and 100, inclusively." (BigQueryOptions reference)
 	if bo.GetRowsLimit() != 0 && bo.GetRowsLimitPercent() != 0 {
-		return nil, invalid("big_query_options: only one of rows_limit and rows_limit_percent can be specified.")
+		return invalid("big_query_options: only one of rows_limit and rows_limit_percent can be specified.")
 	}
 	if bo.GetRowsLimit() < 0 {
-		return nil, invalid("big_query_options.rows_limit must not be negative; got %d.", bo.GetRowsLimit())
+		return invalid("big_query_options.rows_limit must not be negative; got %d.", bo.GetRowsLimit())
 	}
 	if p := bo.GetRowsLimitPercent(); p < 0 || p > 100 {
-		return nil, invalid("big_query_options.rows_limit_percent must be between 0 and 100; got %d.", p)
+		return invalid("big_query_options.rows_limit_percent must be between 0 and 100; got %d.", p)
 	}
 	if len(bo.GetIncludedFields()) > 0 && len(bo.GetExcludedFields()) > 0 {
-		return nil, invalid("big_query_options: set included_fields or excluded_fields, not both.")
+		return invalid("big_query_options: set included_fields or excluded_fields, not both.")
 	}
 	if s.opts.BigQueryEndpoint == "" {
-		return nil, status.Error(codes.FailedPrecondition, "CreateDlpJob over a BigQuery table needs a BigQuery: the DLP emulator has none (set Options.BigQueryEndpoint, `sluice emulator dlp --bigquery-endpoint`, to the BigQuery emulator's URL).")
+		return status.Error(codes.FailedPrecondition, "CreateDlpJob over a BigQuery table needs a BigQuery: the DLP emulator has none (set Options.BigQueryEndpoint, `sluice emulator dlp --bigquery-endpoint`, to the BigQuery emulator's URL).")
 	}
+	return nil
+}
+
+// validateJobActions checks the actions and the inspect config; it returns
+// the config the job inspects with.
+func (s *Server) validateJobActions(ij *dlppb.InspectJobConfig) (*dlppb.InspectConfig, error) {
 	for i, a := range ij.GetActions() {
 		switch x := a.GetAction().(type) {
 		case *dlppb.Action_SaveFindings_:
+			if s.opts.BigQueryEndpoint == "" {
+				return nil, status.Errorf(codes.FailedPrecondition, "inspect_job.actions[%d].save_findings needs a BigQuery: the DLP emulator has none (set Options.BigQueryEndpoint, `sluice emulator dlp --bigquery-endpoint`, to the BigQuery emulator's URL).", i)
+			}
 			oc := x.SaveFindings.GetOutputConfig()
+			if oc.GetStoragePath() != nil {
+				return nil, unsupported(fmt.Sprintf("inspect_job.actions[%d].save_findings.output_config.storage_path", i), "findings are saved to a BigQuery table (output_config.table)")
+			}
 			t := oc.GetTable()
 			if t.GetProjectId() == "" || t.GetDatasetId() == "" {
 				return nil, invalid("inspect_job.actions[%d].save_findings.output_config.table needs project_id and dataset_id (table_id may be left empty for a generated name).", i)
@@ -169,7 +192,7 @@ func (s *Server) validateInspectJob(ij *dlppb.InspectJobConfig) (*dlppb.InspectC
 			return nil, unsupported(fmt.Sprintf("inspect_job.actions[%d] %s", i, name), "jobs support the save_findings and pub_sub actions")
 		}
 	}
-	cfg, err := s.resolveInspectConfig(ij.GetInspectConfig(), ij.GetInspectTemplateName())
+	cfg, err := s.resolveInspectConfig(context.Background(), ij.GetInspectConfig(), ij.GetInspectTemplateName())
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +261,19 @@ func (s *Server) startInspectJob(parent, id string, ij *dlppb.InspectJobConfig, 
 		Details:        &dlppb.DlpJob_InspectDetails{InspectDetails: details},
 		JobTriggerName: trigger,
 	}, done: make(chan struct{})}
+	if isHybrid(ij) {
+		// "ACTIVE: The job is currently accepting findings via
+		// hybridInspect." Nothing runs until FinishDlpJob.
+		h, err := newHybridJob(ij, cfg)
+		if err != nil {
+			return nil, err
+		}
+		j.hybrid = h
+		j.pb.State = dlppb.DlpJob_ACTIVE
+		j.pb.StartTime = timestamppb.Now()
+		details.Result.HybridStats = &dlppb.HybridInspectStatistics{}
+		close(j.done)
+	}
 	s.mu.Lock()
 	js := s.jobsLocked()
 	key := canonical(j.pb.Name)
@@ -252,7 +288,9 @@ func (s *Server) startInspectJob(parent, id string, ij *dlppb.InspectJobConfig, 
 	js.order = append(js.order, key)
 	out := proto.Clone(j.pb).(*dlppb.DlpJob)
 	s.mu.Unlock()
-	go s.runJob(jctx, j, ij, cfg)
+	if j.hybrid == nil {
+		go s.runJob(jctx, j, ij, cfg)
+	}
 	return out, nil
 }
 
@@ -766,14 +804,14 @@ func (s *Server) CancelDlpJob(ctx context.Context, req *dlppb.CancelDlpJobReques
 		return nil, err
 	}
 	switch j.pb.State {
-	case dlppb.DlpJob_PENDING, dlppb.DlpJob_RUNNING:
+	case dlppb.DlpJob_PENDING, dlppb.DlpJob_RUNNING, dlppb.DlpJob_ACTIVE:
 		j.pb.State = dlppb.DlpJob_CANCELED
 		j.pb.EndTime = timestamppb.Now()
 		j.cancel()
 	default:
 		st := j.pb.State
 		s.mu.Unlock()
-		return nil, status.Errorf(codes.FailedPrecondition, "DlpJob %q is %s; only a PENDING or RUNNING job can be canceled.", req.GetName(), st)
+		return nil, status.Errorf(codes.FailedPrecondition, "DlpJob %q is %s; only a PENDING, RUNNING or ACTIVE job can be canceled.", req.GetName(), st)
 	}
 	done := j.done
 	s.mu.Unlock()
@@ -793,7 +831,7 @@ func (s *Server) DeleteDlpJob(ctx context.Context, req *dlppb.DeleteDlpJobReques
 		s.mu.Unlock()
 		return nil, err
 	}
-	if j.pb.State == dlppb.DlpJob_PENDING || j.pb.State == dlppb.DlpJob_RUNNING {
+	if j.pb.State == dlppb.DlpJob_PENDING || j.pb.State == dlppb.DlpJob_RUNNING || j.pb.State == dlppb.DlpJob_ACTIVE {
 		j.pb.State = dlppb.DlpJob_CANCELED
 		j.cancel()
 	}

@@ -27,6 +27,14 @@ func checkItem(item *dlppb.ContentItem) error {
 	if item == nil {
 		return invalid("A content item is required.")
 	}
+	switch {
+	case item.GetConversation() != nil:
+		return unsupported("item.conversation", "send the conversation's text as a value or table")
+	case item.GetBatchContentItem() != nil:
+		return unsupported("item.batch_content_item", "send one content item a request")
+	case item.GetContentMetadata() != nil:
+		return unsupported("item.content_metadata", "metadata properties are not inspected; send the content alone")
+	}
 	if t := item.GetTable(); t != nil {
 		n := 0
 		for _, r := range t.GetRows() {

@@ -34,6 +34,22 @@ func TestPersonNameDictionaries(t *testing.T) {
 		// a common-word given name only before a known surname
 		{"Did Hope Kowalczyk join?", "Hope Kowalczyk"},
 		{"Yesterday Rose Henrike called.", "Rose Henrike"},
+		// issue 14's forms: titles without a dot, lists of given names,
+		// signatures, a common-word surname where a name is clearly
+		// expected, a third name word in no list, styles
+		{"Mrs Wexley called back.", "Wexley"},
+		{"Invite Henrike, Tzuvik and Ingrid.", "Henrike|Tzuvik|Ingrid"},
+		{"Best wishes,\nHenrike", "Henrike"},
+		{"Regards,\n\nTzuvik\n", "Tzuvik"},
+		{"The notes are Henrike Baker's draft.", "Henrike Baker's"},
+		{"Yesterday Henrike Marta Zorvalt called.", "Henrike Marta Zorvalt"},
+		{"We thank Countess Henrike Wexley.", "Countess Henrike Wexley"},
+		// non-ASCII letters: folded for the word lists, reported as written
+		{"Yesterday José Núñez called.", "José Núñez"},
+		{"Zoë Brontë's letters", "Zoë Brontë's"},
+		{"Please ask Dr. Ødegård to sign.", "Ødegård"},
+		{"Mrs Gößling called.", "Gößling"},
+		{"Письмо от Иван Петров.", "Иван Петров"},
 	}
 	for _, c := range cases {
 		var got []string
@@ -56,6 +72,11 @@ func TestPersonNameDictionaries(t *testing.T) {
 		"Rose Garden tours start in June.",
 		"Offices in Hong Kong, Buenos Aires, Tel Aviv and Sri Lanka.",
 		"Contact New York support.",
+		// lone words only in a list of given names or under a sign-off
+		"Invite Henrike to the Berlin, Paris and Rome meetings.",
+		"Regards,\nThe Team",
+		"Thanks,\nSupport",
+		"Ship to Zürich, Genève and Köln.",
 	} {
 		for _, sp := range ins.scanText(text) {
 			t.Errorf("%q: unexpected PERSON_NAME %q", text, text[sp.start:sp.end])

@@ -91,16 +91,16 @@ func around(prefix, name, suffix string) (string, int, int) {
 }
 
 var nameForms = []nameForm{
-	{"full name alone", 0.81, func(f, _ string) (string, int, int) { return around("", f, "") }},
-	{"full name mid-sentence", 0.73, func(f, _ string) (string, int, int) {
+	{"full name alone", 0.85, func(f, _ string) (string, int, int) { return around("", f, "") }},
+	{"full name mid-sentence", 0.76, func(f, _ string) (string, int, int) {
 		return around("Yesterday ", f, " called the office about the invoice.")
 	}},
-	{"possessive", 0.81, func(f, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
+	{"possessive", 0.86, func(f, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
 	{"surname after a title", 0.99, func(_, s string) (string, int, int) { return around("Please ask Dr. ", s, " to sign the form.") }},
-	{"in a list", 0.81, func(f, _ string) (string, int, int) {
+	{"in a list", 0.86, func(f, _ string) (string, int, int) {
 		return around("Attendees: Maria Lopez, ", f, " and the finance team.")
 	}},
-	{"signature", 0.81, func(f, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
+	{"signature", 0.85, func(f, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
 }
 
 func TestPersonNameRecallWordNet(t *testing.T) {
@@ -152,17 +152,22 @@ func TestPersonNameRecallWordNet(t *testing.T) {
 					if !myth[i+k] {
 						foundHist++
 					}
-				} else if !myth[i+k] {
+				} else if !myth[i+k] && !wordnetHeldOut(names[i+k]) {
+					// Misses of the held-out half (recall_heldout_test.go) are never shown.
 					missed = append(missed, names[i+k])
 				}
 			}
 		}
 		recall := float64(found) / float64(len(names))
 		var sample []string
-		for k := 0; k < 8 && len(missed) > 0; k++ {
-			sample = append(sample, missed[k*len(missed)/8])
+		nShow := 8
+		if os.Getenv("SLUICE_WORDNET_MISSES") != "" {
+			nShow = len(missed)
 		}
-		t.Logf("%-24s recall %.3f (%d of %d); historical people only %.3f (%d of %d); missed e.g. %q", form.name, recall, found, len(names),
+		for k := 0; k < nShow && len(missed) > 0; k++ {
+			sample = append(sample, missed[k*len(missed)/nShow])
+		}
+		t.Logf("%-24s recall %.3f (%d of %d); historical people only %.3f (%d of %d); missed (dev half) e.g. %q", form.name, recall, found, len(names),
 			float64(foundHist)/float64(nHist), foundHist, nHist, sample)
 		if recall < form.floor {
 			t.Errorf("%s: recall %.3f fell below %.2f", form.name, recall, form.floor)

@@ -100,6 +100,10 @@ func TestContentThroughREST(t *testing.T) {
 		{"KMSWrappedKeyRoundTrip", TestKMSWrappedKeyRoundTrip},
 		{"InspectJobOverBigQuery", TestInspectJobOverBigQuery},
 		{"DlpJobStates", TestDlpJobStates},
+		{"StoredInfoTypeLifecycle", TestStoredInfoTypeLifecycle},
+		{"StoredInfoTypeFromCloudStorage", TestStoredInfoTypeFromCloudStorage},
+		{"HybridJob", TestHybridJob},
+		{"HybridInspectJobTrigger", TestHybridInspectJobTrigger},
 		{"CreateDlpJobRefusals", TestCreateDlpJobRefusals},
 	} {
 		t.Run(tc.name, tc.fn)

@@ -11,6 +11,7 @@ import (
 
 	"cloud.google.com/go/dlp/apiv2/dlppb"
 	kmsapi "cloud.google.com/go/kms/apiv1"
+	"cloud.google.com/go/storage"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -41,6 +42,12 @@ type Options struct {
 	// JobStartDelay keeps a new job PENDING this long before it runs, so
 	// tests can observe PENDING and cancel a job that has not started.
 	JobStartDelay time.Duration
+	// StorageAddr is the host:port of Cloud Storage (normally the Cloud
+	// Storage emulator, emulators/gcs) that dictionaries named by
+	// cloud_storage_path and large stored dictionaries are read from,
+	// through the real Storage client. When empty, such a config answers
+	// FAILED_PRECONDITION.
+	StorageAddr string
 	// TriggerTick is how often scheduled job triggers are checked; default
 	// one minute (their periods are a day or more).
 	TriggerTick time.Duration
@@ -63,6 +70,12 @@ type Server struct {
 	jobs     jobStore
 	triggers triggerStore
 
+	stored map[string]*storedType // stored infoTypes by canonical name
+
+	storageOnce   sync.Once
+	storageClient *storage.Client
+	storageErr    error
+
 	kmsOnce sync.Once
 	kms     *kmsapi.KeyManagementClient
 	kmsErr  error
@@ -70,15 +83,24 @@ type Server struct {
 
 // NewServer returns a Server ready to Register or Serve.
 func NewServer(opts Options) *Server {
-	return &Server{
+	s := &Server{
 		opts: opts,
-		inspectT: templateStore[*dlppb.InspectTemplate]{kind: "inspectTemplates", config: "inspect_config", argName: "inspect_template",
-			validate: func(t *dlppb.InspectTemplate) error { _, err := newInspector(t.GetInspectConfig()); return err },
-			m:        map[string]*dlppb.InspectTemplate{}},
 		deidT: templateStore[*dlppb.DeidentifyTemplate]{kind: "deidentifyTemplates", config: "deidentify_config", argName: "deidentify_template",
 			validate: func(t *dlppb.DeidentifyTemplate) error { return validateDeidConfig(t.GetDeidentifyConfig()) },
 			m:        map[string]*dlppb.DeidentifyTemplate{}},
+		stored: map[string]*storedType{},
 	}
+	s.inspectT = templateStore[*dlppb.InspectTemplate]{kind: "inspectTemplates", config: "inspect_config", argName: "inspect_template",
+		validate: func(t *dlppb.InspectTemplate) error {
+			cfg, err := s.resolveStored(context.Background(), t.GetInspectConfig())
+			if err != nil {
+				return err
+			}
+			_, err = newInspector(cfg)
+			return err
+		},
+		m: map[string]*dlppb.InspectTemplate{}}
+	return s
 }
 
 // Register registers the DlpService on g.
@@ -108,6 +130,9 @@ func (s *Server) Stop() {
 		rs.Close()
 	}
 	s.stopJobs()
+	if s.storageClient != nil {
+		s.storageClient.Close()
+	}
 	if s.kms != nil {
 		s.kms.Close()
 	}
@@ -155,7 +180,7 @@ func (s *Server) InspectContent(ctx context.Context, req *dlppb.InspectContentRe
 	if err := checkRequestSize(req); err != nil {
 		return nil, err
 	}
-	cfg, err := s.resolveInspectConfig(req.GetInspectConfig(), req.GetInspectTemplateName())
+	cfg, err := s.resolveInspectConfig(ctx, req.GetInspectConfig(), req.GetInspectTemplateName())
 	if err != nil {
 		return nil, err
 	}

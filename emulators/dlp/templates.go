@@ -212,7 +212,9 @@ func listKeys[T any](m map[string]T, parent string) []string {
 func page(keys []string, token string, size int32) ([]string, string) {
 	start := 0
 	if token != "" {
-		start, _ = strconv.Atoi(token)
+		if n, err := strconv.Atoi(token); err == nil && n > 0 {
+			start = n
+		}
 	}
 	if start > len(keys) {
 		start = len(keys)
@@ -332,7 +334,17 @@ func (s *Server) DeleteDeidentifyTemplate(ctx context.Context, req *dlppb.Delete
 // resolveInspectConfig merges a named template with the request config the
 // way DLP documents: the template is the base, singular request fields
 // replace, repeated fields append, messages merge recursively.
-func (s *Server) resolveInspectConfig(cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
+// Stored infoTypes and Cloud Storage dictionaries are then resolved
+// (stored.go).
+func (s *Server) resolveInspectConfig(ctx context.Context, cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
+	out, err := s.mergeInspectTemplate(cfg, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.resolveStored(ctx, out)
+}
+
+func (s *Server) mergeInspectTemplate(cfg *dlppb.InspectConfig, name string) (*dlppb.InspectConfig, error) {
 	if name == "" {
 		if cfg == nil {
 			return &dlppb.InspectConfig{}, nil

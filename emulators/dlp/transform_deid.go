@@ -361,7 +361,7 @@ func (s *Server) DeidentifyContent(ctx context.Context, req *dlppb.DeidentifyCon
 	if err := validateDeidConfig(cfg); err != nil {
 		return nil, err
 	}
-	icfg, err := s.resolveInspectConfig(req.GetInspectConfig(), req.GetInspectTemplateName())
+	icfg, err := s.resolveInspectConfig(ctx, req.GetInspectConfig(), req.GetInspectTemplateName())
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +427,7 @@ func (s *Server) ReidentifyContent(ctx context.Context, req *dlppb.ReidentifyCon
 	if len(cfg.GetRecordTransformations().GetRecordSuppressions()) > 0 {
 		return nil, invalid("Record suppressions cannot be used for re-identification.")
 	}
-	icfg, err := s.resolveInspectConfig(req.GetInspectConfig(), req.GetInspectTemplateName())
+	icfg, err := s.resolveInspectConfig(ctx, req.GetInspectConfig(), req.GetInspectTemplateName())
 	if err != nil {
 		return nil, err
 	}

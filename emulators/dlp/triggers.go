@@ -83,6 +83,10 @@ func (s *Server) validateTrigger(t *dlppb.JobTrigger, field string) (*dlppb.Insp
 	schedules := 0
 	for i, tr := range t.GetTriggers() {
 		switch {
+		case tr.GetSchedule() != nil && isHybrid(ij):
+			// Manual: "For use with hybrid jobs. Jobs must be manually
+			// created and finished."
+			return nil, invalid("%s.triggers[%d]: a trigger over hybrid_options takes a manual trigger, not a schedule (hybrid jobs are created by HybridInspectJobTrigger or ActivateJobTrigger and ended by FinishDlpJob).", field, i)
 		case tr.GetSchedule() != nil:
 			schedules++
 			d := tr.GetSchedule().GetRecurrencePeriodDuration()

@@ -196,7 +196,7 @@ func TestJobTriggerValidation(t *testing.T) {
 	_, err := c.ListJobTriggers(ctx, &dlppb.ListJobTriggersRequest{Parent: parent, Filter: "colour = red"}).Next()
 	wantCode(t, err, codes.InvalidArgument, `unknown field "colour"`)
 	_, err = c.HybridInspectJobTrigger(ctx, &dlppb.HybridInspectJobTriggerRequest{Name: parent + "/jobTriggers/x"})
-	wantCode(t, err, codes.Unimplemented, "hybrid")
+	wantCode(t, err, codes.NotFound, "jobTriggers/x")
 }
 
 // TestJobTriggerKeepsJobErrors: a trigger over a table that does not exist

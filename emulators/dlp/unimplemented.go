@@ -43,11 +43,6 @@ func (s *Server) RedactImage(context.Context, *dlppb.RedactImageRequest) (*dlppb
 	return nil, s.notEmulated("RedactImage", "image")
 }
 
-// HybridInspectJobTrigger answers UNIMPLEMENTED.
-func (s *Server) HybridInspectJobTrigger(context.Context, *dlppb.HybridInspectJobTriggerRequest) (*dlppb.HybridInspectResponse, error) {
-	return nil, s.notEmulated("HybridInspectJobTrigger", "trigger")
-}
-
 // CreateDiscoveryConfig answers UNIMPLEMENTED.
 func (s *Server) CreateDiscoveryConfig(context.Context, *dlppb.CreateDiscoveryConfigRequest) (*dlppb.DiscoveryConfig, error) {
 	return nil, s.notEmulated("CreateDiscoveryConfig", "discovery")
@@ -71,31 +66,6 @@ func (s *Server) ListDiscoveryConfigs(context.Context, *dlppb.ListDiscoveryConfi
 // DeleteDiscoveryConfig answers UNIMPLEMENTED.
 func (s *Server) DeleteDiscoveryConfig(context.Context, *dlppb.DeleteDiscoveryConfigRequest) (*emptypb.Empty, error) {
 	return nil, s.notEmulated("DeleteDiscoveryConfig", "discovery")
-}
-
-// CreateStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) CreateStoredInfoType(context.Context, *dlppb.CreateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("CreateStoredInfoType", "stored")
-}
-
-// UpdateStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) UpdateStoredInfoType(context.Context, *dlppb.UpdateStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("UpdateStoredInfoType", "stored")
-}
-
-// GetStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) GetStoredInfoType(context.Context, *dlppb.GetStoredInfoTypeRequest) (*dlppb.StoredInfoType, error) {
-	return nil, s.notEmulated("GetStoredInfoType", "stored")
-}
-
-// ListStoredInfoTypes answers UNIMPLEMENTED.
-func (s *Server) ListStoredInfoTypes(context.Context, *dlppb.ListStoredInfoTypesRequest) (*dlppb.ListStoredInfoTypesResponse, error) {
-	return nil, s.notEmulated("ListStoredInfoTypes", "stored")
-}
-
-// DeleteStoredInfoType answers UNIMPLEMENTED.
-func (s *Server) DeleteStoredInfoType(context.Context, *dlppb.DeleteStoredInfoTypeRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("DeleteStoredInfoType", "stored")
 }
 
 // ListProjectDataProfiles answers UNIMPLEMENTED.
@@ -146,16 +116,6 @@ func (s *Server) GetColumnDataProfile(context.Context, *dlppb.GetColumnDataProfi
 // DeleteTableDataProfile answers UNIMPLEMENTED.
 func (s *Server) DeleteTableDataProfile(context.Context, *dlppb.DeleteTableDataProfileRequest) (*emptypb.Empty, error) {
 	return nil, s.notEmulated("DeleteTableDataProfile", "profile")
-}
-
-// HybridInspectDlpJob answers UNIMPLEMENTED.
-func (s *Server) HybridInspectDlpJob(context.Context, *dlppb.HybridInspectDlpJobRequest) (*dlppb.HybridInspectResponse, error) {
-	return nil, s.notEmulated("HybridInspectDlpJob", "job")
-}
-
-// FinishDlpJob answers UNIMPLEMENTED.
-func (s *Server) FinishDlpJob(context.Context, *dlppb.FinishDlpJobRequest) (*emptypb.Empty, error) {
-	return nil, s.notEmulated("FinishDlpJob", "job")
 }
 
 // CreateConnection answers UNIMPLEMENTED.

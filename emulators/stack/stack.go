@@ -291,7 +291,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.setenv(KMSEnv, s.KMSAddr)
 	}
 	if s.DLPAddr = dlpAddr; s.DLPAddr == "" {
-		s.DLP = dlp.NewServer(dlp.Options{BigQueryEndpoint: "http://" + s.BigQueryAddr, PubSubAddr: s.PubSubAddr, KMSAddr: s.KMSAddr})
+		s.DLP = dlp.NewServer(dlp.Options{BigQueryEndpoint: "http://" + s.BigQueryAddr, PubSubAddr: s.PubSubAddr, KMSAddr: s.KMSAddr, StorageAddr: s.StorageAddr})
 		dlpLis, err := listen(o.DLPAddr)
 		if err != nil {
 			return nil, addrHint(err, o.DLPAddr, DLPEnv, "--dlp-addr")
