@@ -43,6 +43,8 @@ func soakCmd(args []string) error {
 	out := fs.String("out", "soak.csv", "CSV of the samples")
 	svg := fs.String("svg", "", "SVG plot of the samples (default: the CSV name with .svg)")
 	seed := fs.Uint64("seed", 1, "data seed")
+	duckLimit := fs.String("duckdb-memory-limit", "", "DuckDB memory_limit for the run, e.g. 128MB (default DuckDB's own: 80% of RAM)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object instead of the text summary")
 	heapDir := fs.String("heap-profiles", "", "write Go heap profiles here after warm-up and at the end (heap-warm.pb.gz, heap-end.pb.gz)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,6 +79,11 @@ func soakCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
+	if *duckLimit != "" && st.BigQuery != nil {
+		if _, err := st.BigQuery.DB().ExecContext(ctx, "SET memory_limit = '"+strings.ReplaceAll(*duckLimit, "'", "")+"'"); err != nil {
+			return fmt.Errorf("soak: --duckdb-memory-limit %q: %w", *duckLimit, err)
+		}
+	}
 	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir})
 	if err != nil {
 		return err
@@ -87,10 +94,13 @@ func soakCmd(args []string) error {
 	if err := os.WriteFile(*svg, []byte(soakSVG(res.Samples, res.Title())), 0o644); err != nil {
 		return err
 	}
+	if *asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Println(string(b))
+		return nil
+	}
 	fmt.Print(res.Text())
 	fmt.Printf("samples in %s, plot in %s\n", *out, *svg)
-	b, _ := json.Marshal(res)
-	fmt.Println(string(b))
 	return nil
 }
 
@@ -106,8 +116,9 @@ type soakOptions struct {
 type SoakSample struct {
 	Seconds    float64 `json:"s"`
 	RSSMB      float64 `json:"rss_mb"`
-	GoHeapMB   float64 `json:"go_heap_mb"`    // Go heap in use (live + not yet swept)
-	DuckMemMB  float64 `json:"duckdb_mem_mb"` // DuckDB buffer manager, duckdb_memory()
+	GoHeapMB   float64 `json:"go_heap_mb"`           // Go heap in use (live + not yet swept)
+	DuckMemMB  float64 `json:"duckdb_mem_mb"`        // DuckDB buffer manager, duckdb_memory()
+	DuckBaseMB float64 `json:"duckdb_base_table_mb"` // of which BASE_TABLE: cached blocks of the database file, evictable
 	Goroutines int     `json:"goroutines"`
 	OpenFiles  int     `json:"open_files"`
 	DuckDBMB   float64 `json:"duckdb_mb"`
@@ -118,14 +129,15 @@ type SoakSample struct {
 
 // SoakResult is what `sluice soak` reports.
 type SoakResult struct {
-	Rate            float64      `json:"rate"`
-	Seconds         float64      `json:"seconds"`
-	Published       int          `json:"published"`
-	RawEvents       int64        `json:"raw_events"`
-	Transforms      int          `json:"transforms"`
-	TransformErrors int          `json:"transform_errors"`
-	Exports         int          `json:"exports_completed"`
-	Samples         []SoakSample `json:"-"`
+	Rate            float64            `json:"rate"`
+	Seconds         float64            `json:"seconds"`
+	Published       int                `json:"published"`
+	RawEvents       int64              `json:"raw_events"`
+	Transforms      int                `json:"transforms"`
+	TransformErrors int                `json:"transform_errors"`
+	Exports         int                `json:"exports_completed"`
+	DuckDBMemory    map[string]float64 `json:"duckdb_memory_mb,omitempty"` // duckdb_memory() by tag at the end
+	Samples         []SoakSample       `json:"-"`
 }
 
 func (r *SoakResult) Title() string {
@@ -208,10 +220,12 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	transformErr := make(chan error, 1)
 	transformBusy := false
 	sampleNow := func() {
-		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), GoHeapMB: goHeapMB(), DuckMemMB: duckMemMB(ctx, st),
+		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), GoHeapMB: goHeapMB(),
 			Goroutines: runtime.NumGoroutine(),
 			OpenFiles:  openFiles(), DuckDBMB: fileMB(filepath.Join(o.dir, "bigquery.duckdb")) + fileMB(filepath.Join(o.dir, "bigquery.duckdb.wal")),
 			Published: res.Published, Transforms: res.Transforms, Load1: load1()})
+		x := &res.Samples[len(res.Samples)-1]
+		x.DuckMemMB, x.DuckBaseMB = duckMemMB(ctx, st)
 	}
 	sampleNow()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
@@ -241,8 +255,8 @@ loop:
 			}
 		case <-sampleTick.C:
 			sampleNow()
-			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB (go heap %.0f, duckdb %.0f), %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
-				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].GoHeapMB, res.Samples[len(res.Samples)-1].DuckMemMB, res.Samples[len(res.Samples)-1].Goroutines,
+			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB (go heap %.0f, duckdb %.0f of which file cache %.0f), %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
+				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].GoHeapMB, res.Samples[len(res.Samples)-1].DuckMemMB, res.Samples[len(res.Samples)-1].DuckBaseMB, res.Samples[len(res.Samples)-1].Goroutines,
 				res.Samples[len(res.Samples)-1].OpenFiles, res.Samples[len(res.Samples)-1].DuckDBMB, res.Published, res.Transforms)
 		case err := <-transformErr:
 			transformBusy = false
@@ -288,6 +302,7 @@ loop:
 		return nil, err
 	}
 	res.RawEvents, _ = row[0].(int64)
+	res.DuckDBMemory = duckMemTags(ctx, st)
 	return res, nil
 }
 
@@ -316,17 +331,39 @@ func goHeapMB() float64 {
 	return float64(s[0].Value.Uint64()) / (1 << 20)
 }
 
-// duckMemMB is what DuckDB's buffer manager holds (duckdb_memory()), 0 when
-// the BigQuery emulator is external.
-func duckMemMB(ctx context.Context, st *stack.Stack) float64 {
+// duckMemMB is what DuckDB's buffer manager holds (duckdb_memory()) and
+// the part of it that caches the database file (BASE_TABLE); 0 when the
+// BigQuery emulator is external.
+func duckMemMB(ctx context.Context, st *stack.Stack) (total, base float64) {
 	if st.BigQuery == nil {
-		return 0
+		return 0, 0
 	}
-	var b sql.NullInt64
-	if err := st.BigQuery.DB().QueryRowContext(ctx, "SELECT SUM(memory_usage_bytes) FROM duckdb_memory()").Scan(&b); err != nil {
-		return 0
+	var t, b sql.NullInt64
+	if err := st.BigQuery.DB().QueryRowContext(ctx, "SELECT SUM(memory_usage_bytes), SUM(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE') FROM duckdb_memory()").Scan(&t, &b); err != nil {
+		return 0, 0
 	}
-	return float64(b.Int64) / (1 << 20)
+	return float64(t.Int64) / (1 << 20), float64(b.Int64) / (1 << 20)
+}
+
+// duckMemTags is duckdb_memory() by tag (MB), the tags that hold memory.
+func duckMemTags(ctx context.Context, st *stack.Stack) map[string]float64 {
+	if st.BigQuery == nil {
+		return nil
+	}
+	rows, err := st.BigQuery.DB().QueryContext(ctx, "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	m := map[string]float64{}
+	for rows.Next() {
+		var tag string
+		var b int64
+		if rows.Scan(&tag, &b) == nil {
+			m[tag] = float64(b) / (1 << 20)
+		}
+	}
+	return m
 }
 
 func writeHeapProfile(dir, name string) error {
@@ -379,10 +416,10 @@ func writeSoakCSV(path string, s []SoakSample) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"seconds", "rss_mb", "go_heap_mb", "duckdb_mem_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
+	w.Write([]string{"seconds", "rss_mb", "go_heap_mb", "duckdb_mem_mb", "duckdb_base_table_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
 	for _, x := range s {
 		w.Write([]string{strconv.FormatFloat(x.Seconds, 'f', 1, 64), strconv.FormatFloat(x.RSSMB, 'f', 1, 64),
-			strconv.FormatFloat(x.GoHeapMB, 'f', 1, 64), strconv.FormatFloat(x.DuckMemMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
+			strconv.FormatFloat(x.GoHeapMB, 'f', 1, 64), strconv.FormatFloat(x.DuckMemMB, 'f', 1, 64), strconv.FormatFloat(x.DuckBaseMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
 			strconv.Itoa(x.OpenFiles), strconv.FormatFloat(x.DuckDBMB, 'f', 2, 64), strconv.Itoa(x.Published), strconv.Itoa(x.Transforms),
 			strconv.FormatFloat(x.Load1, 'f', 2, 64)})
 	}
