@@ -52,10 +52,10 @@ Usage:
   sluice load [--rate R] [--duration D] [--concurrency N] [--json]
         publish single-event messages at a steady rate through the local stack; print
         publish-to-visible latency percentiles and the rate achieved
-  sluice soak [--rate R] [--duration D] [--every D] [--sample D] [--out soak.csv] [--svg soak.svg] [--duckdb-memory-limit M] [--heap-profiles DIR] [--json]
+  sluice soak [--rate R] [--duration D] [--every D] [--sample D] [--out soak.csv] [--svg soak.svg] [--duckdb-memory-limit M] [--heap-profiles DIR] [--replot CSV] [--json]
         run every stage at a fixed rate for a long time (a transform, then mask and export,
         every --every); sample RSS, Go heap, DuckDB memory, goroutines, open files and DuckDB size;
-        write a CSV and a plot
+        write a CSV and a plot (--replot: only redraw the plot of an earlier CSV)
   sluice chaos [--seed S] [--events N] [--fail-rate F] [--dlp-down D] [--writes-down D] [--no-kills] [--json]
         run the pipeline under faults, redeliveries, outages and SIGKILLs of the function process,
         then a fault-free reference; print the accounting of every record; exit 1 on any difference

@@ -45,6 +45,8 @@ func soakCmd(args []string) error {
 	seed := fs.Uint64("seed", 1, "data seed")
 	duckLimit := fs.String("duckdb-memory-limit", "", "DuckDB memory_limit for the run, e.g. 128MB (default DuckDB's own: 80% of RAM)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object instead of the text summary")
+	replot := fs.String("replot", "", "only draw the plot (--svg) of this CSV from an earlier run, with --title")
+	title := fs.String("title", "sluice soak", "with --replot: the plot's title")
 	heapDir := fs.String("heap-profiles", "", "write Go heap profiles here after warm-up and at the end (heap-warm.pb.gz, heap-end.pb.gz)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,6 +56,16 @@ func soakCmd(args []string) error {
 	}
 	if *svg == "" {
 		*svg = strings.TrimSuffix(*out, filepath.Ext(*out)) + ".svg"
+	}
+	if *replot != "" {
+		samples, err := readSoakCSV(*replot)
+		if err != nil {
+			return err
+		}
+		if *svg == strings.TrimSuffix(*out, filepath.Ext(*out))+".svg" {
+			*svg = strings.TrimSuffix(*replot, filepath.Ext(*replot)) + ".svg"
+		}
+		return os.WriteFile(*svg, []byte(soakSVG(samples, *title)), 0o644)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -427,18 +439,27 @@ func writeSoakCSV(path string, s []SoakSample) error {
 	return errors.Join(w.Error(), f.Close())
 }
 
-// soakSVG draws four panels (RSS, goroutines, open files, DuckDB size)
-// against minutes, each scaled from 0 to its maximum.
+// soakSVG draws four panels against minutes, each scaled from 0 to its
+// maximum: memory (RSS, the Go heap in use, DuckDB's buffer manager),
+// goroutines, open files, and the DuckDB file size.
 func soakSVG(s []SoakSample, title string) string {
-	const W, H, ph, left, top = 760, 560, 110, 70, 40
+	const W, H, ph, left, top = 760, 580, 110, 70, 40
+	type series struct {
+		name, color string
+		f           func(SoakSample) float64
+	}
 	panels := []struct {
-		name string
-		f    func(SoakSample) float64
+		name   string
+		series []series
 	}{
-		{"RSS (MB)", func(x SoakSample) float64 { return x.RSSMB }},
-		{"goroutines", func(x SoakSample) float64 { return float64(x.Goroutines) }},
-		{"open files", func(x SoakSample) float64 { return float64(x.OpenFiles) }},
-		{"DuckDB file (MB)", func(x SoakSample) float64 { return x.DuckDBMB }},
+		{"memory (MB)", []series{
+			{"RSS", "#1f77b4", func(x SoakSample) float64 { return x.RSSMB }},
+			{"Go heap in use", "#ff7f0e", func(x SoakSample) float64 { return x.GoHeapMB }},
+			{"DuckDB buffer manager", "#2ca02c", func(x SoakSample) float64 { return x.DuckMemMB }},
+		}},
+		{"goroutines", []series{{"", "#1f77b4", func(x SoakSample) float64 { return float64(x.Goroutines) }}}},
+		{"open files", []series{{"", "#1f77b4", func(x SoakSample) float64 { return float64(x.OpenFiles) }}}},
+		{"DuckDB file (MB)", []series{{"", "#1f77b4", func(x SoakSample) float64 { return x.DuckDBMB }}}},
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", W, H)
@@ -452,8 +473,10 @@ func soakSVG(s []SoakSample, title string) string {
 	for i, p := range panels {
 		y0 := float64(top + i*(ph+20))
 		mx := 0.0
-		for _, x := range s {
-			mx = math.Max(mx, p.f(x))
+		for _, sr := range p.series {
+			for _, x := range s {
+				mx = math.Max(mx, sr.f(x))
+			}
 		}
 		if mx == 0 {
 			mx = 1
@@ -463,13 +486,18 @@ func soakSVG(s []SoakSample, title string) string {
 		fmt.Fprintf(&b, `<text x="5" y="%.0f">%s</text>`+"\n", y0+12, xmlEscape(p.name))
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" text-anchor="end">%.0f</text>`+"\n", left-4, y0+10, mx)
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" text-anchor="end">0</text>`+"\n", left-4, y0+float64(ph))
-		var pts []string
-		for _, x := range s {
-			px := float64(left) + x.Seconds/endS*pw
-			py := y0 + float64(ph) - p.f(x)/mx*float64(ph)
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+		for k, sr := range p.series {
+			var pts []string
+			for _, x := range s {
+				px := float64(left) + x.Seconds/endS*pw
+				py := y0 + float64(ph) - sr.f(x)/mx*float64(ph)
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", sr.color, strings.Join(pts, " "))
+			if sr.name != "" {
+				fmt.Fprintf(&b, `<text x="%d" y="%.0f" fill="%s">%s</text>`+"\n", left+8+k*170, y0+14, sr.color, xmlEscape(sr.name))
+			}
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="%s"/>`+"\n", strings.Join(pts, " "))
 	}
 	yAxis := top + len(panels)*(ph+20) - 5
 	for m := 0.0; m <= endS/60+0.001; m += math.Max(1, math.Round(endS/60/6)) {
@@ -479,6 +507,42 @@ func soakSVG(s []SoakSample, title string) string {
 	fmt.Fprintf(&b, `<text x="%.0f" y="%d" text-anchor="middle">minutes</text>`+"\n", float64(left)+pw/2, yAxis+28)
 	b.WriteString("</svg>\n")
 	return b.String()
+}
+
+// readSoakCSV reads what writeSoakCSV wrote, by column name (older CSVs
+// without the memory columns read as 0 there).
+func readSoakCSV(path string) ([]SoakSample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var out []SoakSample
+	for _, r := range recs[1:] {
+		num := func(name string) float64 {
+			i, ok := col[name]
+			if !ok || i >= len(r) {
+				return 0
+			}
+			v, _ := strconv.ParseFloat(r[i], 64)
+			return v
+		}
+		out = append(out, SoakSample{Seconds: num("seconds"), RSSMB: num("rss_mb"), GoHeapMB: num("go_heap_mb"), DuckMemMB: num("duckdb_mem_mb"),
+			DuckBaseMB: num("duckdb_base_table_mb"), Goroutines: int(num("goroutines")), OpenFiles: int(num("open_files")), DuckDBMB: num("duckdb_mb"),
+			Published: int(num("published")), Transforms: int(num("transforms")), Load1: num("load1")})
+	}
+	return out, nil
 }
 
 func xmlEscape(s string) string {
