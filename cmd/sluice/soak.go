@@ -43,6 +43,7 @@ func soakCmd(args []string) error {
 	out := fs.String("out", "soak.csv", "CSV of the samples")
 	svg := fs.String("svg", "", "SVG plot of the samples (default: the CSV name with .svg)")
 	seed := fs.Uint64("seed", 1, "data seed")
+	distinct := fs.Int("distinct", 0, "publish only this many distinct events, over and over (same event ids: raw and every table stay the same size); 0 = every event new")
 	duckLimit := fs.String("duckdb-memory-limit", "", "DuckDB memory_limit for the run, e.g. 128MB (default DuckDB's own: 80% of RAM)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object instead of the text summary")
 	replot := fs.String("replot", "", "only draw the plot (--svg) of this CSV from an earlier run, with --title")
@@ -96,7 +97,7 @@ func soakCmd(args []string) error {
 			return fmt.Errorf("soak: --duckdb-memory-limit %q: %w", *duckLimit, err)
 		}
 	}
-	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir})
+	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir, distinct: *distinct})
 	if err != nil {
 		return err
 	}
@@ -122,6 +123,7 @@ type soakOptions struct {
 	seed                    uint64
 	dir                     string
 	heapDir                 string
+	distinct                int
 }
 
 // SoakSample is one sample of the process.
@@ -199,6 +201,9 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	c := st.Clients
 	names := c.Names
 	total := int(o.rate*o.duration.Seconds()) + 1
+	if o.distinct > 0 && o.distinct < total {
+		total = o.distinct
+	}
 	data := sample.Generate(o.seed, total)
 	res := &SoakResult{Rate: o.rate}
 
@@ -261,8 +266,8 @@ loop:
 				return nil, err
 			}
 		case <-tick.C:
-			if res.Published < len(data.Events) {
-				results = append(results, pub.Publish(ctx, &pubsub.Message{Data: data.Events[res.Published]}))
+			if res.Published < len(data.Events) || o.distinct > 0 {
+				results = append(results, pub.Publish(ctx, &pubsub.Message{Data: data.Events[res.Published%len(data.Events)]}))
 				res.Published++
 			}
 		case <-sampleTick.C:
