@@ -5,12 +5,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/bigquery"
+
 	"github.com/sluice-data/sluice/emulators/stack"
+	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/internal/demo"
+	"github.com/sluice-data/sluice/shared/config"
 	"github.com/sluice-data/sluice/shared/logging"
 	"github.com/sluice-data/sluice/shared/metrics"
 )
@@ -28,8 +34,10 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 
 // TestFunctionsEmitMetrics runs the demo and reads the functions' log the
 // way the log-based metrics of infra/terraform/metrics.tf do: the sums of
-// rows_landed, rejects and dlp_bytes match what BigQuery holds, and every
-// model and published table has a run_duration_seconds line.
+// rows_landed, rejects and dlp_bytes match what BigQuery holds, every
+// model and published table has a run_duration_seconds line, and every
+// model a freshness_seconds line that matches its newest data, which the
+// status page shows on the model's node.
 func TestFunctionsEmitMetrics(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole stack")
@@ -48,6 +56,11 @@ func TestFunctionsEmitMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	sums := map[string]float64{} // metric/label → sum
+	type freshLine struct {
+		v  float64
+		at time.Time
+	}
+	fresh := map[string]freshLine{} // model → its last freshness_seconds line
 	seen := map[string]bool{}
 	buf.mu.Lock()
 	sc := bufio.NewScanner(bytes.NewReader(buf.b.Bytes()))
@@ -72,6 +85,9 @@ func TestFunctionsEmitMetrics(t *testing.T) {
 			sums[name] += v
 		case metrics.RunDuration:
 			seen[line["stage"].(string)+"/"+line["table"].(string)] = true
+		case metrics.Freshness:
+			at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(line["timestamp"]))
+			fresh[line["table"].(string)] = freshLine{v, at}
 		}
 	}
 	for _, s := range st.Pipeline.Sources {
@@ -98,6 +114,59 @@ func TestFunctionsEmitMetrics(t *testing.T) {
 	for _, m := range st.Pipeline.Models {
 		if !seen["transform/"+m.Name] {
 			t.Errorf("no run_duration_seconds line for transform of %s", m.Name)
+		}
+	}
+	// freshness_seconds for every model: the line's time minus the newest
+	// data the model holds (incremental: its watermark; table: the newest
+	// row its raw sources landed, all before the transform here).
+	plans, err := transform.Plan(st.Pipeline, st.Clients.BigQuery.Project(), st.Clients.Names.Raw, st.Clients.Names.Curated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The status page shows the same newest data on each model's node.
+	page, err := (&statusServer{Clients: st.Clients, Pipeline: st.Pipeline, Routes: st.Router.Routes()}).collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onPage := map[string]statusNode{}
+	for _, n := range page.Nodes {
+		if n.Kind == kindModel {
+			onPage[n.Name] = n
+		}
+	}
+	for _, mp := range plans {
+		if n := onPage[mp.Model.Name]; n.Problem != "" {
+			t.Errorf("status page node %s: %s", mp.Model.Name, n.Problem)
+		}
+		f, ok := fresh[mp.Model.Name]
+		if !ok {
+			t.Errorf("no freshness_seconds line for model %s", mp.Model.Name)
+			continue
+		}
+		var q string
+		if mp.Options.TimeColumn != "" && mp.Options.Materialization() == config.MaterializedIncremental {
+			q = "SELECT MAX(watermark) AS t FROM `sluice_ops." + transform.WatermarksTable + "` WHERE model = '" + mp.Model.Name + "'"
+		} else {
+			var parts []string
+			for _, s := range transform.UpstreamSources(plans, mp.Model.Name) {
+				parts = append(parts, "SELECT MAX(_ingested_at) AS t FROM `raw."+s+"`")
+			}
+			q = "SELECT MAX(t) AS t FROM (" + strings.Join(parts, " UNION ALL ") + ")"
+		}
+		it, err := st.Clients.BigQuery.Query(q).Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row struct{ T bigquery.NullTimestamp }
+		if err := it.Next(&row); err != nil || !row.T.Valid {
+			t.Fatalf("%s: newest data: %v %v", mp.Model.Name, row.T, err)
+		}
+		if got := onPage[mp.Model.Name].Newest; !got.Equal(row.T.Timestamp) {
+			t.Errorf("status page: model %s newest data %s, want %s", mp.Model.Name, got, row.T.Timestamp)
+		}
+		want := f.at.Sub(row.T.Timestamp).Seconds()
+		if d := f.v - want; d < -1 || d > 1 || f.v <= 0 {
+			t.Errorf("freshness_seconds{table=%s} = %.1f, want %.1f (line time %s minus newest data %s)", mp.Model.Name, f.v, want, f.at, row.T.Timestamp)
 		}
 	}
 	for _, m := range st.Pipeline.Mask.Tables {

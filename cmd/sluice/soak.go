@@ -43,6 +43,11 @@ func soakCmd(args []string) error {
 	out := fs.String("out", "soak.csv", "CSV of the samples")
 	svg := fs.String("svg", "", "SVG plot of the samples (default: the CSV name with .svg)")
 	seed := fs.Uint64("seed", 1, "data seed")
+	distinct := fs.Int("distinct", 0, "publish only this many distinct events, over and over (same event ids: raw and every table stay the same size); 0 = every event new")
+	duckLimit := fs.String("duckdb-memory-limit", "", "DuckDB memory_limit for the run, e.g. 128MB (default DuckDB's own: 80% of RAM)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object instead of the text summary")
+	replot := fs.String("replot", "", "only draw the plot (--svg) of this CSV from an earlier run, with --title")
+	title := fs.String("title", "sluice soak", "with --replot: the plot's title")
 	heapDir := fs.String("heap-profiles", "", "write Go heap profiles here after warm-up and at the end (heap-warm.pb.gz, heap-end.pb.gz)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +57,16 @@ func soakCmd(args []string) error {
 	}
 	if *svg == "" {
 		*svg = strings.TrimSuffix(*out, filepath.Ext(*out)) + ".svg"
+	}
+	if *replot != "" {
+		samples, err := readSoakCSV(*replot)
+		if err != nil {
+			return err
+		}
+		if *svg == strings.TrimSuffix(*out, filepath.Ext(*out))+".svg" {
+			*svg = strings.TrimSuffix(*replot, filepath.Ext(*replot)) + ".svg"
+		}
+		return os.WriteFile(*svg, []byte(soakSVG(samples, *title)), 0o644)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -77,7 +92,12 @@ func soakCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir})
+	if *duckLimit != "" && st.BigQuery != nil {
+		if _, err := st.BigQuery.DB().ExecContext(ctx, "SET memory_limit = '"+strings.ReplaceAll(*duckLimit, "'", "")+"'"); err != nil {
+			return fmt.Errorf("soak: --duckdb-memory-limit %q: %w", *duckLimit, err)
+		}
+	}
+	res, err := runSoak(ctx, st, soakOptions{rate: *rate, duration: *duration, every: *every, sample: *sampleEvery, seed: *seed, dir: dir, heapDir: *heapDir, distinct: *distinct})
 	if err != nil {
 		return err
 	}
@@ -87,10 +107,13 @@ func soakCmd(args []string) error {
 	if err := os.WriteFile(*svg, []byte(soakSVG(res.Samples, res.Title())), 0o644); err != nil {
 		return err
 	}
+	if *asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Println(string(b))
+		return nil
+	}
 	fmt.Print(res.Text())
 	fmt.Printf("samples in %s, plot in %s\n", *out, *svg)
-	b, _ := json.Marshal(res)
-	fmt.Println(string(b))
 	return nil
 }
 
@@ -100,14 +123,16 @@ type soakOptions struct {
 	seed                    uint64
 	dir                     string
 	heapDir                 string
+	distinct                int
 }
 
 // SoakSample is one sample of the process.
 type SoakSample struct {
 	Seconds    float64 `json:"s"`
 	RSSMB      float64 `json:"rss_mb"`
-	GoHeapMB   float64 `json:"go_heap_mb"`    // Go heap in use (live + not yet swept)
-	DuckMemMB  float64 `json:"duckdb_mem_mb"` // DuckDB buffer manager, duckdb_memory()
+	GoHeapMB   float64 `json:"go_heap_mb"`           // Go heap in use (live + not yet swept)
+	DuckMemMB  float64 `json:"duckdb_mem_mb"`        // DuckDB buffer manager, duckdb_memory()
+	DuckBaseMB float64 `json:"duckdb_base_table_mb"` // of which BASE_TABLE: cached blocks of the database file, evictable
 	Goroutines int     `json:"goroutines"`
 	OpenFiles  int     `json:"open_files"`
 	DuckDBMB   float64 `json:"duckdb_mb"`
@@ -118,14 +143,15 @@ type SoakSample struct {
 
 // SoakResult is what `sluice soak` reports.
 type SoakResult struct {
-	Rate            float64      `json:"rate"`
-	Seconds         float64      `json:"seconds"`
-	Published       int          `json:"published"`
-	RawEvents       int64        `json:"raw_events"`
-	Transforms      int          `json:"transforms"`
-	TransformErrors int          `json:"transform_errors"`
-	Exports         int          `json:"exports_completed"`
-	Samples         []SoakSample `json:"-"`
+	Rate            float64            `json:"rate"`
+	Seconds         float64            `json:"seconds"`
+	Published       int                `json:"published"`
+	RawEvents       int64              `json:"raw_events"`
+	Transforms      int                `json:"transforms"`
+	TransformErrors int                `json:"transform_errors"`
+	Exports         int                `json:"exports_completed"`
+	DuckDBMemory    map[string]float64 `json:"duckdb_memory_mb,omitempty"` // duckdb_memory() by tag at the end
+	Samples         []SoakSample       `json:"-"`
 }
 
 func (r *SoakResult) Title() string {
@@ -175,6 +201,9 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	c := st.Clients
 	names := c.Names
 	total := int(o.rate*o.duration.Seconds()) + 1
+	if o.distinct > 0 && o.distinct < total {
+		total = o.distinct
+	}
 	data := sample.Generate(o.seed, total)
 	res := &SoakResult{Rate: o.rate}
 
@@ -208,10 +237,12 @@ func runSoak(ctx context.Context, st *stack.Stack, o soakOptions) (*SoakResult, 
 	transformErr := make(chan error, 1)
 	transformBusy := false
 	sampleNow := func() {
-		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), GoHeapMB: goHeapMB(), DuckMemMB: duckMemMB(ctx, st),
+		res.Samples = append(res.Samples, SoakSample{Seconds: time.Since(start).Seconds(), RSSMB: rssMB(), GoHeapMB: goHeapMB(),
 			Goroutines: runtime.NumGoroutine(),
 			OpenFiles:  openFiles(), DuckDBMB: fileMB(filepath.Join(o.dir, "bigquery.duckdb")) + fileMB(filepath.Join(o.dir, "bigquery.duckdb.wal")),
 			Published: res.Published, Transforms: res.Transforms, Load1: load1()})
+		x := &res.Samples[len(res.Samples)-1]
+		x.DuckMemMB, x.DuckBaseMB = duckMemMB(ctx, st)
 	}
 	sampleNow()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
@@ -235,14 +266,14 @@ loop:
 				return nil, err
 			}
 		case <-tick.C:
-			if res.Published < len(data.Events) {
-				results = append(results, pub.Publish(ctx, &pubsub.Message{Data: data.Events[res.Published]}))
+			if res.Published < len(data.Events) || o.distinct > 0 {
+				results = append(results, pub.Publish(ctx, &pubsub.Message{Data: data.Events[res.Published%len(data.Events)]}))
 				res.Published++
 			}
 		case <-sampleTick.C:
 			sampleNow()
-			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB (go heap %.0f, duckdb %.0f), %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
-				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].GoHeapMB, res.Samples[len(res.Samples)-1].DuckMemMB, res.Samples[len(res.Samples)-1].Goroutines,
+			fmt.Fprintf(os.Stderr, "soak %4.0fs: rss %.0f MB (go heap %.0f, duckdb %.0f of which file cache %.0f), %d goroutines, %d files, duckdb %.1f MB, %d published, %d transforms\n",
+				res.Samples[len(res.Samples)-1].Seconds, res.Samples[len(res.Samples)-1].RSSMB, res.Samples[len(res.Samples)-1].GoHeapMB, res.Samples[len(res.Samples)-1].DuckMemMB, res.Samples[len(res.Samples)-1].DuckBaseMB, res.Samples[len(res.Samples)-1].Goroutines,
 				res.Samples[len(res.Samples)-1].OpenFiles, res.Samples[len(res.Samples)-1].DuckDBMB, res.Published, res.Transforms)
 		case err := <-transformErr:
 			transformBusy = false
@@ -288,6 +319,7 @@ loop:
 		return nil, err
 	}
 	res.RawEvents, _ = row[0].(int64)
+	res.DuckDBMemory = duckMemTags(ctx, st)
 	return res, nil
 }
 
@@ -316,17 +348,39 @@ func goHeapMB() float64 {
 	return float64(s[0].Value.Uint64()) / (1 << 20)
 }
 
-// duckMemMB is what DuckDB's buffer manager holds (duckdb_memory()), 0 when
-// the BigQuery emulator is external.
-func duckMemMB(ctx context.Context, st *stack.Stack) float64 {
+// duckMemMB is what DuckDB's buffer manager holds (duckdb_memory()) and
+// the part of it that caches the database file (BASE_TABLE); 0 when the
+// BigQuery emulator is external.
+func duckMemMB(ctx context.Context, st *stack.Stack) (total, base float64) {
 	if st.BigQuery == nil {
-		return 0
+		return 0, 0
 	}
-	var b sql.NullInt64
-	if err := st.BigQuery.DB().QueryRowContext(ctx, "SELECT SUM(memory_usage_bytes) FROM duckdb_memory()").Scan(&b); err != nil {
-		return 0
+	var t, b sql.NullInt64
+	if err := st.BigQuery.DB().QueryRowContext(ctx, "SELECT SUM(memory_usage_bytes), SUM(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE') FROM duckdb_memory()").Scan(&t, &b); err != nil {
+		return 0, 0
 	}
-	return float64(b.Int64) / (1 << 20)
+	return float64(t.Int64) / (1 << 20), float64(b.Int64) / (1 << 20)
+}
+
+// duckMemTags is duckdb_memory() by tag (MB), the tags that hold memory.
+func duckMemTags(ctx context.Context, st *stack.Stack) map[string]float64 {
+	if st.BigQuery == nil {
+		return nil
+	}
+	rows, err := st.BigQuery.DB().QueryContext(ctx, "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	m := map[string]float64{}
+	for rows.Next() {
+		var tag string
+		var b int64
+		if rows.Scan(&tag, &b) == nil {
+			m[tag] = float64(b) / (1 << 20)
+		}
+	}
+	return m
 }
 
 func writeHeapProfile(dir, name string) error {
@@ -379,10 +433,10 @@ func writeSoakCSV(path string, s []SoakSample) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"seconds", "rss_mb", "go_heap_mb", "duckdb_mem_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
+	w.Write([]string{"seconds", "rss_mb", "go_heap_mb", "duckdb_mem_mb", "duckdb_base_table_mb", "goroutines", "open_files", "duckdb_mb", "published", "transforms", "load1"})
 	for _, x := range s {
 		w.Write([]string{strconv.FormatFloat(x.Seconds, 'f', 1, 64), strconv.FormatFloat(x.RSSMB, 'f', 1, 64),
-			strconv.FormatFloat(x.GoHeapMB, 'f', 1, 64), strconv.FormatFloat(x.DuckMemMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
+			strconv.FormatFloat(x.GoHeapMB, 'f', 1, 64), strconv.FormatFloat(x.DuckMemMB, 'f', 1, 64), strconv.FormatFloat(x.DuckBaseMB, 'f', 1, 64), strconv.Itoa(x.Goroutines),
 			strconv.Itoa(x.OpenFiles), strconv.FormatFloat(x.DuckDBMB, 'f', 2, 64), strconv.Itoa(x.Published), strconv.Itoa(x.Transforms),
 			strconv.FormatFloat(x.Load1, 'f', 2, 64)})
 	}
@@ -390,18 +444,27 @@ func writeSoakCSV(path string, s []SoakSample) error {
 	return errors.Join(w.Error(), f.Close())
 }
 
-// soakSVG draws four panels (RSS, goroutines, open files, DuckDB size)
-// against minutes, each scaled from 0 to its maximum.
+// soakSVG draws four panels against minutes, each scaled from 0 to its
+// maximum: memory (RSS, the Go heap in use, DuckDB's buffer manager),
+// goroutines, open files, and the DuckDB file size.
 func soakSVG(s []SoakSample, title string) string {
-	const W, H, ph, left, top = 760, 560, 110, 70, 40
+	const W, H, ph, left, top = 760, 580, 110, 70, 40
+	type series struct {
+		name, color string
+		f           func(SoakSample) float64
+	}
 	panels := []struct {
-		name string
-		f    func(SoakSample) float64
+		name   string
+		series []series
 	}{
-		{"RSS (MB)", func(x SoakSample) float64 { return x.RSSMB }},
-		{"goroutines", func(x SoakSample) float64 { return float64(x.Goroutines) }},
-		{"open files", func(x SoakSample) float64 { return float64(x.OpenFiles) }},
-		{"DuckDB file (MB)", func(x SoakSample) float64 { return x.DuckDBMB }},
+		{"memory (MB)", []series{
+			{"RSS", "#1f77b4", func(x SoakSample) float64 { return x.RSSMB }},
+			{"Go heap in use", "#ff7f0e", func(x SoakSample) float64 { return x.GoHeapMB }},
+			{"DuckDB buffer manager", "#2ca02c", func(x SoakSample) float64 { return x.DuckMemMB }},
+		}},
+		{"goroutines", []series{{"", "#1f77b4", func(x SoakSample) float64 { return float64(x.Goroutines) }}}},
+		{"open files", []series{{"", "#1f77b4", func(x SoakSample) float64 { return float64(x.OpenFiles) }}}},
+		{"DuckDB file (MB)", []series{{"", "#1f77b4", func(x SoakSample) float64 { return x.DuckDBMB }}}},
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", W, H)
@@ -415,8 +478,10 @@ func soakSVG(s []SoakSample, title string) string {
 	for i, p := range panels {
 		y0 := float64(top + i*(ph+20))
 		mx := 0.0
-		for _, x := range s {
-			mx = math.Max(mx, p.f(x))
+		for _, sr := range p.series {
+			for _, x := range s {
+				mx = math.Max(mx, sr.f(x))
+			}
 		}
 		if mx == 0 {
 			mx = 1
@@ -426,13 +491,18 @@ func soakSVG(s []SoakSample, title string) string {
 		fmt.Fprintf(&b, `<text x="5" y="%.0f">%s</text>`+"\n", y0+12, xmlEscape(p.name))
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" text-anchor="end">%.0f</text>`+"\n", left-4, y0+10, mx)
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" text-anchor="end">0</text>`+"\n", left-4, y0+float64(ph))
-		var pts []string
-		for _, x := range s {
-			px := float64(left) + x.Seconds/endS*pw
-			py := y0 + float64(ph) - p.f(x)/mx*float64(ph)
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+		for k, sr := range p.series {
+			var pts []string
+			for _, x := range s {
+				px := float64(left) + x.Seconds/endS*pw
+				py := y0 + float64(ph) - sr.f(x)/mx*float64(ph)
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", sr.color, strings.Join(pts, " "))
+			if sr.name != "" {
+				fmt.Fprintf(&b, `<text x="%d" y="%.0f" fill="%s">%s</text>`+"\n", left+8+k*170, y0+14, sr.color, xmlEscape(sr.name))
+			}
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="%s"/>`+"\n", strings.Join(pts, " "))
 	}
 	yAxis := top + len(panels)*(ph+20) - 5
 	for m := 0.0; m <= endS/60+0.001; m += math.Max(1, math.Round(endS/60/6)) {
@@ -442,6 +512,42 @@ func soakSVG(s []SoakSample, title string) string {
 	fmt.Fprintf(&b, `<text x="%.0f" y="%d" text-anchor="middle">minutes</text>`+"\n", float64(left)+pw/2, yAxis+28)
 	b.WriteString("</svg>\n")
 	return b.String()
+}
+
+// readSoakCSV reads what writeSoakCSV wrote, by column name (older CSVs
+// without the memory columns read as 0 there).
+func readSoakCSV(path string) ([]SoakSample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var out []SoakSample
+	for _, r := range recs[1:] {
+		num := func(name string) float64 {
+			i, ok := col[name]
+			if !ok || i >= len(r) {
+				return 0
+			}
+			v, _ := strconv.ParseFloat(r[i], 64)
+			return v
+		}
+		out = append(out, SoakSample{Seconds: num("seconds"), RSSMB: num("rss_mb"), GoHeapMB: num("go_heap_mb"), DuckMemMB: num("duckdb_mem_mb"),
+			DuckBaseMB: num("duckdb_base_table_mb"), Goroutines: int(num("goroutines")), OpenFiles: int(num("open_files")), DuckDBMB: num("duckdb_mb"),
+			Published: int(num("published")), Transforms: int(num("transforms")), Load1: num("load1")})
+	}
+	return out, nil
 }
 
 func xmlEscape(s string) string {

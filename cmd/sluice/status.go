@@ -84,7 +84,7 @@ type statusNode struct {
 	graphNode
 	Rows       int64
 	HasRows    bool
-	Newest     time.Time // newest data (raw: _ingested_at; tables: last modified; export: newest file)
+	Newest     time.Time // newest data (raw: _ingested_at; models: as freshness_seconds measures it; published: last modified; export: newest file)
 	LastStatus string
 	LastError  string
 	LastRun    time.Time
@@ -313,9 +313,22 @@ func (s *statusServer) collect(ctx context.Context) (*statusPage, error) {
 			latest[k] = r
 		}
 	}
+	plans, err := transform.Plan(s.Pipeline, s.Clients.BigQuery.Project(), s.Clients.Names.Raw, s.Clients.Names.Curated)
+	if err != nil {
+		problem("model plan", err)
+	}
+	lastOK := map[string]time.Time{} // model -> start of its newest successful build
+	for _, r := range runs {
+		if r.Stage == "transform" && r.Status == transform.StatusOK && lastOK[r.Target].IsZero() {
+			lastOK[r.Target] = r.Started
+		}
+	}
 	for _, n := range g.Nodes {
 		sn := statusNode{graphNode: n}
 		s.fillNode(ctx, &sn, latest)
+		if sn.Kind == kindModel && sn.HasRows {
+			s.modelNewest(ctx, &sn, plans, lastOK[sn.Name])
+		}
 		page.Nodes = append(page.Nodes, sn)
 	}
 	byID := map[string]statusNode{}
@@ -418,6 +431,30 @@ func (s *statusServer) fillNode(ctx context.Context, sn *statusNode, latest map[
 	}
 	if ok {
 		sn.LastStatus, sn.LastError, sn.LastRun = run.Status, truncate(run.Error, 200), run.Started.Add(run.Duration)
+	}
+}
+
+// modelNewest sets a model node's newest data the way the transform's
+// freshness_seconds metric measures it (transform.Runner.ModelNewest): an
+// incremental model's watermark; for a table or view, the newest row its
+// raw sources had landed when its last successful build started (the
+// table's last-modified time when the run history no longer shows it).
+func (s *statusServer) modelNewest(ctx context.Context, sn *statusNode, plans []transform.ModelPlan, builtAt time.Time) {
+	for _, mp := range plans {
+		if mp.Model.Name != sn.Name {
+			continue
+		}
+		if builtAt.IsZero() {
+			builtAt = sn.Newest
+		}
+		r := &transform.Runner{BigQuery: s.Clients.BigQuery, Names: s.Clients.Names}
+		newest, ok, err := r.ModelNewest(ctx, plans, mp, builtAt)
+		switch {
+		case err != nil:
+			sn.Problem = shortErr(err)
+		case ok:
+			sn.Newest = newest
+		}
 	}
 }
 

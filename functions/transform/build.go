@@ -13,7 +13,6 @@ import (
 
 	"github.com/sluice-data/sluice/shared/bq"
 	"github.com/sluice-data/sluice/shared/config"
-	"github.com/sluice-data/sluice/shared/metrics"
 )
 
 // WatermarksTable holds, per incremental model, how far it has processed.
@@ -298,9 +297,6 @@ func (r *Runner) buildIncremental(ctx context.Context, runID string, mp ModelPla
 	b.rows, err = r.numRows(ctx, mp.Model.Name)
 	r.Log.Info("incremental model processed", "run_id", runID, "model", mp.Model.Name, "start", start, "end", end,
 		"rows_merged", merged, "table_rows", b.rows)
-	if wm, ok, werr := r.Watermark(ctx, mp.Model.Name); werr == nil && ok {
-		metrics.Emit(ctx, r.Log, metrics.Freshness, r.Now().Sub(wm).Seconds(), "table", mp.Model.Name)
-	}
 	return b, err
 }
 

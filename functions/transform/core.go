@@ -147,6 +147,7 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 			return nil, err
 		}
 		r.Log.Info("model built", "run_id", runID, "model", mp.Model.Name, "rows", n, "seconds", r.Now().Sub(start).Seconds())
+		r.emitFreshness(ctx, plans, mp, start)
 		out.Tables = append(out.Tables, events.TableCount{Table: mp.Model.Name, Rows: n})
 	}
 	if len(failures) > 0 {

@@ -15,7 +15,7 @@ locals {
     run_duration_seconds = { labels = ["stage", "table", "status"], counter = false, unit = "s", description = "Time one stage spent on one table (transform: a model; mask: a published table)." }
     assertion_failures   = { labels = ["table"], counter = true, unit = "1", description = "Model runs that failed an assertion (publication stops)." }
     dlp_bytes            = { labels = ["table"], counter = false, unit = "By", description = "Bytes of cell values the mask stage sent to DLP." }
-    freshness_seconds    = { labels = ["table"], counter = false, unit = "s", description = "Age of the newest data an incremental model has processed, at the end of its run." }
+    freshness_seconds    = { labels = ["table"], counter = false, unit = "s", description = "Age of a model's newest data at the end of its run: an incremental model's watermark, a table or view's newest raw row when it was built." }
   }
 }
 
@@ -65,7 +65,7 @@ locals {
     run_duration_seconds = { title = "Run duration by stage (p95)", aligner = "ALIGN_PERCENTILE_95", reducer = "REDUCE_MAX", group = ["metric.label.stage", "metric.label.table"], plot = "LINE" }
     assertion_failures   = { title = "Assertion failures by model", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group = ["metric.label.table"], plot = "STACKED_BAR" }
     dlp_bytes            = { title = "Bytes sent to DLP by table", aligner = "ALIGN_DELTA", reducer = "REDUCE_NONE", group = ["metric.label.table"], plot = "HEATMAP" }
-    freshness_seconds    = { title = "Freshness of incremental models (max age)", aligner = "ALIGN_PERCENTILE_99", reducer = "REDUCE_MAX", group = ["metric.label.table"], plot = "LINE" }
+    freshness_seconds    = { title = "Freshness of models (max age)", aligner = "ALIGN_PERCENTILE_99", reducer = "REDUCE_MAX", group = ["metric.label.table"], plot = "LINE" }
   }
   tile_order = ["rows_landed", "rejects", "freshness_seconds", "run_duration_seconds", "dlp_bytes", "assertion_failures"]
 }
@@ -189,13 +189,13 @@ resource "google_monitoring_alert_policy" "assertion_failures" {
 
 resource "google_monitoring_alert_policy" "model_freshness" {
   project               = var.project_id
-  display_name          = "sluice ${var.environment}: stale incremental model"
+  display_name          = "sluice ${var.environment}: stale model"
   combiner              = "OR"
   notification_channels = var.notification_channels
   user_labels           = local.labels
 
   conditions {
-    display_name = "An incremental model's newest data is older than ${var.freshness_max_seconds}s"
+    display_name = "A model's newest data is older than ${var.freshness_max_seconds}s"
     condition_threshold {
       filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"${local.metric_type["freshness_seconds"]}\""
       comparison      = "COMPARISON_GT"
@@ -211,7 +211,7 @@ resource "google_monitoring_alert_policy" "model_freshness" {
   }
 
   documentation {
-    content   = "${local.alert_doc} A model ran but its newest processed data is old: its sources stopped landing. See the status of raw tables (sluice dev's page locally, the dashboard here)."
+    content   = "${local.alert_doc} A model ran but its newest data is old (freshness_seconds: an incremental model's watermark, a table's newest raw row when it was built): its sources stopped landing. See the status of raw tables (sluice dev's page locally, the dashboard here)."
     mime_type = "text/markdown"
   }
 }

@@ -253,7 +253,7 @@ variable "rejects_spike_threshold" {
 
 variable "freshness_max_seconds" {
   type        = number
-  description = "Alert when an incremental model's newest processed data (freshness_seconds) is older than this."
+  description = "Alert when a model's newest data (freshness_seconds) is older than this."
   default     = 10800
   validation {
     condition     = var.freshness_max_seconds > 0

@@ -20,7 +20,7 @@ const (
 	RunDuration      = "run_duration_seconds" // one stage's work on one table; labels stage, table, status
 	AssertionFailure = "assertion_failures"   // failed assertions of one model; labels table
 	DLPBytes         = "dlp_bytes"            // bytes of cell values sent to DLP; labels table
-	Freshness        = "freshness_seconds"    // age of the newest data a model has processed at the end of a run; labels table
+	Freshness        = "freshness_seconds"    // age of a model's newest data at the end of its run (incremental: its watermark; table, view: the newest row its raw sources had landed when it was built); labels table
 )
 
 // Field is the log field holding the metric name; Value holds the number.

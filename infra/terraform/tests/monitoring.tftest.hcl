@@ -60,6 +60,12 @@ run "monitoring" {
     error_message = "every alert goes to var.notification_channels"
   }
   assert {
+    condition = (strcontains(google_monitoring_alert_policy.model_freshness.conditions[0].condition_threshold[0].filter, "metric.type = \"logging.googleapis.com/user/sluice/acmedev/freshness_seconds\"")
+      && google_monitoring_alert_policy.model_freshness.conditions[0].condition_threshold[0].threshold_value == 10800
+    && tolist(google_monitoring_alert_policy.model_freshness.conditions[0].condition_threshold[0].aggregations[0].group_by_fields) == tolist(["metric.label.table"]))
+    error_message = "the stale-model alert reads freshness_seconds, per table, above freshness_max_seconds (default 10800)"
+  }
+  assert {
     condition     = google_monitoring_alert_policy.rejects_spike.conditions[0].condition_threshold[0].threshold_value == 100
     error_message = "rejects spike threshold defaults to 100"
   }
