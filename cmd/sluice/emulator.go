@@ -49,7 +49,7 @@ func emulatorCmd(args []string) error {
 
 type emulatorOptions struct {
 	addr, workdir, project, bqEndpoint, psAddr, restAddr, kmsAddr, storageAddr string
-	asJSON                                                        bool
+	asJSON                                                                     bool
 }
 
 // runEmulator starts one emulator, prints its endpoints to out and serves
