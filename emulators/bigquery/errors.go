@@ -113,6 +113,10 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 		for _, a := range splitTypes(m[2]) {
 			args = append(args, duckTypeName(strings.TrimSuffix(a, "_LITERAL")))
 		}
+		if m[1] == "struct_extract" && len(args) > 0 && args[0] == "JSON" {
+			// bqsql prints field access (x.a) as struct_extract: on JSON, BigQuery's x.a is a JSON field
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unsupported feature: field access on a JSON value (the local emulator serves JSON_QUERY(x, '$.a') and x['a'])", Extra: debug}
+		}
 		what := "function " + name
 		if !regexp.MustCompile(`^[A-Z_0-9]+$`).MatchString(name) {
 			what = "operator " + m[1]
