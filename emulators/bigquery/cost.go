@@ -3,6 +3,7 @@ package bigquery
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	bq "google.golang.org/api/bigquery/v2"
@@ -247,4 +248,41 @@ func sizeOf(x string, f *bq.TableFieldSchema, depth int) string {
 		return "(" + strings.Join(parts, " + ") + ")"
 	}
 	return fmt.Sprintf("coalesce(2 + strlen(%s), 0)", x) // STRING and anything stored as text
+}
+
+// ddlPartitionRe reads the PARTITION BY of CREATE TABLE as written: col,
+// DATE(col), or TIMESTAMP_TRUNC/DATE_TRUNC/DATETIME_TRUNC(col, UNIT).
+var ddlPartitionRe = regexp.MustCompile("(?i)^\\s*(?:(DATE)\\s*\\(\\s*`?(\\w+)`?\\s*\\)|(?:TIMESTAMP|DATE|DATETIME)_TRUNC\\s*\\(\\s*`?(\\w+)`?\\s*,\\s*(HOUR|DAY|MONTH|YEAR)\\s*\\)|`?(\\w+)`?)\\s*$")
+
+// applyDDLPartitioning carries CREATE TABLE's PARTITION BY (time-unit
+// forms) and OPTIONS(require_partition_filter = true) into the table's
+// metadata, so the cost rules see them. Other PARTITION BY forms
+// (RANGE_BUCKET, ingestion time) stay metadata-free, as before.
+func (s *Server) applyDDLPartitioning(ctx context.Context, conn execer, t *bq.Table, st bqsql.Statement) error {
+	if t == nil || !strings.HasPrefix(st.DDLOp, "CREATE_TABLE") {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock() // t is the table the catalog serves
+	changed := false
+	if m := ddlPartitionRe.FindStringSubmatch(st.PartitionBy); st.PartitionBy != "" && m != nil {
+		col, unit := m[2], "DAY"
+		if m[3] != "" {
+			col, unit = m[3], strings.ToUpper(m[4])
+		} else if m[5] != "" {
+			col = m[5]
+		}
+		if f := findField(t.Schema.Fields, col); f != nil && (f.Type == "TIMESTAMP" || f.Type == "DATE" || f.Type == "DATETIME") {
+			t.TimePartitioning = &bq.TimePartitioning{Type: unit, Field: f.Name}
+			changed = true
+		}
+	}
+	if v, ok := st.Options["require_partition_filter"]; ok {
+		t.RequirePartitionFilter = strings.EqualFold(strings.TrimSpace(v), "true")
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return s.saveTable(ctx, conn, t)
 }

@@ -236,3 +236,30 @@ func TestCostErrorShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestDDLPartitioningAndRequireFilter: CREATE TABLE's PARTITION BY and
+// OPTIONS(require_partition_filter = true) reach the table's metadata, so
+// the cost rules apply to tables made with DDL too.
+func TestDDLPartitioningAndRequireFilter(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.dataset(t, "raw")
+	query(t, e, "CREATE TABLE raw.ddl (id STRING, ts TIMESTAMP) PARTITION BY DATE(ts) OPTIONS (require_partition_filter = true)")
+	query(t, e, "CREATE TABLE raw.hourly (id STRING, ts TIMESTAMP) PARTITION BY TIMESTAMP_TRUNC(ts, HOUR)")
+	query(t, e, "INSERT INTO raw.ddl (id, ts) VALUES ('a', TIMESTAMP '2026-11-01 10:00:00'), ('bb', TIMESTAMP '2026-11-02 10:00:00')")
+	md, err := e.client.Dataset("raw").Table("ddl").Metadata(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp := md.TimePartitioning; tp == nil || tp.Field != "ts" || tp.Type != bigquery.DayPartitioningType || !md.RequirePartitionFilter {
+		t.Errorf("ddl metadata: partitioning %+v, requirePartitionFilter %v", md.TimePartitioning, md.RequirePartitionFilter)
+	}
+	if md, err := e.client.Dataset("raw").Table("hourly").Metadata(e.ctx); err != nil || md.TimePartitioning == nil || md.TimePartitioning.Type != bigquery.HourPartitioningType {
+		t.Errorf("hourly metadata: %+v %v", md, err)
+	}
+	_, err = e.client.Query("SELECT id FROM raw.ddl").Read(e.ctx)
+	wantAPIError(t, err, 400, "INVALID_ARGUMENT", "invalidQuery",
+		"Cannot query over table 'test-project.raw.ddl' without a filter over column(s) 'ts' that can be used for partition elimination")
+	if got, want := dryRunBytes(t, e, "SELECT id FROM raw.ddl WHERE DATE(ts) = '2026-11-01'"), int64(2+1+8); got != want {
+		t.Errorf("one partition: %d bytes, want %d", got, want)
+	}
+}

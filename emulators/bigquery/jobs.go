@@ -684,7 +684,11 @@ func (s *Server) runQueryJob(ctx context.Context, job *bq.Job, params []bqsql.Pa
 				if ds == "" {
 					ds = defDS
 				}
-				if _, err := s.syncTable(ctx, conn, p, ds, st.TargetTable, true); err != nil {
+				t, err := s.syncTable(ctx, conn, p, ds, st.TargetTable, true)
+				if err != nil {
+					return err
+				}
+				if err := s.applyDDLPartitioning(ctx, conn, t, st); err != nil {
 					return err
 				}
 				stats.DdlTargetTable = &bq.TableReference{ProjectId: p, DatasetId: ds, TableId: st.TargetTable}
