@@ -100,8 +100,10 @@ func TestPipelineEndToEnd(t *testing.T) {
 	})
 
 	t.Run("curated.customers is the customers table as it is now", func(t *testing.T) {
-		if d, err := demo.CustomersDiff(ctx, c, "customers", data.Customers); err != nil || d != "" {
-			t.Errorf("%v%s", err, d)
+		if d, err := demo.CustomersDiff(ctx, c, "customers", data.Customers); err != nil {
+			t.Error(err)
+		} else if d != "" {
+			t.Error(d)
 		}
 		if sum.CuratedRows["customers"] != int64(len(data.Customers.Final)) || sum.PublishedRows["customers"] != int64(len(data.Customers.Final)) {
 			t.Errorf("customers: curated %d, published %d rows, want %d", sum.CuratedRows["customers"], sum.PublishedRows["customers"], len(data.Customers.Final))
