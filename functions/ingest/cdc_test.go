@@ -79,3 +79,26 @@ func TestChangelogPositionAndKey(t *testing.T) {
 		t.Errorf("the change with no key at all: %d rejects, want 1", n)
 	}
 }
+
+// A CDC source's declared schema is where its changelog starts: a column
+// the database adds, and an integer column that becomes decimal, reach
+// the raw table without a config change.
+func TestChangelogSchemaEvolves(t *testing.T) {
+	src := config.Source{Name: "cdc_evolve", Trigger: config.Trigger{PubSubTopic: "cdc_evolve"}, Format: "debezium",
+		Schema: []config.Field{{Name: "id", Type: "INT64"}, {Name: "credit", Type: "INT64"}},
+		CDC:    &config.CDC{PrimaryKey: []string{"id"}}}
+	l := newLander(src)
+	ctx := context.Background()
+	for i, e := range []string{
+		`{"op":"c","after":{"id":1,"credit":100},"source":{"ts_ms":1767225600000,"lsn":10}}`,
+		`{"op":"u","after":{"id":1,"credit":100.5,"tier":"gold"},"source":{"ts_ms":1767225601000,"lsn":20}}`,
+	} {
+		if res, err := l.LandMessage(ctx, "cdc_evolve", msg(fmt.Sprint("v", i), e, nil)); err != nil || res.Landed != 1 {
+			t.Fatalf("change %d: %+v %v", i, res, err)
+		}
+	}
+	got := query(t, "SELECT credit, tier, _extra FROM raw.cdc_evolve ORDER BY _pos")
+	if len(got) != 2 || got[0]["credit"] != 100.0 || got[1]["credit"] != 100.5 || got[1]["tier"] != "gold" || got[1]["_extra"] != nil {
+		t.Errorf("changelog = %v, want credit widened to FLOAT64 and tier added", got)
+	}
+}

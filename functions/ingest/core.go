@@ -97,7 +97,10 @@ func (l *Lander) tableFor(ctx context.Context, src *config.Source) (*table, erro
 	if err != nil {
 		return nil, err
 	}
-	t := &table{src: src, dataset: l.Names.Raw, inferred: len(src.Schema) == 0}
+	// A CDC source's schema evolves even when declared: the declared
+	// columns are where the changelog starts, and the database may add
+	// columns or widen types later (schema.go).
+	t := &table{src: src, dataset: l.Names.Raw, inferred: len(src.Schema) == 0 || src.CDC != nil}
 	t.store(md)
 	actual, _ := l.tables.LoadOrStore(src.Name, t)
 	return actual.(*table), nil

@@ -161,6 +161,13 @@ func (r *Runner) buildCDC(ctx context.Context, runID string, mp ModelPlan, opts 
 	if err != nil {
 		return built{}, fmt.Errorf("bigquery.Table(%s.%s).Metadata: %w", r.Names.Raw, src.Name, err)
 	}
+	// A changelog no change has reached yet may lack the metadata columns
+	// (Terraform seeds raw tables with the declared schema): add them, as
+	// ingest would on its first change, so the build reads an empty
+	// changelog instead of failing.
+	if rawMD, err = r.completeChangelog(ctx, rawT, rawMD, src); err != nil {
+		return built{}, err
+	}
 	var image bigquery.Schema
 	for _, f := range rawMD.Schema {
 		if !cdcMeta[f.Name] {
@@ -244,6 +251,29 @@ func (r *Runner) buildCDC(ctx context.Context, runID string, mp ModelPlan, opts 
 	return b, err
 }
 
+func (r *Runner) completeChangelog(ctx context.Context, t *bigquery.Table, md *bigquery.TableMetadata, src *config.Source) (*bigquery.TableMetadata, error) {
+	have := map[string]bool{}
+	for _, f := range md.Schema {
+		have[strings.ToLower(f.Name)] = true
+	}
+	next := append(bigquery.Schema{}, md.Schema...)
+	for _, f := range bq.RawSchema(src) {
+		if cdcMeta[f.Name] && !have[strings.ToLower(f.Name)] {
+			c := *f
+			c.Required = false // BigQuery adds only NULLABLE columns
+			next = append(next, &c)
+		}
+	}
+	if len(next) == len(md.Schema) {
+		return md, nil
+	}
+	md, err := t.Update(ctx, bigquery.TableMetadataToUpdate{Schema: next}, md.ETag)
+	if err != nil {
+		return nil, fmt.Errorf("add the changelog columns to raw.%s: %w", src.Name, err)
+	}
+	return md, nil
+}
+
 // cdcMergeSQL merges the latest change of each changed key: a deleted key
 // leaves the table (or is updated to _deleted = TRUE), others are updated
 // or inserted.
@@ -286,14 +316,16 @@ func (r *Runner) cdcTruncateSQL(mp ModelPlan, raw string) string {
 func (r *Runner) checkCDCSchema(ctx context.Context, mp ModelPlan, t *bigquery.Table, md *bigquery.TableMetadata, image bigquery.Schema) error {
 	src := mp.CDC
 	var changes []string
-	if want := cdcKeyLine(src); !strings.Contains(md.Description, want) {
-		had := "none recorded"
-		for _, l := range strings.Split(md.Description, "\n") {
-			if strings.HasPrefix(l, "primary key: ") {
-				had = strings.TrimPrefix(l, "primary key: ")
-			}
+	// The key is recorded in the description after the build; a run that
+	// stopped in between left none, and the build it did used this key.
+	had := ""
+	for _, l := range strings.Split(md.Description, "\n") {
+		if strings.HasPrefix(l, "primary key: ") {
+			had = strings.TrimPrefix(l, "primary key: ")
 		}
-		changes = append(changes, fmt.Sprintf("the primary key changed from %s to %s", had, strings.TrimPrefix(want, "primary key: ")))
+	}
+	if want := strings.TrimPrefix(cdcKeyLine(src), "primary key: "); had != "" && had != want {
+		changes = append(changes, fmt.Sprintf("the primary key changed from %s to %s", had, want))
 	}
 	have := map[string]*bigquery.FieldSchema{}
 	for _, f := range md.Schema {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
 	"github.com/sluice-data/sluice/functions/transform"
@@ -186,5 +187,31 @@ func TestCDCTombstones(t *testing.T) {
 	runCDC(t, r, "cdct_2")
 	if got, want := people(t, r, "id, _deleted"), []string{"1|true|", "2|true|", "3|false|"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after a truncate:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCDCBeforeAnyChange: a raw table seeded as Terraform seeds it (the
+// declared columns and _ingested_at only) builds an empty current state,
+// and the first change then merges.
+func TestCDCBeforeAnyChange(t *testing.T) {
+	ctx := context.Background()
+	r := cdcRunner(t, "t_cdcf", config.CDC{PrimaryKey: []string{"id"}})
+	c := st.Clients.BigQuery
+	if err := c.Dataset(r.Names.Raw).Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Dataset(r.Names.Raw).Table("people").Create(ctx, &bigquery.TableMetadata{Schema: bigquery.Schema{
+		{Name: "id", Type: bigquery.IntegerFieldType}, {Name: "name", Type: bigquery.StringFieldType},
+		{Name: "credit", Type: bigquery.IntegerFieldType}, {Name: "_ingested_at", Type: bigquery.TimestampFieldType}}}); err != nil {
+		t.Fatal(err)
+	}
+	runCDC(t, r, "cdcf_0")
+	if got := people(t, r, "id"); len(got) != 0 {
+		t.Errorf("empty changelog: %v", got)
+	}
+	changes(t, r, "", change{"c", 1, "ann", "10", 100})
+	runCDC(t, r, "cdcf_1")
+	if got, want := people(t, r, "id, name"), []string{"1|ann|"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after the first change: %v, want %v", got, want)
 	}
 }

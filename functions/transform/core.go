@@ -33,7 +33,9 @@ type Runner struct {
 // RunOptions narrow or steer a run. The zero value is a scheduled run.
 type RunOptions struct {
 	// Models limits the run to these models (in dependency order); the
-	// models they read are not rebuilt. Empty means every model.
+	// models they read are not rebuilt (a CDC current-state table they
+	// read that does not exist yet is built first). Empty means every
+	// model.
 	Models []string
 	// Start and End, when set, are the time range incremental models
 	// process instead of [watermark, end of the run date).
@@ -75,7 +77,19 @@ func (r *Runner) RunWith(ctx context.Context, runID string, runDate time.Time, o
 		if len(sel) != len(opts.Models) {
 			return nil, fmt.Errorf("run: models %v: some name no model in pipeline.yaml", opts.Models)
 		}
-		plans = sel
+		// A CDC current-state table that a selected model reads, and that
+		// no run has built yet, is built first: it reads only its
+		// changelog, and without it the model cannot run.
+		var missing []ModelPlan
+		for _, mp := range plans {
+			if mp.CDC == nil || slices.Contains(opts.Models, mp.Model.Name) || !readBy(mp.Model.Name, sel) {
+				continue
+			}
+			if _, err := r.table(mp.Model.Name).Metadata(ctx); bq.IsNotFound(err) {
+				missing = append(missing, mp)
+			}
+		}
+		plans = append(missing, sel...)
 	}
 	if err := bq.EnsureDataset(ctx, r.BigQuery, r.Names.Curated, "Clean entity tables built by the sluice models."); err != nil {
 		return nil, err
@@ -171,6 +185,15 @@ type AssertionError struct {
 
 func (e *AssertionError) Error() string {
 	return "assertions failed; models downstream skipped and transform.completed not published:\n  " + strings.Join(e.Failures, "\n  ")
+}
+
+func readBy(table string, plans []ModelPlan) bool {
+	for _, mp := range plans {
+		if slices.Contains(mp.Deps, table) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstBlocked(deps []string, blocked map[string]bool) string {

@@ -199,8 +199,8 @@ func TestRunHistoryOneRowPerModel(t *testing.T) {
 		}
 	}
 	h := history(t, "run_hist")
-	if len(h) != len(st.Pipeline.Models) {
-		t.Errorf("history = %v, want one row per model", h)
+	if len(h) != len(st.Pipeline.CuratedTables()) {
+		t.Errorf("history = %v, want one row per curated table (models and the current state of cdc sources)", h)
 	}
 	for m, r := range h {
 		if r.Status != transform.StatusOK {

@@ -14,7 +14,7 @@ import (
 // against math.Erfc on the same counts.
 func TestExperimentResults(t *testing.T) {
 	ctx := context.Background()
-	r := isolated(t, "t_exp", "events", "users", "experiment_results")
+	r := isolated(t, "t_exp", "customers", "events", "users", "experiment_results")
 	if _, err := r.Run(ctx, "exp_init", date("2026-11-01")); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,13 @@ func isolated(t testing.TB, prefix string, models ...string) *transform.Runner {
 	t.Helper()
 	p := *st.Pipeline
 	p.Models = nil
+	// CDC sources keep their current-state table only when it is named.
+	p.Sources = append([]config.Source{}, st.Pipeline.Sources...)
+	for i := range p.Sources {
+		if t := p.Sources[i].CDCTable(); t != "" && !slices.Contains(models, t) {
+			p.Sources[i].CDC = nil
+		}
+	}
 	for _, m := range st.Pipeline.Models {
 		for _, n := range models {
 			if m.Name == n {

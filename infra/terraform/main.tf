@@ -61,6 +61,15 @@ locals {
   # models read. Partitioned on the event time when it is a time column, else
   # on the ingestion time.
   time_types = ["TIMESTAMP", "DATE", "DATETIME"]
+  # A debezium source's raw table is its changelog: these are the columns the
+  # transform's current-state MERGE reads (shared/bq/raw.go declares the same).
+  changelog_columns = [
+    { name = "_op", type = "STRING", mode = "NULLABLE", description = "change: c (create), u (update), d (delete), r (snapshot read), t (truncate)" },
+    { name = "_ts", type = "TIMESTAMP", mode = "NULLABLE", description = "source.ts_ms: when the change happened in the source database" },
+    { name = "_before", type = "STRING", mode = "NULLABLE", description = "the before image, as JSON (updates and deletes)" },
+    { name = "_pos", type = "STRING", mode = "NULLABLE", description = "source position: source.lsn, or binlog file:pos:row, or ts_ms, zero-padded so text order is change order" },
+    { name = "_key", type = "STRING", mode = "NULLABLE", description = "primary key of the changed row as a JSON object (NULL for truncates)" },
+  ]
   raw_tables = {
     for name, s in local.sources : name => {
       description = try(s.description, "")
@@ -69,7 +78,7 @@ locals {
         type        = "TIMESTAMP"
         mode        = "NULLABLE"
         description = "When sluice landed the record."
-      }])
+      }], try(s.format, "") == "debezium" ? local.changelog_columns : [])
       partition_field = try(
         contains(local.time_types, upper([for f in s.schema : f.type if f.name == s.event_time_field][0])) ? s.event_time_field : "_ingested_at",
         "_ingested_at",

@@ -215,6 +215,19 @@ func RunAWS(ctx context.Context, s *stack.Stack, o Options) (*Summary, *AWSStats
 	if err := sendEvents(ctx, fsqs, names.Topic("events"), data.Events); err != nil {
 		return nil, nil, err
 	}
+	sent := map[string]int{"events": len(data.Events)}
+	if src, ok := s.Pipeline.Source(cdcSource); ok && src.Trigger.PubSubTopic != "" {
+		q := names.Topic(src.Trigger.PubSubTopic)
+		progress(fmt.Sprintf("sending %d customer changes (Debezium) to SQS queue %s", len(data.Customers.Messages), q))
+		bodies := make([][]byte, len(data.Customers.Messages))
+		for i, m := range data.Customers.Messages {
+			bodies[i] = m.Data
+		}
+		if err := sendEvents(ctx, fsqs, q, bodies); err != nil {
+			return nil, nil, err
+		}
+		sent[cdcSource] = data.Customers.Changes
+	}
 	progress(fmt.Sprintf("putting %d order files into s3://%s/orders/", len(data.Files), names.Landing))
 	for _, f := range data.Files {
 		if _, err := fs3.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(names.Landing), Key: aws.String(f.Name),
@@ -224,9 +237,8 @@ func RunAWS(ctx context.Context, s *stack.Stack, o Options) (*Summary, *AWSStats
 	}
 
 	progress("waiting for ingest")
-	sentOrders := 0
 	for _, f := range data.Files {
-		sentOrders += f.Lines
+		sent["orders"] += f.Lines
 	}
 	idle := func(ctx context.Context) error {
 		for {
@@ -248,7 +260,7 @@ func RunAWS(ctx context.Context, s *stack.Stack, o Options) (*Summary, *AWSStats
 			}
 		}
 	}
-	if err := waitLanded(ctx, s, idle, map[string]int{"events": len(data.Events), "orders": sentOrders}, o.Progress); err != nil {
+	if err := waitLanded(ctx, s, idle, sent, o.Progress); err != nil {
 		return nil, nil, err
 	}
 	mark("ingest", t)

@@ -40,19 +40,22 @@ type Options struct {
 
 // Summary is what the demo prints; with --json it is the last line.
 type Summary struct {
-	EventsPublished int                `json:"events_published"`
-	FilesDropped    int                `json:"files_dropped"`
-	RawRows         map[string]int64   `json:"raw_rows"`
-	Rejects         int64              `json:"rejects"`
-	RejectsByReason map[string]int64   `json:"rejects_by_reason"`
-	CuratedRows     map[string]int64   `json:"curated_rows"`
-	PublishedRows   map[string]int64   `json:"published_rows"`
-	Withheld        []string           `json:"withheld_columns"`
-	DLPBytes        int64              `json:"dlp_bytes"`
-	Exports         []string           `json:"exports"`
-	RunID           string             `json:"run_id"`
-	Seconds         float64            `json:"seconds"`
-	Stages          map[string]float64 `json:"stage_seconds"`
+	EventsPublished int `json:"events_published"`
+	// ChangesPublished is the Debezium messages of the customers table
+	// (tombstones included) sent to its topic.
+	ChangesPublished int                `json:"changes_published"`
+	FilesDropped     int                `json:"files_dropped"`
+	RawRows          map[string]int64   `json:"raw_rows"`
+	Rejects          int64              `json:"rejects"`
+	RejectsByReason  map[string]int64   `json:"rejects_by_reason"`
+	CuratedRows      map[string]int64   `json:"curated_rows"`
+	PublishedRows    map[string]int64   `json:"published_rows"`
+	Withheld         []string           `json:"withheld_columns"`
+	DLPBytes         int64              `json:"dlp_bytes"`
+	Exports          []string           `json:"exports"`
+	RunID            string             `json:"run_id"`
+	Seconds          float64            `json:"seconds"`
+	Stages           map[string]float64 `json:"stage_seconds"`
 	// IngestWrites is the insertAll requests the in-process BigQuery
 	// received while ingest landed the data (0 when BigQuery is external).
 	IngestWrites int64 `json:"ingest_insertall_calls"`
@@ -120,6 +123,16 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	}
 	pub.Stop()
 
+	sent := map[string]int{"events": len(data.Events)}
+	if src, ok := s.Pipeline.Source(cdcSource); ok && src.Trigger.PubSubTopic != "" {
+		topic := names.Topic(src.Trigger.PubSubTopic)
+		progress(fmt.Sprintf("publishing %d customer changes (Debezium) to topic %s", len(data.Customers.Messages), topic))
+		if err := publishChanges(ctx, c.PubSub, topic, data.Customers.Messages); err != nil {
+			return nil, nil, err
+		}
+		sent[cdcSource] = data.Customers.Changes
+	}
+
 	progress(fmt.Sprintf("dropping %d order files into gs://%s/orders/", len(data.Files), names.Landing))
 	for _, f := range data.Files {
 		w := c.Storage.Bucket(names.Landing).Object(f.Name).NewWriter(ctx)
@@ -132,13 +145,11 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	}
 
 	progress("waiting for ingest")
-	sentEvents := len(data.Events)
-	sentOrders := 0
 	for _, f := range data.Files {
-		sentOrders += f.Lines
+		sent["orders"] += f.Lines
 	}
 	idle := func(ctx context.Context) error { return s.Router.WaitIdle(ctx, 25*time.Millisecond) }
-	if err := waitLanded(ctx, s, idle, map[string]int{"events": sentEvents, "orders": sentOrders}, progress); err != nil {
+	if err := waitLanded(ctx, s, idle, sent, progress); err != nil {
 		return nil, nil, err
 	}
 	mark("ingest", t)
@@ -173,6 +184,29 @@ func Run(ctx context.Context, s *stack.Stack, o Options) (*Summary, *sample.Data
 	return sum, data, nil
 }
 
+// cdcSource is the example pipeline's CDC source, fed by the sample
+// generator's customers changelog when the pipeline declares it.
+const cdcSource = "customers"
+
+// publishChanges publishes Debezium Server's messages in order, with the
+// change key as the ordering key, as its Pub/Sub sink does with ordering
+// enabled.
+func publishChanges(ctx context.Context, ps *pubsub.Client, topic string, msgs []sample.ChangeMessage) error {
+	pub := ps.Publisher(topic)
+	pub.EnableMessageOrdering = true
+	defer pub.Stop()
+	results := make([]*pubsub.PublishResult, len(msgs))
+	for i, m := range msgs {
+		results[i] = pub.Publish(ctx, &pubsub.Message{Data: m.Data, OrderingKey: m.OrderingKey})
+	}
+	for _, r := range results {
+		if _, err := r.Get(ctx); err != nil {
+			return fmt.Errorf("publish to %s: %w", topic, err)
+		}
+	}
+	return nil
+}
+
 // summarize counts what each stage holds after run runID: raw rows,
 // rejects, curated and published rows, and downloads the exports.
 func summarize(ctx context.Context, s *stack.Stack, data *sample.Data, runID string, mask events.MaskCompletedData, done events.ExportCompletedData) (*Summary, error) {
@@ -186,8 +220,11 @@ func summarize(ctx context.Context, s *stack.Stack, data *sample.Data, runID str
 			return nil, err
 		}
 	}
-	for _, m := range s.Pipeline.Models {
-		if sum.CuratedRows[m.Name], err = count(ctx, c, names.Curated, m.Name); err != nil {
+	if _, ok := s.Pipeline.Source(cdcSource); ok {
+		sum.ChangesPublished = len(data.Customers.Messages)
+	}
+	for _, table := range s.Pipeline.CuratedTables() {
+		if sum.CuratedRows[table], err = count(ctx, c, names.Curated, table); err != nil {
 			return nil, err
 		}
 	}
@@ -349,6 +386,9 @@ func (s *Summary) Text() string {
 		fmt.Fprintf(&b, "  sent        %d events on SQS, %d order files to the S3 landing bucket (AWS Lambda handlers)\n", s.EventsPublished, s.FilesDropped)
 	} else {
 		fmt.Fprintf(&b, "  sent        %d events on Pub/Sub, %d order files to the landing bucket\n", s.EventsPublished, s.FilesDropped)
+	}
+	if s.ChangesPublished > 0 {
+		fmt.Fprintf(&b, "  sent        %d Debezium messages of the customers table (changes and tombstones)\n", s.ChangesPublished)
 	}
 	section := func(title string, m map[string]int64) {
 		keys := make([]string, 0, len(m))

@@ -89,13 +89,32 @@ func TestPipelineEndToEnd(t *testing.T) {
 		for _, f := range data.Files {
 			sentOrders += f.Lines
 		}
-		for src, sent := range map[string]int{"events": len(data.Events), "orders": sentOrders} {
+		for src, sent := range map[string]int{"events": len(data.Events), "orders": sentOrders, "customers": data.Customers.Changes} {
 			if got := sum.RawRows[src] + bySource[src]; got != int64(sent) {
 				t.Errorf("%s: raw %d + rejects %d = %d, sent %d", src, sum.RawRows[src], bySource[src], got, sent)
 			}
 			if got, want := sum.RawRows[src], int64(data.Good[src]); got != want {
 				t.Errorf("%s: raw rows = %d, want %d good records", src, got, want)
 			}
+		}
+	})
+
+	t.Run("curated.customers is the customers table as it is now", func(t *testing.T) {
+		if d, err := demo.CustomersDiff(ctx, c, "customers", data.Customers); err != nil {
+			t.Error(err)
+		} else if d != "" {
+			t.Error(d)
+		}
+		if sum.CuratedRows["customers"] != int64(len(data.Customers.Final)) || sum.PublishedRows["customers"] != int64(len(data.Customers.Final)) {
+			t.Errorf("customers: curated %d, published %d rows, want %d", sum.CuratedRows["customers"], sum.PublishedRows["customers"], len(data.Customers.Final))
+		}
+		for _, op := range []string{"r", "c", "u", "d"} {
+			if data.Customers.Ops[op] == 0 {
+				t.Errorf("the generator made no %q change: %v", op, data.Customers.Ops)
+			}
+		}
+		if !strings.Contains(sum.Text(), "customers") {
+			t.Errorf("the summary does not list the customers tables:\n%s", sum.Text())
 		}
 	})
 

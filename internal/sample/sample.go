@@ -73,6 +73,9 @@ type Data struct {
 	// carry them, and none may be published.
 	Names []string
 	Users int
+	// Customers is the changelog of the shop database's customers table
+	// (the CDC source), about n/10 changes.
+	Customers *CustomerChanges
 }
 
 var (
@@ -163,6 +166,20 @@ func Generate(seed uint64, n int) *Data {
 		}
 	}
 	d.Files = orderFiles(r, orders, d)
+	d.Customers = Customers(seed, max(20, n/10), users)
+	d.Good["customers"] = d.Customers.Changes
+	for _, m := range d.Customers.Messages {
+		var ev struct {
+			Before, After *struct{ Email, Phone string }
+		}
+		if json.Unmarshal(m.Data, &ev) == nil {
+			for _, img := range []*struct{ Email, Phone string }{ev.Before, ev.After} {
+				if img != nil {
+					personal[img.Email], personal[img.Phone] = true, true
+				}
+			}
+		}
+	}
 	for p := range personal {
 		d.Personal = append(d.Personal, p)
 	}

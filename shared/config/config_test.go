@@ -14,7 +14,7 @@ func TestExamplePipelineLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(p.Sources), 2; got != want {
+	if got, want := len(p.Sources), 3; got != want {
 		t.Errorf("sources = %d, want %d", got, want)
 	}
 	for _, m := range p.Models {

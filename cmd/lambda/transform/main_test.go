@@ -133,14 +133,14 @@ func TestScheduledEventRunsTheModelsAndPublishesToSNS(t *testing.T) {
 	for _, tc := range got.Tables {
 		rows[tc.Table] = tc.Rows
 	}
-	if len(rows) != len(st.Pipeline.Models) || rows["events"] != 3 {
-		t.Errorf("tables = %v, want every model of pipeline.yaml and 3 events", got.Tables)
+	if len(rows) != len(st.Pipeline.CuratedTables()) || rows["events"] != 3 {
+		t.Errorf("tables = %v, want every curated table of pipeline.yaml and 3 events", got.Tables)
 	}
 	if n := count(t, "SELECT COUNT(*) FROM `curated.events` WHERE event_id LIKE 'lt-%'"); n != 3 {
 		t.Errorf("curated.events rows = %d, want 3", n)
 	}
-	if n := count(t, "SELECT COUNT(*) FROM `sluice_ops.runs` WHERE run_id = '"+got.RunID+"' AND status = 'ok'"); n != int64(len(st.Pipeline.Models)) {
-		t.Errorf("run history rows = %d, want %d", n, len(st.Pipeline.Models))
+	if n := count(t, "SELECT COUNT(*) FROM `sluice_ops.runs` WHERE run_id = '"+got.RunID+"' AND status = 'ok'"); n != int64(len(st.Pipeline.CuratedTables())) {
+		t.Errorf("run history rows = %d, want %d", n, len(st.Pipeline.CuratedTables()))
 	}
 	pub, ok := notification(t, got.RunID)
 	if !ok {

@@ -49,7 +49,7 @@ run "defaults" {
     error_message = "datasets in var.region, Google-managed keys by default"
   }
   assert {
-    condition     = toset(keys(google_bigquery_table.raw)) == toset(["events", "orders"]) && google_bigquery_table.raw["events"].time_partitioning[0].field == "event_time" && google_bigquery_table.raw["orders"].time_partitioning[0].field == "updated_at"
+    condition     = toset(keys(google_bigquery_table.raw)) == toset(["events", "orders", "customers"]) && google_bigquery_table.raw["events"].time_partitioning[0].field == "event_time" && google_bigquery_table.raw["orders"].time_partitioning[0].field == "updated_at" && google_bigquery_table.raw["customers"].time_partitioning[0].field == "_ingested_at"
     error_message = "one raw table per source, partitioned on its event time"
   }
   assert {
@@ -61,11 +61,11 @@ run "defaults" {
     error_message = "raw tables carry the _ingested_at metadata column"
   }
   assert {
-    condition     = { for k, t in google_pubsub_topic.source : k => t.name } == { events = "acmedev-events" }
+    condition     = { for k, t in google_pubsub_topic.source : k => t.name } == { events = "acmedev-events", customers = "acmedev-shop-customers" }
     error_message = "one topic per Pub/Sub source"
   }
   assert {
-    condition     = toset(keys(module.source_trigger)) == toset(["events"]) && toset(keys(module.landing_trigger)) == toset(["landing"])
+    condition     = toset(keys(module.source_trigger)) == toset(["events", "customers"]) && toset(keys(module.landing_trigger)) == toset(["landing"])
     error_message = "one trigger per Pub/Sub source and one for the landing bucket"
   }
   assert {
@@ -73,7 +73,7 @@ run "defaults" {
     error_message = "function names"
   }
   assert {
-    condition     = toset(keys(google_data_loss_prevention_deidentify_template.mask)) == toset(["events", "users"])
+    condition     = toset(keys(google_data_loss_prevention_deidentify_template.mask)) == toset(["events", "users", "customers"])
     error_message = "a DLP template per masked table with a DLP rule"
   }
   assert {

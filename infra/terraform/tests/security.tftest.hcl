@@ -182,7 +182,7 @@ run "every_trigger_dead_letters" {
     error_message = "no two triggers share a dead-letter topic"
   }
   assert {
-    condition     = toset(keys(output.dead_letter_subscriptions)) == toset(["source/events", "landing/landing", "mask", "export"])
+    condition     = toset(keys(output.dead_letter_subscriptions)) == toset(["source/events", "source/customers", "landing/landing", "mask", "export"])
     error_message = "every trigger has an inspection subscription for its dead letters"
   }
 }

@@ -42,6 +42,43 @@ run "baseline" {
   }
 }
 
+# The CDC source (customers, format debezium with a cdc block): Debezium
+# Server publishes to its topic, a trigger delivers to ingest with a dead
+# letter, the topic is archived, and its raw table is the changelog with the
+# columns the current-state MERGE reads. The current-state table itself is
+# curated, built by the transform (like every curated table), and masked by
+# its policy's DLP template.
+run "cdc_source" {
+  command = plan
+
+  assert {
+    condition     = google_pubsub_topic.source["customers"].name == "acmedev-shop-customers"
+    error_message = "the CDC source gets the topic Debezium Server publishes to"
+  }
+  assert {
+    condition     = module.source_trigger["customers"].event_type == "google.cloud.pubsub.topic.v1.messagePublished" && module.source_trigger["customers"].delivery_policy.dead_letter_topic == "projects/sluice-test/topics/acmedev-ingest-customers-dead-letter"
+    error_message = "the CDC source's changes reach ingest through a trigger with its own dead letter"
+  }
+  assert {
+    condition     = google_pubsub_subscription.archive["customers"].cloud_storage_config[0].filename_prefix == "customers/"
+    error_message = "the CDC source's messages are archived as received"
+  }
+  assert {
+    condition = google_bigquery_table.raw["customers"].time_partitioning[0].field == "_ingested_at" && alltrue([
+      for c in ["id", "credit_limit", "_ingested_at", "_op", "_ts", "_before", "_pos", "_key"] : contains([for f in jsondecode(google_bigquery_table.raw["customers"].schema) : f.name], c)
+    ])
+    error_message = "raw.customers is the changelog: the declared columns plus _ingested_at, _op, _ts, _before, _pos and _key"
+  }
+  assert {
+    condition     = !contains([for f in jsondecode(google_bigquery_table.raw["events"].schema) : f.name], "_pos")
+    error_message = "only debezium sources get the changelog columns"
+  }
+  assert {
+    condition     = contains(keys(google_data_loss_prevention_deidentify_template.mask), "customers")
+    error_message = "the current state of customers is masked before it is published"
+  }
+}
+
 run "two_more_sources" {
   command = plan
 
@@ -77,7 +114,7 @@ run "two_more_sources" {
   # under <source>/YYYY/MM/DD/, batched by bytes and duration, with a dead
   # letter the Pub/Sub service agent may publish to.
   assert {
-    condition     = toset(keys(google_pubsub_subscription.archive)) == toset(["events", "clicks"])
+    condition     = toset(keys(google_pubsub_subscription.archive)) == toset(["events", "customers", "clicks"])
     error_message = "every Pub/Sub source, the new one included, gets an archive subscription; file sources do not"
   }
   assert {
@@ -141,11 +178,11 @@ run "two_more_sources" {
 
   # Exactly these are new; everything else is what the baseline plans.
   assert {
-    condition     = toset(keys(google_pubsub_topic.source)) == toset(["events", "clicks"]) && toset(keys(module.source_trigger)) == toset(["events", "clicks"])
+    condition     = toset(keys(google_pubsub_topic.source)) == toset(["events", "customers", "clicks"]) && toset(keys(module.source_trigger)) == toset(["events", "customers", "clicks"])
     error_message = "only the new Pub/Sub source is added to topics and triggers"
   }
   assert {
-    condition     = toset(keys(google_bigquery_table.raw)) == toset(["events", "orders", "clicks", "invoices"])
+    condition     = toset(keys(google_bigquery_table.raw)) == toset(["events", "orders", "customers", "clicks", "invoices"])
     error_message = "only the two new raw tables are added"
   }
   assert {
@@ -165,7 +202,7 @@ run "two_more_sources" {
     error_message = "the existing raw table keeps its schema"
   }
   assert {
-    condition     = toset(keys(google_data_loss_prevention_deidentify_template.mask)) == toset(["events", "users"]) && length(google_cloud_scheduler_job.transform) == 1
+    condition     = toset(keys(google_data_loss_prevention_deidentify_template.mask)) == toset(["events", "users", "customers"]) && length(google_cloud_scheduler_job.transform) == 1
     error_message = "masking and schedules do not change"
   }
 }

@@ -37,7 +37,7 @@ run "plans_the_pipeline" {
     error_message = "the four functions"
   }
   assert {
-    condition     = toset(keys(output.source_topics)) == toset(["events"])
+    condition     = toset(keys(output.source_topics)) == toset(["events", "customers"])
     error_message = "a topic per Pub/Sub source in pipeline.yaml"
   }
   assert {
@@ -45,7 +45,7 @@ run "plans_the_pipeline" {
     error_message = "names follow the environment"
   }
   assert {
-    condition     = toset(keys(output.dead_letter_subscriptions)) == toset(["source/events", "landing/landing", "mask", "export"])
+    condition     = toset(keys(output.dead_letter_subscriptions)) == toset(["source/events", "source/customers", "landing/landing", "mask", "export"])
     error_message = "dead-letter subscriptions reach the deployment's outputs (README: terraform output dead_letter_subscriptions)"
   }
   assert {

@@ -37,7 +37,7 @@ run "plans_the_pipeline" {
     error_message = "the four functions"
   }
   assert {
-    condition     = toset(keys(output.source_topics)) == toset(["events"])
+    condition     = toset(keys(output.source_topics)) == toset(["events", "customers"])
     error_message = "a topic per Pub/Sub source in pipeline.yaml"
   }
 }
