@@ -353,6 +353,8 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		{Topic: LandingNotifications, Subscription: "sluice-ingest-landing", Entry: ingestfn.EntryPoint, Kind: router.StorageEvent, DeadLetter: LandingNotifications + "-dead-letter"},
 		{Topic: names.TransformCompleted, Subscription: "sluice-mask", Entry: maskfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.TransformCompleted + "-dead-letter"},
 		{Topic: names.MaskCompleted, Subscription: "sluice-export", Entry: exportfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.MaskCompleted + "-dead-letter"},
+		// Range tasks of a fanned-out mask run (SLUICE_MASK_FANOUT_ROWS) go back to Mask.
+		{Topic: names.Topic(maskfn.MaskTasksTopic), Subscription: "sluice-mask-tasks", Entry: maskfn.EntryPoint, Kind: router.PubSubEvent, DeadLetter: names.Topic(maskfn.MaskTasksTopic) + "-dead-letter"},
 	}
 	for _, src := range p.Sources {
 		if t := src.Trigger.PubSubTopic; t != "" {

@@ -18,6 +18,8 @@ func TestHandleKeepsUndecodableMessages(t *testing.T) {
 		"not a pubsub message": `[1,2]`,
 		"not a payload":        `{"message":{"data":"bm90IGpzb24=","messageId":"m1"}}`,
 		"no run_id":            `{"message":{"data":"e30=","messageId":"m2"}}`,
+		// a mask-tasks message (attribute event=mask.task) without a table
+		"task without a table": `{"message":{"data":"eyJydW5faWQiOiJyMSJ9","attributes":{"event":"mask.task"},"messageId":"m3"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(data))

@@ -15,7 +15,9 @@
 // last run, and only they leave BigQuery, are sent and merged. Rows are
 // streamed (paged query results, a fixed number of DLP requests in flight,
 // masked rows staged as NDJSON in the archive bucket and loaded), so memory
-// does not grow with the table.
+// does not grow with the table. Above FanOutRows changed rows a keyed
+// table is split into key-hash ranges, one Task each on the mask-tasks
+// topic, which this function also consumes (see fanout.go).
 //
 // The tokenisation key is read from the file SLUICE_TOKEN_KEY_FILE (32 or 64
 // bytes). Locally it is a key file the stack writes; in the cloud it lives in

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/sluice-data/sluice/functions/mask"
 	"github.com/sluice-data/sluice/shared/config"
+	"github.com/sluice-data/sluice/shared/events"
 	"github.com/sluice-data/sluice/shared/gcp"
 )
 
@@ -42,16 +44,18 @@ type childSpec struct {
 	FanOut   int64 // Masker.FanOutRows (0: never)
 	Ranges   int
 	PageRows int
+	Task     *mask.Task // run this range task instead of a run
 }
 
 // childResult is what a child reports on its last stdout line.
 type childResult struct {
-	Seconds     float64
-	PeakRSSMB   float64
-	Tables      []mask.TableResult
-	Error       string
-	QuotaRetry  int64
-	GoroutinesN int
+	Seconds    float64
+	PeakRSSMB  float64
+	Tables     []mask.TableResult
+	Error      string
+	QuotaRetry int64
+	Tasks      []mask.Task // range tasks the run published
+	Completed  int         // mask.completed events it published
 }
 
 const eventsPolicy = `
@@ -116,13 +120,21 @@ func TestScaleChild(t *testing.T) {
 	}
 	m := &mask.Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Storage: c.Storage, Pipeline: p, Names: spec.Names,
 		Project: env.Project, TokenKey: k, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		NoClassify: true, PageRows: spec.PageRows}
+		NoClassify: true, PageRows: spec.PageRows, FanOutRows: spec.FanOut, FanOutRanges: spec.Ranges}
+	rec := &recorder{}
+	m.Events = rec
 	if os.Getenv("SLUICE_MASK_SCALE_DEBUG") != "" {
 		m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	start := time.Now()
-	_, res, err := m.RunTables(ctx, spec.RunID, "d")
-	out := childResult{Seconds: time.Since(start).Seconds(), PeakRSSMB: peakRSSMB(), Tables: res, QuotaRetry: m.QuotaRetries()}
+	var res []mask.TableResult
+	if spec.Task != nil {
+		err = m.RunTask(ctx, *spec.Task)
+	} else {
+		_, res, err = m.RunTables(ctx, spec.RunID, "d")
+	}
+	out := childResult{Seconds: time.Since(start).Seconds(), PeakRSSMB: peakRSSMB(), Tables: res, QuotaRetry: m.QuotaRetries(),
+		Tasks: tasksOf(t, rec.byEvent(mask.MaskTaskEvent, spec.RunID)), Completed: len(rec.byEvent(events.MaskCompleted, spec.RunID))}
 	if err != nil {
 		out.Error = err.Error()
 	}
@@ -224,5 +236,42 @@ func TestMaskAtScale(t *testing.T) {
 	}
 	if got := e.query("SELECT COUNTIF(message LIKE '%(edited)') AS edited, COUNT(*) AS n FROM " + e.tbl(e.names.Published, "events")); got[0]["edited"] != int64(n/100) || got[0]["n"] != int64(n) {
 		t.Fatalf("published after the 1%% run: %v", got)
+	}
+
+	// The same table in full again, fanned out over 8 ranges: one
+	// coordinator process, then the 8 range tasks in 8 processes at once
+	// (8 function instances), against the single full run above.
+	e.exec("DROP TABLE " + e.tbl(e.names.Ops, mask.StateTablePrefix+"events"))
+	spec = childSpec{Names: e.names, Policy: eventsPolicy, RunID: "fan", KeyFile: keyFile, FanOut: 1, Ranges: 8}
+	t0 = time.Now()
+	coord := runChild(t, spec)
+	if len(coord.Tasks) != 8 || coord.Tables[0].Mode != mask.ModeFanOut {
+		t.Fatalf("coordinator: %+v", coord)
+	}
+	results := make([]childResult, len(coord.Tasks))
+	var wg sync.WaitGroup
+	for i, task := range coord.Tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := spec
+			s.Task = &task
+			results[i] = runChild(t, s)
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0).Seconds()
+	completed, maxRSS, maxRange := 0, 0.0, 0.0
+	for _, r := range results {
+		completed += r.Completed
+		maxRSS, maxRange = max(maxRSS, r.PeakRSSMB), max(maxRange, r.Seconds)
+	}
+	t.Logf("fan-out over 8 ranges: wall %.1f s (coordinator %.1f s, slowest range %.1f s), max range peak RSS %.0f MB; single invocation %.1f s; ratio %.2f",
+		wall, coord.Seconds, maxRange, maxRSS, full.Seconds, wall/full.Seconds)
+	if completed != 1 {
+		t.Errorf("%d mask.completed from the ranges, want 1", completed)
+	}
+	if got := e.query("SELECT COUNT(*) AS n, COUNTIF(email LIKE '%@%') AS raw FROM " + e.tbl(e.names.Published, "events")); got[0]["n"] != int64(n) || got[0]["raw"] != int64(0) {
+		t.Fatalf("published after the fan-out: %v", got)
 	}
 }

@@ -108,8 +108,12 @@ module "mask_function" {
   ingress_settings = var.ingress_settings.mask
   labels           = local.labels
 
-  environment_variables = merge(local.function_env, local.mask_token_env)
-  secret_files          = local.mask_secret_files
+  environment_variables = merge(local.function_env, local.mask_token_env, {
+    SLUICE_MASK_FANOUT_ROWS        = tostring(var.mask_fanout.rows)
+    SLUICE_MASK_FANOUT_RANGES      = tostring(var.mask_fanout.ranges)
+    SLUICE_DLP_REQUESTS_PER_MINUTE = tostring(var.mask_fanout.dlp_requests_per_minute)
+  })
+  secret_files = local.mask_secret_files
 
   depends_on = [google_project_service.apis]
 }

@@ -40,12 +40,15 @@ locals {
     { fn = "ingest", bucket = "landing", role = "roles/storage.objectViewer" },
     # objectUser, not objectCreator: an idempotent re-copy overwrites, which needs delete.
     { fn = "ingest", bucket = "archive", role = "roles/storage.objectUser" },
+    # mask stages masked rows as NDJSON under mask-staging/ for a load job, and deletes them after.
+    { fn = "mask", bucket = "archive", role = "roles/storage.objectUser" },
     { fn = "export", bucket = "export", role = "roles/storage.objectUser" },
   ]
 
   topic_grants = [
     { fn = "transform", topic = "transform_completed" },
     { fn = "mask", topic = "mask_completed" },
+    { fn = "mask", topic = "mask_tasks" },
     { fn = "export", topic = "export_completed" },
   ]
 

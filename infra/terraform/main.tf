@@ -42,6 +42,8 @@ locals {
     transform_completed = "${local.prefix}-${local.config.topics.transform_completed}"
     mask_completed      = "${local.prefix}-${local.config.topics.mask_completed}"
     export_completed    = "${local.prefix}-${local.config.topics.export_completed}"
+    # Range tasks of a fanned-out mask run; the mask function publishes and consumes them.
+    mask_tasks = "${local.prefix}-mask-tasks"
   }
 
   # Sources keyed by name, split by how their data arrives.

@@ -118,6 +118,29 @@ module "mask_trigger" {
   depends_on = [google_project_iam_member.eventarc_receiver, google_cloud_run_v2_service_iam_member.eventarc_invoker]
 }
 
+# Range tasks of a fanned-out mask run (functions/mask, fanout.go) go back
+# to the mask function; a range that keeps failing is dead-lettered alone.
+module "mask_tasks_trigger" {
+  source = "./modules/event_trigger"
+
+  name                = "${local.prefix}-mask-tasks"
+  event_type          = "google.cloud.pubsub.topic.v1.messagePublished"
+  pubsub_topic        = google_pubsub_topic.stage["mask_tasks"].id
+  destination_service = module.mask_function.service_name
+  labels              = local.labels
+
+  project_id            = local.trigger_common.project_id
+  region                = local.trigger_common.region
+  service_account_email = local.trigger_common.service_account_email
+  pubsub_service_agent  = local.trigger_common.pubsub_service_agent
+  max_delivery_attempts = local.trigger_common.max_delivery_attempts
+  min_retry_delay       = local.trigger_common.min_retry_delay
+  max_retry_delay       = local.trigger_common.max_retry_delay
+  dead_letter_retention = local.trigger_common.dead_letter_retention
+
+  depends_on = [google_project_iam_member.eventarc_receiver, google_cloud_run_v2_service_iam_member.eventarc_invoker]
+}
+
 module "export_trigger" {
   source = "./modules/event_trigger"
 

@@ -117,8 +117,10 @@ run "least_privilege" {
       "roles/dlp.deidentifyTemplatesReader on project",
       "roles/dlp.jobsEditor on project",
       "roles/dlp.user on project",
+      "roles/pubsub.publisher on topic acmedev-mask-tasks",
       "roles/pubsub.publisher on topic acmedev-sluice-mask-completed",
       "roles/secretmanager.secretAccessor on secret acmedev-sluice-token-key",
+      "roles/storage.objectUser on bucket acmedev-archive",
     ])
     error_message = "mask roles: ${jsonencode(output.function_roles.mask)}"
   }
