@@ -372,13 +372,17 @@ func nameContext(text string, s, e int, out []span) bool {
 // ("Regards,\nTomasz", also a word in no list). Only a word that does not
 // run on into another capitalised word: full names are dictName's.
 func loneName(text string, s, e int, t string, f uint16, out []span, skip *int) []span {
+	if strongGiven(f) {
+		e = hyphenGiven(text, e) // "Jean-Claude": every part a given name
+	}
 	// Cheap test first: a lone name needs a list separator after it, a
 	// name just before it, or a line of its own.
 	if !(s > 0 && text[s-1] == '\n' || e+2 < len(text) && (text[e] == ',' || text[e] == ' ' && (text[e+1] == 'a' || text[e+1] == '&')) ||
 		len(out) > 0 && out[len(out)-1].it == "PERSON_NAME" && s-out[len(out)-1].end <= 6) {
 		return out
 	}
-	if !loneWord(text, s, e, t, f) {
+	first := loneWord(text, s, e, t, f)
+	if !first && !listWord(text, s, e, t, f) {
 		return out
 	}
 	// A list run starting here.
@@ -401,7 +405,10 @@ func loneName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		}
 		ws, we := tokenAt(text, p+len(sep))
 		f2 := capLookup(text[ws:we])
-		if !loneWord(text, ws, we, text[ws:we], f2) {
+		if strongGiven(f2) {
+			we = hyphenGiven(text, we)
+		}
+		if !listWord(text, ws, we, text[ws:we], f2) {
 			break
 		}
 		if strongGiven(f2) {
@@ -417,7 +424,7 @@ func loneName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		*skip = run[len(run)-1].e
 		return out
 	}
-	if !signOffAbove(text, s, e) {
+	if !first || !signOffAbove(text, s, e) {
 		return out
 	}
 	end := possessive(text, e)
@@ -435,7 +442,39 @@ func loneWord(text string, s, e int, t string, f uint16) bool {
 	if e+1 < len(text) && (text[e] == ' ' || text[e] == '-') && isUpper(text[e+1]) {
 		return false
 	}
+	return loneCandidate(t, f)
+}
+
+// listWord: loneWord, or a given name that is also a common word ("Tom",
+// "Will"), which counts only among two or more other given names.
+func listWord(text string, s, e int, t string, f uint16) bool {
+	if loneWord(text, s, e, t, f) {
+		return true
+	}
+	if f&flagDictGiven == 0 || f&(flagPlace|flagHonorific|flagParticle|flagTitle) != 0 || !nameWordOK(t) {
+		return false
+	}
+	return !(e+1 < len(text) && (text[e] == ' ' || text[e] == '-') && isUpper(text[e+1]))
+}
+
+// loneCandidate: a given name that is no common word, or a word in no
+// list and no common word.
+func loneCandidate(t string, f uint16) bool {
 	return strongGiven(f) || f&(flagDictGiven|flagDictSurname|flagSurname) == 0 && !isCommonWord(t)
+}
+
+// hyphenGiven extends a given name at s..e over "-Paul", "-Gabrielle"
+// when every part is a given name ("Jean-Claude"); it returns e otherwise.
+func hyphenGiven(text string, e int) int {
+	end := e
+	for end+1 < len(text) && text[end] == '-' && isUpper(text[end+1]) {
+		hs, he := tokenAt(text, end+1)
+		if !strongGiven(capLookup(text[hs:he])) {
+			return e
+		}
+		end = he
+	}
+	return end
 }
 
 // signOffAbove reports whether the word at s..e is alone on its line and

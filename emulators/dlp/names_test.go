@@ -39,6 +39,8 @@ func TestPersonNameDictionaries(t *testing.T) {
 		// expected, a third name word in no list, styles
 		{"Mrs Wexley called back.", "Wexley"},
 		{"Invite Henrike, Tzuvik and Ingrid.", "Henrike|Tzuvik|Ingrid"},
+		{"Invite Tom, Henrike and Ingrid.", "Tom|Henrike|Ingrid"},
+		{"Ask Jean-Claude and Henrike.", "Jean-Claude|Henrike"},
 		{"Best wishes,\nHenrike", "Henrike"},
 		{"Regards,\n\nTzuvik\n", "Tzuvik"},
 		{"The notes are Henrike Baker's draft.", "Henrike Baker's"},
@@ -77,6 +79,7 @@ func TestPersonNameDictionaries(t *testing.T) {
 		"Regards,\nThe Team",
 		"Thanks,\nSupport",
 		"Ship to Zürich, Genève and Köln.",
+		"Buy Rose, Hope and Ivy seeds.",
 	} {
 		for _, sp := range ins.scanText(text) {
 			t.Errorf("%q: unexpected PERSON_NAME %q", text, text[sp.start:sp.end])

@@ -27,7 +27,8 @@ import (
 //   - the people named in Debian's machine-readable copyright files on this
 //     machine (/usr/share/doc/*/copyright, "Copyright: 2010 José Núñez
 //     <jose@example.org>"): maintainers and upstream authors from
-//     everywhere, 5 % of them with non-ASCII letters. Wholly held out.
+//     everywhere, 5 % of them with non-ASCII letters. Wholly held out. The
+//     set grows with the packages installed on the machine.
 //
 // The templates are this test's; the names are the sources'. A name counts
 // as found when one PERSON_NAME finding covers all of it. The floors are a
@@ -87,7 +88,7 @@ var heldForms = []heldForm{
 		func(_ int, f, _, _ string) (string, int, int) {
 			return around("Attendees: Maria Lopez, ", f, " and the finance team.")
 		}},
-	{"given name in a list", map[string]float64{"wordnet": 0.86, "debian": 0.91, "non-ascii": 0.95},
+	{"given name in a list", map[string]float64{"wordnet": 0.89, "debian": 0.91, "non-ascii": 0.95},
 		func(_ int, _, g, _ string) (string, int, int) { return around("Invite Ana, ", g, " and Chen.") }},
 	{"full name signature", map[string]float64{"wordnet": 0.84, "debian": 0.93, "non-ascii": 0.85},
 		func(_ int, f, _, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
