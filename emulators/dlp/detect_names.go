@@ -270,8 +270,11 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		// a surname, or a given name's next word that is in no list and no
 		// common word.
 		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) {
-			if f3 := capLookup(text[xs:xe]); strongSurname(f3) || given && f3&flagPlace == 0 && unknownWordOK(text[xs:xe], f3) && f3&flagCommon == 0 {
+			if f3 := capLookup(text[xs:xe]); strongSurname(f3) || (given || strongGiven(f2)) && f3&flagPlace == 0 && unknownWordOK(text[xs:xe], f3) && f3&flagCommon == 0 {
+				// "Algernon Charles Swinburne": a given name in the
+				// middle vouches for the unknown word after it too.
 				end = compoundEnd(text, xe)
+				end = fourthSurname(text, end)
 			}
 		}
 	case given || f&flagDictGiven != 0 && strongGiven(f2):
@@ -280,14 +283,25 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		// too; the middle-name rules below apply to it.
 		if !unknownWordOK(w2, f2) && f2&flagDictSurname == 0 && !(given && strongNameContext(text, s, end, out)) {
 			// A common word after a given name is a surname only where a
-			// name is clearly expected ("Francis Bacon's", "Dear Johnny Cash").
-			return out
+			// name is clearly expected ("Francis Bacon's", "Dear Johnny Cash"),
+			// or a middle name before a name word that is no common word
+			// ("Thomas Hart Benton", "Oliver Hazard Perry").
+			if xe := thirdNameWord(text, end); !given || xe == end {
+				return out
+			}
 		}
-		// A middle name: "Johannes Peter Muller", "Wolfgang Amadeus Mozart".
+		// A middle name: "Johannes Peter Muller", "Wolfgang Amadeus Mozart",
+		// and after a given name any name word that is no common word
+		// ("Charles Farrar Browne", "Edgar Rice Burroughs").
 		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) {
 			f3 := capLookup(text[xs:xe])
 			if strongSurname(f3) || strongGiven(f2) && unknownWordOK(text[xs:xe], f3) {
 				end = compoundEnd(text, xe)
+			} else if given {
+				end = thirdNameWord(text, end)
+			}
+			if end >= xe {
+				end = fourthSurname(text, end)
 			}
 		}
 	default:
@@ -297,6 +311,10 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 		}
 		if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && strongSurname(capLookup(text[xs:xe])) {
 			end = compoundEnd(text, xe)
+		} else if xe := thirdNameWord(text, end); xe > end && f2&flagCommon == 0 && unknownWordOK(t, f) && f&flagCommon == 0 && nameContext(text, s, xe, out) {
+			// "Gaius Valerius Catullus": three words that are no common
+			// words, where a name is expected.
+			end = xe
 		} else if xs, xe := nextCap(text, end); xe > xs && nameWordOK(text[xs:xe]) && f2&flagDictGiven != 0 && !isCommonWord(text[xs:xe]) && nameContext(text, s, compoundEnd(text, xe), out) {
 			// "Wystan Hugh Auden": unknown, given, unknown, where a name is expected.
 			end = compoundEnd(text, xe)
@@ -313,6 +331,30 @@ func dictName(text string, s, e int, t string, f uint16, out []span, skip *int) 
 	end = possessive(text, end)
 	*skip = end
 	return append(out, span{s, end, "PERSON_NAME", lik})
+}
+
+// thirdNameWord returns the end of the capitalised word after a single
+// space at p when it may close a name: a given name or surname that is no
+// common word, or a word in no list and no common word; else p.
+func thirdNameWord(text string, p int) int {
+	xs, xe := nextCap(text, p)
+	if xe == xs || !nameWordOK(text[xs:xe]) {
+		return p
+	}
+	f3 := capLookup(text[xs:xe])
+	if f3&(flagPlace|flagHonorific|flagTitle|flagParticle|flagCommon) != 0 || !(strongSurname(f3) || strongGiven(f3) || unknownWordOK(text[xs:xe], f3)) {
+		return p
+	}
+	return compoundEnd(text, xe)
+}
+
+// fourthSurname extends a three-word name ending at p over a fourth word
+// that is a known surname ("Vinicius Lourenco Claro Cardoso").
+func fourthSurname(text string, p int) int {
+	if ys, ye := nextCap(text, p); ye > ys && nameWordOK(text[ys:ye]) && strongSurname(capLookup(text[ys:ye])) {
+		return compoundEnd(text, ye)
+	}
+	return p
 }
 
 // strongNameContext is nameContext without the line and cell forms, which

@@ -46,6 +46,17 @@ func TestPersonNameDictionaries(t *testing.T) {
 		{"The notes are Henrike Baker's draft.", "Henrike Baker's"},
 		{"Yesterday Henrike Marta Zorvalt called.", "Henrike Marta Zorvalt"},
 		{"We thank Countess Henrike Wexley.", "Countess Henrike Wexley"},
+		// three- and four-word names: a common-word middle name before a
+		// name word, a second unknown word after a given name, a given
+		// name vouching for the unknown word after it, three unknown words
+		// where a name is expected
+		{"Yesterday Henrike Branch Wexley called.", "Henrike Branch Wexley"},
+		{"Yesterday Henrike Zorvalt Quimbrel called.", "Henrike Zorvalt Quimbrel"},
+		{"Yesterday Tzuvik Thomas Quimbrel called.", "Tzuvik Thomas Quimbrel"},
+		{"Yesterday Tzuvik Thomas Zorvalt Kowalczyk called.", "Tzuvik Thomas Zorvalt Kowalczyk"},
+		{"The notes are Tzuvik Orlanth Quimbrel's draft.", "Tzuvik Orlanth Quimbrel's"},
+		{"Yesterday Tzuvik Orlanth Quimbrel called.", ""},
+		{"Meet Henrike Branch Office staff.", ""},
 		// non-ASCII letters: folded for the word lists, reported as written
 		{"Yesterday José Núñez called.", "José Núñez"},
 		{"Zoë Brontë's letters", "Zoë Brontë's"},

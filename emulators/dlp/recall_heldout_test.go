@@ -82,15 +82,15 @@ var heldForms = []heldForm{
 			p := []string{"Please ask Dr. ", "Mrs ", "We met Prof. ", "Ask Ms "}[i%4]
 			return around(p, s, []string{" to sign the form.", " called back.", " at noon.", " about it."}[i%4])
 		}},
-	{"possessive", map[string]float64{"wordnet": 0.85, "debian": 0.94, "non-ascii": 0.85},
+	{"possessive", map[string]float64{"wordnet": 0.90, "debian": 0.95, "non-ascii": 0.90},
 		func(_ int, f, _, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
-	{"full name in a list", map[string]float64{"wordnet": 0.85, "debian": 0.94, "non-ascii": 0.85},
+	{"full name in a list", map[string]float64{"wordnet": 0.90, "debian": 0.95, "non-ascii": 0.90},
 		func(_ int, f, _, _ string) (string, int, int) {
 			return around("Attendees: Maria Lopez, ", f, " and the finance team.")
 		}},
 	{"given name in a list", map[string]float64{"wordnet": 0.89, "debian": 0.91, "non-ascii": 0.95},
 		func(_ int, _, g, _ string) (string, int, int) { return around("Invite Ana, ", g, " and Chen.") }},
-	{"full name signature", map[string]float64{"wordnet": 0.84, "debian": 0.93, "non-ascii": 0.85},
+	{"full name signature", map[string]float64{"wordnet": 0.89, "debian": 0.95, "non-ascii": 0.90},
 		func(_ int, f, _, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
 	{"given name signature", map[string]float64{"wordnet": 0.86, "debian": 0.91, "non-ascii": 0.95},
 		func(_ int, _, g, _ string) (string, int, int) { return around("See you soon.\n\nRegards,\n", g, "") }},

@@ -91,16 +91,16 @@ func around(prefix, name, suffix string) (string, int, int) {
 }
 
 var nameForms = []nameForm{
-	{"full name alone", 0.85, func(f, _ string) (string, int, int) { return around("", f, "") }},
-	{"full name mid-sentence", 0.76, func(f, _ string) (string, int, int) {
+	{"full name alone", 0.90, func(f, _ string) (string, int, int) { return around("", f, "") }},
+	{"full name mid-sentence", 0.80, func(f, _ string) (string, int, int) {
 		return around("Yesterday ", f, " called the office about the invoice.")
 	}},
-	{"possessive", 0.86, func(f, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
+	{"possessive", 0.91, func(f, _ string) (string, int, int) { return around("The notes are ", f, "'s draft.") }},
 	{"surname after a title", 0.99, func(_, s string) (string, int, int) { return around("Please ask Dr. ", s, " to sign the form.") }},
-	{"in a list", 0.86, func(f, _ string) (string, int, int) {
+	{"in a list", 0.91, func(f, _ string) (string, int, int) {
 		return around("Attendees: Maria Lopez, ", f, " and the finance team.")
 	}},
-	{"signature", 0.85, func(f, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
+	{"signature", 0.90, func(f, _ string) (string, int, int) { return around("Thanks for your help.\n\n", f, "\n") }},
 }
 
 func TestPersonNameRecallWordNet(t *testing.T) {
