@@ -69,6 +69,8 @@ type Masker struct {
 	DLPConcurrency       int
 	DLPRequestsPerMinute int
 	DLPBackoff           time.Duration
+	// DLPTimeout is the deadline of each DLP call (0: DefaultDLPTimeout).
+	DLPTimeout time.Duration
 	// PageRows is the rows per page of the change query's result (0:
 	// DefaultPageRows).
 	PageRows int

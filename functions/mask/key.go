@@ -161,7 +161,9 @@ func (m *Masker) checkKeys(ctx context.Context) error {
 		headers = append(headers, &dlppb.FieldId{Name: "e"})
 		row = append(row, row[0])
 	}
-	_, err := m.DLP.DeidentifyContent(ctx, &dlppb.DeidentifyContentRequest{
+	cctx, cancel := m.dlpCall(ctx)
+	defer cancel()
+	_, err := m.DLP.DeidentifyContent(cctx, &dlppb.DeidentifyContentRequest{
 		Parent: fmt.Sprintf("projects/%s/locations/global", m.Project),
 		DeidentifyConfig: &dlppb.DeidentifyConfig{Transformation: &dlppb.DeidentifyConfig_RecordTransformations{
 			RecordTransformations: &dlppb.RecordTransformations{FieldTransformations: fts}}},
@@ -170,6 +172,7 @@ func (m *Masker) checkKeys(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
+	err = m.dlpErr(ctx, cctx, err)
 	switch status.Code(err) {
 	case codes.InvalidArgument, codes.PermissionDenied, codes.NotFound, codes.FailedPrecondition:
 		return fmt.Errorf("mask: DLP cannot unwrap the KMS-wrapped tokenisation key (%s, wrapped with %s=%s); nothing was masked or published: %w",

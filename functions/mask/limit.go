@@ -2,6 +2,7 @@ package mask
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -21,7 +22,35 @@ const (
 	DefaultDLPBackoff           = time.Second
 	maxDLPBackoff               = 32 * time.Second
 	maxDLPQuotaRetries          = 8
+	// DefaultDLPTimeout bounds each DLP call (Masker.DLPTimeout,
+	// SLUICE_DLP_TIMEOUT). The DLP client retries UNAVAILABLE and
+	// DEADLINE_EXCEEDED with no deadline of its own, so without one a dead
+	// DLP hangs the run until the function's own timeout; with it the call
+	// fails, the run fails closed (nothing staged or published) and the
+	// trigger retries it.
+	DefaultDLPTimeout = time.Minute
 )
+
+// dlpCall is ctx bounded by the per-call DLP deadline.
+func (m *Masker) dlpCall(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := m.DLPTimeout
+	if d <= 0 {
+		d = DefaultDLPTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// dlpErr names the deadline when a DLP call ran out of it.
+func (m *Masker) dlpErr(ctx, call context.Context, err error) error {
+	if err != nil && ctx.Err() == nil && call.Err() != nil {
+		d := m.DLPTimeout
+		if d <= 0 {
+			d = DefaultDLPTimeout
+		}
+		return fmt.Errorf("no answer from DLP within %s (the per-call deadline, %s); failing the run, nothing was written: %w", d, EnvDLPTimeout, err)
+	}
+	return err
+}
 
 func (m *Masker) limiter() *rate.Limiter {
 	m.limitOnce.Do(func() {
@@ -50,7 +79,10 @@ func (m *Masker) callDLP(ctx context.Context, req *dlppb.DeidentifyContentReques
 		if err := m.limiter().Wait(ctx); err != nil {
 			return nil, err
 		}
-		resp, err := m.DLP.DeidentifyContent(ctx, req)
+		cctx, cancel := m.dlpCall(ctx)
+		resp, err := m.DLP.DeidentifyContent(cctx, req)
+		err = m.dlpErr(ctx, cctx, err)
+		cancel()
 		if err == nil || status.Code(err) != codes.ResourceExhausted || attempt >= maxDLPQuotaRetries {
 			return resp, err
 		}

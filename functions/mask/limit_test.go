@@ -83,3 +83,53 @@ func TestDLPRequestLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadDLPFailsTheRunInsteadOfHanging: DLP answers UNAVAILABLE to every
+// call, which the DLP client retries with no deadline of its own (a run
+// once hung for over ten minutes). With a 2 s per-call deadline
+// (SLUICE_DLP_TIMEOUT) the run fails within seconds, the error names the
+// deadline, and published still holds the last good run's rows.
+func TestDeadDLPFailsTheRunInsteadOfHanging(t *testing.T) {
+	e := newEnv(t)
+	e.curated("big", bigSchema, bigRows(3))
+	m := e.masker(bigPolicy, key("dead"))
+	if err := m.Tune(vars{mask.EnvDLPTimeout: "2s"}.get); err != nil {
+		t.Fatal(err)
+	}
+	if m.DLPTimeout != 2*time.Second {
+		t.Fatalf("DLPTimeout = %v after %s=2s", m.DLPTimeout, mask.EnvDLPTimeout)
+	}
+	if err := m.Tune(vars{mask.EnvDLPTimeout: "60"}.get); err == nil || !strings.Contains(err.Error(), mask.EnvDLPTimeout) {
+		t.Errorf("%s=60 (no unit): %v, want an error naming the variable", mask.EnvDLPTimeout, err)
+	}
+	if _, err := m.Run(context.Background(), "dead1", "d"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.published("big")
+	e.exec("UPDATE " + e.tbl(e.names.Curated, "big") + " SET blob = CONCAT('x', blob) WHERE id = 1")
+
+	st.DLP.Faults().SetMethod("DeidentifyContent", fault.Rule{FailRate: 1, Code: int(codes.Unavailable)})
+	defer st.DLP.Faults().Reset()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := m.Run(ctx, "dead2", "d")
+	took := time.Since(start)
+	t.Logf("run against a dead DLP failed after %v: %v", took, err)
+	if err == nil {
+		t.Fatal("run succeeded against a dead DLP")
+	}
+	if ctx.Err() != nil || took > 20*time.Second {
+		t.Fatalf("run took %v: the per-call deadline did not stop it", took)
+	}
+	if !strings.Contains(err.Error(), mask.EnvDLPTimeout) || !strings.Contains(err.Error(), "2s") {
+		t.Errorf("error %q does not name the deadline and %s", err, mask.EnvDLPTimeout)
+	}
+	if got := e.published("big"); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Error("published changed although DLP never answered")
+	}
+}
+
+type vars map[string]string
+
+func (v vars) get(k string) string { return v[k] }

@@ -135,6 +135,7 @@ const (
 	EnvFanOutRows        = "SLUICE_MASK_FANOUT_ROWS"        // changed rows above which a keyed table fans out (0: never)
 	EnvFanOutRanges      = "SLUICE_MASK_FANOUT_RANGES"      // ranges per fanned-out table (default 8)
 	EnvDLPRequestsPerMin = "SLUICE_DLP_REQUESTS_PER_MINUTE" // client-side DLP limit (default 600)
+	EnvDLPTimeout        = "SLUICE_DLP_TIMEOUT"             // deadline of each DLP call, a Go duration (default 1m)
 )
 
 func masker(ctx context.Context) (*Masker, error) {
@@ -148,6 +149,15 @@ func masker(ctx context.Context) (*Masker, error) {
 	}
 	m := &Masker{BigQuery: c.BigQuery, DLP: c.DLP, PubSub: c.PubSub, Storage: c.Storage, Pipeline: c.Pipeline, Names: c.Names,
 		Project: c.Env.Project, TokenKey: key, Wrapped: wrapped, Now: time.Now, Log: log}
+	if err := m.Tune(os.Getenv); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Tune sets the Masker's tuning fields from the variables above (getenv is
+// os.Getenv in a function); an unset variable keeps the field's default.
+func (m *Masker) Tune(getenv func(string) string) error {
 	for _, v := range []struct {
 		name string
 		set  func(int64)
@@ -156,13 +166,20 @@ func masker(ctx context.Context) (*Masker, error) {
 		{EnvFanOutRanges, func(n int64) { m.FanOutRanges = int(n) }},
 		{EnvDLPRequestsPerMin, func(n int64) { m.DLPRequestsPerMinute = int(n) }},
 	} {
-		if s := os.Getenv(v.name); s != "" {
+		if s := getenv(v.name); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("mask: %s = %q is not a whole number", v.name, s)
+				return fmt.Errorf("mask: %s = %q is not a whole number", v.name, s)
 			}
 			v.set(n)
 		}
 	}
-	return m, nil
+	if s := getenv(EnvDLPTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("mask: %s = %q is not a positive duration; write it as Go does, for example 60s or 2m", EnvDLPTimeout, s)
+		}
+		m.DLPTimeout = d
+	}
+	return nil
 }

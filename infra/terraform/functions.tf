@@ -112,6 +112,7 @@ module "mask_function" {
     SLUICE_MASK_FANOUT_ROWS        = tostring(var.mask_fanout.rows)
     SLUICE_MASK_FANOUT_RANGES      = tostring(var.mask_fanout.ranges)
     SLUICE_DLP_REQUESTS_PER_MINUTE = tostring(var.mask_fanout.dlp_requests_per_minute)
+    SLUICE_DLP_TIMEOUT             = "${var.mask_fanout.dlp_timeout_seconds}s"
   })
   secret_files = local.mask_secret_files
 

@@ -262,15 +262,16 @@ variable "freshness_max_seconds" {
 }
 
 variable "mask_fanout" {
-  description = "Mask at scale: a keyed table with more changed rows than rows is split into ranges key-hash ranges, one task each on the mask-tasks topic (rows 0: never); dlp_requests_per_minute is the mask function's client-side DLP limit (DLP's default quota is 600)."
+  description = "Mask at scale: a keyed table with more changed rows than rows is split into ranges key-hash ranges, one task each on the mask-tasks topic (rows 0: never); dlp_requests_per_minute is the mask function's client-side DLP limit (DLP's default quota is 600); dlp_timeout_seconds the deadline of each DLP call, so a DLP that stops answering fails the run closed instead of hanging it."
   type = object({
     rows                    = optional(number, 200000)
     ranges                  = optional(number, 8)
     dlp_requests_per_minute = optional(number, 600)
+    dlp_timeout_seconds     = optional(number, 60)
   })
   default = {}
   validation {
-    condition     = var.mask_fanout.rows >= 0 && var.mask_fanout.ranges >= 1 && var.mask_fanout.ranges <= 256 && var.mask_fanout.dlp_requests_per_minute >= 1
-    error_message = "mask_fanout: rows >= 0, 1 <= ranges <= 256 (buckets of the key hash's first byte), dlp_requests_per_minute >= 1."
+    condition     = var.mask_fanout.rows >= 0 && var.mask_fanout.ranges >= 1 && var.mask_fanout.ranges <= 256 && var.mask_fanout.dlp_requests_per_minute >= 1 && var.mask_fanout.dlp_timeout_seconds >= 1
+    error_message = "mask_fanout: rows >= 0, 1 <= ranges <= 256 (buckets of the key hash's first byte), dlp_requests_per_minute >= 1, dlp_timeout_seconds >= 1."
   }
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluice-data/sluice/emulators/stack"
 	"github.com/sluice-data/sluice/functions/ingest"
+	"github.com/sluice-data/sluice/functions/mask"
 	"github.com/sluice-data/sluice/functions/transform"
 	"github.com/sluice-data/sluice/internal/awsfake"
 	sluiceaws "github.com/sluice-data/sluice/shared/aws"
@@ -205,5 +206,34 @@ func TestScheduleIsNotAMaskTrigger(t *testing.T) {
 	_, err := invoke(t, []byte(`{"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.events","time":"2026-12-01T10:00:00Z","detail":{}}`))
 	if fe, ok := awsfake.IsFunctionError(err); !ok || !strings.Contains(fe.Message, "SNS notifications") {
 		t.Errorf("err = %v, want a function error saying the mask function takes SNS notifications", err)
+	}
+}
+
+// TestFanOutIsRefusedOnLambda: fan-out needs the mask-tasks topic and its
+// trigger, which exist on Google Cloud only; SLUICE_MASK_FANOUT_ROWS on
+// the Lambda fails the invocation with an error naming it, and nothing is
+// masked or announced. The DLP variables are read as on Google Cloud: a
+// malformed SLUICE_DLP_TIMEOUT is named too.
+func TestFanOutIsRefusedOnLambda(t *testing.T) {
+	ev, err := awsfake.SNSEvent(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, value, want string }{
+		{mask.EnvFanOutRows, "10", "Google Cloud only"},
+		{mask.EnvDLPTimeout, "soon", "positive duration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(tc.name, tc.value)
+			before := maskNotifications("lm_run_1")
+			_, err := invoke(t, ev)
+			fe, ok := awsfake.IsFunctionError(err)
+			if !ok || !strings.Contains(fe.Message, tc.name) || !strings.Contains(fe.Message, tc.want) {
+				t.Fatalf("err = %v, want a function error naming %s (%q)", err, tc.name, tc.want)
+			}
+			if n := maskNotifications("lm_run_1"); n != before {
+				t.Errorf("mask.completed sent although the invocation was refused")
+			}
+		})
 	}
 }
