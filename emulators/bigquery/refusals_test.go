@@ -125,14 +125,12 @@ func TestRefusalsHaveNoDuckDBWording(t *testing.T) {
 				continue
 			}
 			refusals++
-			// the message; DuckDB's own first line stays in the errors[] entry with location "duckdb"
-			msg := err.Error()
-			var ge *googleapi.Error
-			if errors.As(err, &ge) {
-				msg = ge.Message
-			}
-			if m := duckVocabulary.FindString(msg); m != "" {
-				t.Errorf("%s: error shows DuckDB's %q: %s", s.name, m, msg)
+			// everything the user sees: err.Error() (the Go client prints every errors[] entry
+			// under "More details"), the message and each errors[] entry with its location
+			for _, msg := range errorTexts(err) {
+				if m := duckVocabulary.FindString(msg); m != "" {
+					t.Errorf("%s: error shows DuckDB's %q: %s", s.name, m, msg)
+				}
 			}
 		}
 		// the cases share the server: drop what a setup created
@@ -159,6 +157,31 @@ func TestRefusalsHaveNoDuckDBWording(t *testing.T) {
 		var ge *googleapi.Error
 		if !errors.As(err, &ge) || !strings.Contains(ge.Message, c.msg) || ge.Errors[0].Reason != "invalidQuery" {
 			t.Errorf("%s: got %v, want invalidQuery %q", c.sql, err, c.msg)
+			continue
+		}
+		for _, msg := range errorTexts(err) {
+			if m := duckVocabulary.FindString(msg); m != "" {
+				t.Errorf("%s: error shows DuckDB's %q: %s", c.sql, m, msg)
+			}
 		}
 	}
+}
+
+// errorTexts is every text of a Go client error a user can see: err.Error(), and for a
+// googleapi.Error its message, raw body (with every errors[] entry and its location) and each entry (a
+// bigquery.Error, a failed job's status, likewise).
+func errorTexts(err error) []string {
+	out := []string{err.Error()}
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		out = append(out, ge.Message, ge.Body)
+		for _, it := range ge.Errors {
+			out = append(out, it.Message, it.Reason)
+		}
+	}
+	var be *bigquery.Error
+	if errors.As(err, &be) {
+		out = append(out, be.Message, be.Reason+" "+be.Location)
+	}
+	return out
 }
