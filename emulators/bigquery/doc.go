@@ -62,7 +62,7 @@
 //     one is known ("Function not found: X", "No matching signature for
 //     function X for argument types: INT64, STRING", "Unrecognized name: x",
 //     "Bad int64 value: a"), else DuckDB's first line without its SQL; the
-//     DuckDB text is a second errors[] entry with location "duckdb".
+//     DuckDB text itself is logged at debug level (log/slog), never sent.
 //     TestRefusalsHaveNoDuckDBWording runs the translator corpus and probes
 //     through the Go client and fails on DuckDB vocabulary in a message.
 //   - JSON columns: a value goes over the wire as its JSON text; insertAll

@@ -1,6 +1,7 @@
 package bigquery
 
 import (
+	"log/slog"
 	"regexp"
 	"strings"
 
@@ -9,8 +10,8 @@ import (
 
 // DuckDB's messages name DuckDB's catalog and quote the translated SQL
 // ("LINE 1: SELECT ..."); users must see BigQuery's messages instead. The
-// original first line is kept as a second errors[] entry (location
-// "duckdb") for debugging.
+// original first line is logged at debug level (log/slog), never sent: no
+// errors[] entry of a refusal carries DuckDB's wording.
 
 var (
 	reMissingTable  = regexp.MustCompile(`^(?:Table|View) with name (.+?) does not exist`)
@@ -45,7 +46,7 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 	if i := strings.IndexByte(first, '\n'); i >= 0 {
 		first = first[:i]
 	}
-	debug := []errorItem{{Reason: "invalidQuery", Location: "duckdb", Message: first}}
+	slog.Debug("bigquery emulator: DuckDB error", "message", first)
 	body := reDuckPrefix.ReplaceAllString(first, "")
 	if project == "" {
 		project = s.opts.Project
@@ -53,10 +54,10 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 	loc := s.opts.Location
 	if de.Type == duckdb.ErrorTypeCatalog {
 		if m := reMissingSchema.FindStringSubmatch(body); m != nil {
-			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc, Extra: debug}
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc}
 		}
 		if m := reSchemaName.FindStringSubmatch(body); m != nil {
-			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc, Extra: debug}
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Dataset " + project + ":" + m[1] + " was not found in location " + loc}
 		}
 		if m := reMissingTable.FindStringSubmatch(body); m != nil {
 			name := strings.Trim(m[1], `"`)
@@ -71,26 +72,26 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 			if ds != "" {
 				full = project + ":" + ds + "." + name
 			}
-			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Table " + full + " was not found in location " + loc, Extra: debug}
+			return &apiError{Code: 404, Reason: "notFound", Message: "Not found: Table " + full + " was not found in location " + loc}
 		}
 		if m := reUnknownFunc.FindStringSubmatch(body); m != nil {
-			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Function not found: " + m[1], Extra: debug}
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Function not found: " + m[1]}
 		}
 	}
 	if m := reUnknownColumn.FindStringSubmatch(body); m != nil {
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unrecognized name: " + m[1] + m[2], Extra: debug}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unrecognized name: " + m[1] + m[2]}
 	}
 	if m := reParseFail.FindStringSubmatch(body); m != nil {
 		// BigQuery: Failed to parse input string "2008-13-25"
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Failed to parse input string \"" + m[1] + "\"", Extra: debug}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "Failed to parse input string \"" + m[1] + "\""}
 	}
 	if m := reOverflow.FindStringSubmatch(body); m != nil {
 		// BigQuery: "int64 overflow: 9223372036854775807 + 1"
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: "int64 overflow: " + m[1] + m[2], Extra: debug}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "int64 overflow: " + m[1] + m[2]}
 	}
 	if m := reDuckConvert.FindStringSubmatch(body); m != nil {
 		if t, ok := duckTypeNames[strings.ToUpper(m[2])]; ok {
-			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Bad " + t + " value: " + m[1], Extra: debug}
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Bad " + t + " value: " + m[1]}
 		}
 	}
 	if m := reJSONMix.FindStringSubmatch(body); m != nil {
@@ -101,7 +102,7 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 			}
 			n := int(f[1][0] - '0')
 			args := duckTypeName(t) + strings.Repeat(", STRING", max(n-1, 0))
-			return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for function " + f[2] + " for argument types: " + args, Extra: debug}
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for function " + f[2] + " for argument types: " + args}
 		}
 	}
 	if m := reNoOverload.FindStringSubmatch(body); m != nil {
@@ -115,19 +116,19 @@ func (s *Server) duckError(de *duckdb.Error, project, sqlText string) *apiError 
 		}
 		if m[1] == "struct_extract" && len(args) > 0 && args[0] == "JSON" {
 			// bqsql prints field access (x.a) as struct_extract: on JSON, BigQuery's x.a is a JSON field
-			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unsupported feature: field access on a JSON value (the local emulator serves JSON_QUERY(x, '$.a') and x['a'])", Extra: debug}
+			return &apiError{Code: 400, Reason: "invalidQuery", Message: "Unsupported feature: field access on a JSON value (the local emulator serves JSON_QUERY(x, '$.a') and x['a'])"}
 		}
 		what := "function " + name
 		if !regexp.MustCompile(`^[A-Z_0-9]+$`).MatchString(name) {
 			what = "operator " + m[1]
 		}
-		return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for " + what + " for argument types: " + strings.Join(args, ", "), Extra: debug}
+		return &apiError{Code: 400, Reason: "invalidQuery", Message: "No matching signature for " + what + " for argument types: " + strings.Join(args, ", ")}
 	}
 	body = strings.TrimSuffix(strings.TrimSpace(body), "!")
 	if body == "" {
 		body = "Query error"
 	}
-	return &apiError{Code: 400, Reason: "invalidQuery", Message: body, Extra: debug}
+	return &apiError{Code: 400, Reason: "invalidQuery", Message: body}
 }
 
 // duckTypeName is GoogleSQL's name for a type DuckDB reports (BIGINT INT64, DOUBLE FLOAT64,

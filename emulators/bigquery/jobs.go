@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -449,13 +450,7 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) (any, e
 	if job.Status.ErrorResult != nil {
 		e := job.Status.ErrorResult
 		code := reasonCode(e.Reason)
-		ae := &apiError{Code: code, Reason: e.Reason, Message: e.Message, Location: e.Location}
-		for _, x := range job.Status.Errors {
-			if x != e && x.Location == "duckdb" {
-				ae.Extra = append(ae.Extra, errorItem{Reason: x.Reason, Message: x.Message, Location: x.Location})
-			}
-		}
-		return nil, ae
+		return nil, &apiError{Code: code, Reason: e.Reason, Message: e.Message, Location: e.Location}
 	}
 	q := r.URL.Query()
 	start, max, err := pageArgs(q.Get("startIndex"), q.Get("pageToken"), q.Get("maxResults"))
@@ -789,6 +784,9 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE `+qualified(anonSchema, id)+` AS `+q); err != nil {
 			return nil, err
 		}
+		if err := checkInt64Range(ctx, conn, anonSchema, id, q); err != nil {
+			return nil, err
+		}
 		s.pruneAnon(ctx)
 		ref := &bq.TableReference{ProjectId: p, DatasetId: anonSchema, TableId: id}
 		cfg.DestinationTable = ref
@@ -818,6 +816,9 @@ func (s *Server) writeQueryResult(ctx context.Context, conn *sql.Conn, job *bq.J
 			return nil, notFound("Table %s:%s.%s (a partition decorator needs an existing partitioned table)", p, dst.DatasetId, tbl)
 		}
 		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+name+` AS `+q); err != nil {
+			return nil, err
+		}
+		if err := checkInt64Range(ctx, conn, dst.DatasetId, tbl, q); err != nil {
 			return nil, err
 		}
 		t, err := s.syncTable(ctx, conn, p, dst.DatasetId, tbl, false)
@@ -985,4 +986,50 @@ func reasonCode(reason string) int {
 		return 403
 	}
 	return 400
+}
+
+// checkInt64Range refuses a query result whose DuckDB HUGEINT column (what DuckDB's SUM of
+// integers returns; the schema calls it INT64) holds a value outside INT64, with BigQuery's
+// overflow error, and drops the result table. Without it the value goes over the wire and the
+// Go client fails to parse it. Nested HUGEINT (inside a STRUCT or ARRAY) is not checked.
+func checkInt64Range(ctx context.Context, conn *sql.Conn, dataset, table, q string) error {
+	cols, _, err := duckColumns(ctx, conn, dataset, table)
+	if err != nil {
+		return err
+	}
+	var conds []string
+	var names []string
+	for _, c := range cols {
+		if t := c.typ.base; t == "HUGEINT" || t == "UHUGEINT" || t == "UBIGINT" || t == "BIGNUM" || t == "VARINT" {
+			conds = append(conds, "NOT ("+quoteIdent(c.name)+" BETWEEN -9223372036854775808 AND 9223372036854775807)")
+			names = append(names, c.name)
+		}
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	var bad string
+	err = conn.QueryRowContext(ctx, `SELECT CAST(COALESCE(`+overflowPick(names)+`) AS VARCHAR) FROM `+qualified(dataset, table)+` WHERE `+strings.Join(conds, " OR ")+` LIMIT 1`).Scan(&bad)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+qualified(dataset, table))
+	if strings.Contains(strings.ToLower(q), "sum(") {
+		// BigQuery's answer to SUM of INT64 past 2^63
+		return invalidQuery("Error in SUM aggregation: integer overflow")
+	}
+	return invalidQuery("int64 overflow: %s is outside the INT64 range", bad)
+}
+
+// overflowPick is the COALESCE arguments naming the first out-of-range value of the columns.
+func overflowPick(names []string) string {
+	var out []string
+	for _, n := range names {
+		c := quoteIdent(n)
+		out = append(out, "CASE WHEN NOT ("+c+" BETWEEN -9223372036854775808 AND 9223372036854775807) THEN "+c+" END")
+	}
+	return strings.Join(out, ", ")
 }

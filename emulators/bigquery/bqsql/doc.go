@@ -92,7 +92,9 @@
 // "Unsupported statement: …", "Function not found: X" for an unknown function and "Function not found:
 // X (unsupported by the local emulator)" for a BigQuery function this package lacks), never a silently
 // different answer. Some refusals are found only when DuckDB binds or runs the statement (the types of
-// columns are not known here): DATE - DATE (an INTERVAL in BigQuery; "Unsupported feature: DATE - DATE"),
+// columns are not known here): DATE - DATE on columns (an INTERVAL in BigQuery; "Unsupported feature: DATE -
+// DATE"; where both sides are DATEs by their form, a DATE literal, DATE(), CURRENT_DATE, PARSE_DATE,
+// DATE_FROM_UNIX_DATE, CAST(... AS DATE) or DATE_ADD/DATE_SUB of those, it is that INTERVAL),
 // SPLIT of BYTES, CONCAT of one BYTES column, JSON functions and the BYTES-aware string functions on
 // another type. Notably: wildcard tables and _TABLE_SUFFIX, _PARTITIONTIME/_PARTITIONDATE, FARM_FINGERPRINT,
 // NET.*, ST_* and GEOGRAPHY, HLL_COUNT.*, APPROX_TOP_SUM, KEYS.*/AEAD.*, LAX_*,

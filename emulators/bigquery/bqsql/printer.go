@@ -553,8 +553,14 @@ func (pr *printer) expr(x expr) string {
 			if x.op == "+" {
 				break
 			}
-			// DATE - DATE is an INTERVAL in BigQuery and a number of days in DuckDB: refused (typeof() is folded
-			// when DuckDB plans, so other types pay nothing). Literal numbers cannot be dates.
+			// DATE - DATE is an INTERVAL in BigQuery and a number of days in DuckDB. When both sides are
+			// DATEs by their form (literal, DATE(), CURRENT_DATE, PARSE_DATE, CAST AS DATE, ...) it is
+			// the INTERVAL of that many days; otherwise refused at run time (typeof() is folded when
+			// DuckDB plans, so other types pay nothing; a CASE cannot mix INTERVAL and a number).
+			// Literal numbers cannot be dates.
+			if isDateExpr(x.l) && isDateExpr(x.r) {
+				return "to_days(CAST(" + l + " - " + r + " AS INTEGER))"
+			}
 			if isNumLit(x.l) || isNumLit(x.r) || len(l)+len(r) > 400 {
 				break
 			}
@@ -876,6 +882,33 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// isDateExpr reports an expression that is a DATE by its form alone, without column types:
+// a DATE literal, CURRENT_DATE, DATE(...), PARSE_DATE, DATE_FROM_UNIX_DATE, CAST(... AS DATE),
+// and DATE_ADD/DATE_SUB of such a DATE.
+func isDateExpr(x expr) bool {
+	switch x := x.(type) {
+	case *litExpr:
+		return x.kind == "DATE"
+	case *parenExpr:
+		return isDateExpr(x.x)
+	case *identExpr:
+		return len(x.parts) == 1 && strings.EqualFold(x.parts[0], "CURRENT_DATE")
+	case *castExpr:
+		return x.typ != nil && x.typ.name == "DATE"
+	case *funcExpr:
+		if len(x.name) == 0 || x.over != nil {
+			return false
+		}
+		switch x.name[len(x.name)-1] {
+		case "DATE", "CURRENT_DATE", "PARSE_DATE", "DATE_FROM_UNIX_DATE":
+			return true
+		case "DATE_ADD", "DATE_SUB":
+			return len(x.args) > 0 && isDateExpr(x.args[0])
+		}
+	}
+	return false
 }
 
 func isNumLit(x expr) bool {

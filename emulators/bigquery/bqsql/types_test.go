@@ -1,8 +1,11 @@
 package bqsql
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // TestTypesAndDatesDocs: golden cases for issue 20's type and date findings, from the GoogleSQL
@@ -56,8 +59,27 @@ func TestTypesAndDatesDocs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Found unexpected value: baz") {
 		t.Errorf("ERROR: got %v", err)
 	}
-	// DATE - DATE is an INTERVAL in BigQuery: refused, not a silent INT64
-	for _, q := range []string{`SELECT DATE '2021-05-20' - DATE '2020-04-19'`, `SELECT d - e FROM UNNEST([DATE '2021-05-20']) AS d, UNNEST([DATE '2020-04-19']) AS e`} {
+	// DATE - DATE is an INTERVAL in BigQuery (the reference's example: DATE "2021-05-20" - DATE
+	// "2020-04-19" is 0-0 396 0:0:0). Where both sides are DATEs by their form it is one; on columns,
+	// whose types the translator does not know, refused, not a silent INT64.
+	for q, days := range map[string]int32{
+		`SELECT DATE '2021-05-20' - DATE '2020-04-19'`:                           396,
+		`SELECT DATE '2024-01-01' - DATE '2024-03-01'`:                           -60,
+		`SELECT DATE(2024, 3, 1) - (DATE '2024-01-01')`:                          60,
+		`SELECT CAST('2024-03-01' AS DATE) - PARSE_DATE('%Y%m%d', '20240101')`:   60,
+		`SELECT DATE_ADD(DATE '2024-01-01', INTERVAL 1 DAY) - DATE '2024-01-01'`: 1,
+		`SELECT CURRENT_DATE - DATE_SUB(CURRENT_DATE(), INTERVAL 7 DAY)`:         7,
+	} {
+		rows, err := runBQ(t, db, q, Options{})
+		if err != nil || len(rows) != 1 || len(rows[0]) != 1 {
+			t.Errorf("%s: got %v %v", q, rows, err)
+			continue
+		}
+		if got, want := fmt.Sprint(rows[0][0]), fmt.Sprint(duckdb.Interval{Days: days}); got != want {
+			t.Errorf("%s: got %#v, want INTERVAL %d DAY", q, rows[0][0], days)
+		}
+	}
+	for _, q := range []string{`SELECT d - e FROM UNNEST([DATE '2021-05-20']) AS d, UNNEST([DATE '2020-04-19']) AS e`, `SELECT d - DATE '2020-04-19' FROM UNNEST([DATE '2021-05-20']) AS d`} {
 		if _, err := runBQ(t, db, q, Options{}); err == nil || !strings.Contains(err.Error(), "Unsupported feature: DATE - DATE") {
 			t.Errorf("%s: got %v, want the DATE - DATE refusal", q, err)
 		}
